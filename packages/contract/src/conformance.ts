@@ -1,0 +1,367 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from './client.js';
+import { readServerPackage, type ServerPackage } from './declaration.js';
+import { type LaunchOptions, type RunningServer, startServer } from './launch.js';
+import { LIMITS, parseQuery, queryOf, ROUTES } from './routes.js';
+import { SERVER_SETTINGS } from './serve.js';
+
+/** True while a process with this id exists. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function waitForExit(pid: number, timeoutMs = 5_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (processAlive(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+}
+
+/** Starts the server for one block of tests and stops it after, checking it exited cleanly. */
+function withServer(server: ServerPackage, options: LaunchOptions = {}): () => RunningServer {
+  let running: RunningServer | undefined;
+  beforeAll(async () => {
+    running = await startServer(server, options);
+  });
+  afterAll(async () => {
+    if (!running) return;
+    const status = await running.stop();
+    expect(status).toEqual({ code: 0, signal: null });
+    expect(processAlive(running.pid)).toBe(false);
+  });
+  return () => {
+    if (!running) throw new Error(`${server.name} did not start`);
+    return running;
+  };
+}
+
+const ok = (json: unknown) => ({ status: 200, json });
+
+const ROUTE_CASES: Array<[string, { status: number; json?: unknown; text?: string }]> = [
+  ['/health', ok({ status: 'ok' })],
+  ['/hello', { status: 200, text: 'Hello' }],
+  ['/fast', ok({ message: 'fast' })],
+  ['/sleep?ms=0', ok({ message: 'done', ms: 0 })],
+  ['/sleep?ms=20', ok({ message: 'done', ms: 20 })],
+  ['/cpu', ok({ iterations: 1_000_000 })],
+  ['/cpu?iterations=12345', ok({ iterations: 12_345 })],
+  ['/cpu?iterations=0', ok({ iterations: 0 })],
+  ['/fast?unrelated=x', ok({ message: 'fast' })],
+];
+
+const MS_RANGE = `from 0 to ${LIMITS.sleepMsMax}`;
+const ITERATIONS_RANGE = `from 0 to ${LIMITS.cpuIterationsMax}`;
+
+/** Every class of bad input, with the allowed range the error must name. */
+export const BAD_INPUT_CASES: Array<[string, string]> = [
+  ['/sleep', MS_RANGE],
+  ['/sleep?ms=', MS_RANGE],
+  ['/sleep?ms=abc', MS_RANGE],
+  ['/sleep?ms=-1', MS_RANGE],
+  ['/sleep?ms=1.5', MS_RANGE],
+  ['/sleep?ms=1e3', MS_RANGE],
+  ['/sleep?ms=0x10', MS_RANGE],
+  ['/sleep?ms=+5', MS_RANGE],
+  ['/sleep?ms=%205', MS_RANGE],
+  ['/sleep?ms=Infinity', MS_RANGE],
+  ['/sleep?ms=60001', MS_RANGE],
+  ['/sleep?ms=99999999999999999999999', MS_RANGE],
+  ['/sleep?ms=1&ms=2', MS_RANGE],
+  ['/sleep?ms=5&ms=5', MS_RANGE],
+  ['/cpu?iterations=', ITERATIONS_RANGE],
+  ['/cpu?iterations=-5', ITERATIONS_RANGE],
+  ['/cpu?iterations=1.0', ITERATIONS_RANGE],
+  ['/cpu?iterations=2e6', ITERATIONS_RANGE],
+  ['/cpu?iterations=0xff', ITERATIONS_RANGE],
+  ['/cpu?iterations=100000001', ITERATIONS_RANGE],
+  ['/cpu?iterations=1&iterations=1', ITERATIONS_RANGE],
+  ['/stats?reset=2', 'from 0 to 1'],
+];
+
+const STATS_FIELDS: Array<[string, string]> = [
+  ['model', 'string'],
+  ['pid', 'number'],
+  ['uptimeMs', 'number'],
+  ['requestsHandled', 'number'],
+  ['inFlight', 'number'],
+  ['maxInFlight', 'number'],
+  ['eventLoopUtilization', 'number'],
+  ['eventLoopActiveMs', 'number'],
+  ['eventLoopIdleMs', 'number'],
+  ['eventLoopDelayMs', 'object'],
+  ['cpuUserMs', 'number'],
+  ['cpuSystemMs', 'number'],
+  ['rssBytes', 'number'],
+  ['windowStartedAtMs', 'number'],
+];
+
+async function concurrently<T>(count: number, make: () => Promise<T>): Promise<{ wallMs: number; results: T[] }> {
+  const started = performance.now();
+  const results = await Promise.all(Array.from({ length: count }, make));
+  return { wallMs: performance.now() - started, results };
+}
+
+/** Generated request targets: mostly near-misses of valid input, some noise. */
+function targetArbitrary(): fc.Arbitrary<string> {
+  const key = fc.oneof(fc.constantFrom('ms', 'iterations', 'reset'), fc.string({ maxLength: 6 }).map(encodeURIComponent));
+  const value = fc.oneof(
+    fc.integer({ min: -5, max: 40 }).map(String),
+    fc.constantFrom('', '1e3', '0x1f', '1.5', '+1', '%20', '%31', '٣', 'NaN', '99999999999', '00', '-0'),
+    fc.string({ maxLength: 8 }).map(encodeURIComponent),
+    fc.string({ maxLength: 4, unit: fc.constantFrom('%', '&', '=', '+', ';', '?', '#', '[', ']') }).map((s) => s.replace('#', '%23')),
+  );
+  const pair = fc.tuple(key, value).map(([k, v]) => `${k}=${v}`);
+  const path = fc.oneof(
+    fc.constantFrom(...ROUTES.map((r) => r.path)),
+    fc.string({ maxLength: 10 }).map((s) => `/${encodeURIComponent(s)}`),
+  );
+  return fc.tuple(path, fc.array(pair, { maxLength: 4 })).map(([p, pairs]) => (pairs.length ? `${p}?${pairs.join('&')}` : p));
+}
+
+/** A generated target that would make the server work for long is replaced by a cheap check. */
+function isSlow(target: string): boolean {
+  const path = target.split('?')[0];
+  const route = ROUTES.find((r) => r.path === path);
+  if (!route) return false;
+  const parsed = parseQuery(route, queryOf(target));
+  return parsed.ok && ((parsed.params.ms ?? 0) > 50 || (parsed.params.iterations ?? 0) > 2_000_000);
+}
+
+/**
+ * The suite every server package runs in its own tests: routes, /stats, bad input, the
+ * concurrency model it declares, and its process behaviour (binding, settings, graceful stop).
+ */
+export function defineConformanceSuite(packageDir: string | URL): void {
+  const dir = packageDir instanceof URL ? packageDir.pathname : packageDir;
+  const server = readServerPackage(dir);
+  if (!server) throw new Error(`${dir}/package.json has no "loopbench" field; see docs/adding-a-framework.md`);
+  const blocking = server.model === 'blocking';
+
+  describe(`${server.name}: routes`, () => {
+    const running = withServer(server);
+
+    it.each(ROUTE_CASES)('GET %s', async (target, expected) => {
+      const reply = await request(running().url + target);
+      expect(reply.status).toBe(expected.status);
+      if (expected.text !== undefined) {
+        expect(reply.headers['content-type']).toMatch(/^text\/plain/);
+        expect(reply.body).toBe(expected.text);
+      } else {
+        expect(reply.headers['content-type']).toMatch(/^application\/json/);
+        expect(reply.json).toEqual(expected.json);
+      }
+    });
+
+    it('answers HEAD like GET, without a body', async () => {
+      const reply = await request(`${running().url}/hello`, { method: 'HEAD' });
+      expect(reply.status).toBe(200);
+      expect(reply.body).toBe('');
+    });
+
+    it('reports every /stats field, with its own model and pid', async () => {
+      const reply = await request(`${running().url}/stats`);
+      expect(reply.status).toBe(200);
+      const stats = reply.json as Record<string, unknown>;
+      for (const [field, type] of STATS_FIELDS) expect(typeof stats[field], field).toBe(type);
+      expect(Object.keys(stats).sort()).toEqual(STATS_FIELDS.map(([f]) => f).sort());
+      expect(stats.model).toBe(server.model);
+      expect(stats.pid).toBe(running().ready.pid);
+      expect(Object.keys(stats.eventLoopDelayMs as object).sort()).toEqual(['max', 'mean', 'min', 'p50', 'p90', 'p99']);
+      expect(stats.eventLoopUtilization).toBeGreaterThanOrEqual(0);
+      expect(stats.eventLoopUtilization).toBeLessThanOrEqual(1);
+      expect(stats.rssBytes).toBeGreaterThan(1_000_000);
+    });
+
+    it('counts requests handled, not /stats itself', async () => {
+      const url = running().url;
+      const before = (await request(`${url}/stats`)).json as { requestsHandled: number };
+      await request(`${url}/fast`);
+      await request(`${url}/hello`);
+      const after = (await request(`${url}/stats`)).json as { requestsHandled: number };
+      expect(after.requestsHandled - before.requestsHandled).toBe(2);
+    });
+
+    it('accounts CPU time to the CPU loop', async () => {
+      const url = running().url;
+      const before = (await request(`${url}/stats`)).json as { cpuUserMs: number; cpuSystemMs: number };
+      await request(`${url}/cpu?iterations=50000000`);
+      const after = (await request(`${url}/stats`)).json as { cpuUserMs: number; cpuSystemMs: number };
+      expect(after.cpuUserMs + after.cpuSystemMs).toBeGreaterThan(before.cpuUserMs + before.cpuSystemMs + 5);
+    });
+  });
+
+  describe(`${server.name}: bad input is refused with 4xx JSON, and the server keeps serving`, () => {
+    const running = withServer(server);
+
+    it.each(BAD_INPUT_CASES)('GET %s → 400 naming %s', async (target, range) => {
+      const reply = await request(running().url + target);
+      expect(reply.status).toBe(400);
+      expect(reply.headers['content-type']).toMatch(/^application\/json/);
+      expect(reply.json).toEqual({ error: expect.stringContaining(range) });
+      expect((await request(`${running().url}/health`)).status).toBe(200);
+    });
+
+    it.each(['/nope', '/', '/sleep/extra', '/healthz', '/%zz', '/..%2f'])('GET %s → 404', async (target) => {
+      const reply = await request(running().url + target);
+      expect(reply.status).toBeGreaterThanOrEqual(400);
+      expect(reply.status).toBeLessThan(500);
+      expect(reply.json).toEqual({ error: expect.any(String) });
+      if (!target.includes('%')) expect(reply.status).toBe(404);
+    });
+
+    it.each(ROUTES.flatMap((r) => ['POST', 'PUT', 'DELETE', 'PATCH'].map((m) => [m, r.path])))('%s %s → 405', async (method, path) => {
+      const reply = await request(running().url + path, { method, body: '{}', headers: { 'content-type': 'application/json' } });
+      expect(reply.status).toBe(405);
+      expect(reply.headers.allow).toBe('GET, HEAD');
+      expect(reply.json).toEqual({ error: expect.stringContaining('GET') });
+    });
+
+    it('refuses an oversized URL with 414 and oversized headers with 431', async () => {
+      const url = running().url;
+      const longUrl = await request(`${url}/fast?pad=${'a'.repeat(LIMITS.urlLengthMax)}`);
+      expect(longUrl.status).toBe(414);
+      expect(longUrl.json).toEqual({ error: expect.stringContaining(String(LIMITS.urlLengthMax)) });
+      const bigHeaders = await request(`${url}/fast`, { headers: { 'x-pad': 'a'.repeat(SERVER_SETTINGS.maxHeaderSizeBytes + 1) } });
+      expect(bigHeaders.status).toBe(431);
+      expect(bigHeaders.json).toEqual({ error: expect.any(String) });
+      expect((await request(`${url}/health`)).status).toBe(200);
+    });
+
+    it('never answers 5xx to generated query strings, and agrees with the contract on each', async () => {
+      const url = running().url;
+      await fc.assert(
+        fc.asyncProperty(targetArbitrary(), async (target) => {
+          fc.pre(!isSlow(target));
+          const reply = await request(url + target, { timeoutMs: 10_000 });
+          expect(reply.status).toBeLessThan(500);
+          const route = ROUTES.find((r) => r.path === target.split('?')[0]);
+          if (route) expect(reply.status).toBe(parseQuery(route, queryOf(target)).ok ? 200 : 400);
+          if (reply.status >= 400) expect(reply.json).toEqual({ error: expect.any(String) });
+        }),
+        { numRuns: 300 },
+      );
+      expect((await request(`${url}/health`)).status).toBe(200);
+    });
+  });
+
+  describe(`${server.name}: the ${server.model} model`, () => {
+    const running = withServer(server);
+
+    it(`two concurrent /sleep?ms=300 take ${blocking ? '≥ 1.7×' : '≤ 1.3×'} one`, async () => {
+      const url = `${running().url}/sleep?ms=300`;
+      await request(url);
+      const one = await concurrently(1, () => request(url));
+      const two = await concurrently(2, () => request(url));
+      const ratio = two.wallMs / one.wallMs;
+      if (blocking) expect(ratio).toBeGreaterThanOrEqual(1.7);
+      else expect(ratio).toBeLessThanOrEqual(1.3);
+    });
+
+    it(`a /fast sent while /sleep?ms=1000 is in flight ${blocking ? 'waits ≥ 700 ms' : 'answers in < 100 ms'}`, async () => {
+      const slow = request(`${running().url}/sleep?ms=1000`);
+      await new Promise((r) => setTimeout(r, 100));
+      const fast = await request(`${running().url}/fast`);
+      await slow;
+      if (blocking) expect(fast.latencyMs).toBeGreaterThanOrEqual(700);
+      else expect(fast.latencyMs).toBeLessThan(100);
+    });
+
+    it(`under 10 concurrent sleeps /stats reports max in flight ${blocking ? '1' : '> 1'}`, async () => {
+      await request(`${running().url}/stats?reset=1`);
+      await concurrently(10, () => request(`${running().url}/sleep?ms=100`));
+      const stats = (await request(`${running().url}/stats`)).json as { maxInFlight: number; inFlight: number };
+      expect(stats.inFlight).toBe(0);
+      if (blocking) expect(stats.maxInFlight).toBe(1);
+      else expect(stats.maxInFlight).toBeGreaterThan(1);
+    });
+
+    it(`during a 500 ms sleep the event loop is ${blocking ? 'occupied but does no work' : 'idle'}`, async () => {
+      type Counters = { eventLoopActiveMs: number; cpuUserMs: number; cpuSystemMs: number };
+      const url = running().url;
+      const before = (await request(`${url}/stats`)).json as Counters;
+      await request(`${url}/sleep?ms=500`);
+      const after = (await request(`${url}/stats`)).json as Counters;
+      const activeMs = after.eventLoopActiveMs - before.eventLoopActiveMs;
+      const cpuMs = after.cpuUserMs + after.cpuSystemMs - before.cpuUserMs - before.cpuSystemMs;
+      expect(cpuMs).toBeLessThan(150);
+      if (blocking) expect(activeMs).toBeGreaterThanOrEqual(450);
+      else expect(activeMs).toBeLessThan(250);
+    });
+  });
+
+  describe(`${server.name}: WORKERS=2`, () => {
+    const running = withServer(server, { env: { WORKERS: '2' } });
+
+    it('two concurrent /sleep?ms=300 take ≤ 1.3× one', async () => {
+      const url = `${running().url}/sleep?ms=300`;
+      await concurrently(2, () => request(url));
+      const one = await concurrently(1, () => request(url));
+      const two = await concurrently(2, () => request(url));
+      expect(two.wallMs / one.wallMs).toBeLessThanOrEqual(1.3);
+    });
+
+    it('stops every worker on SIGTERM', async () => {
+      const pids = new Set<number>();
+      for (let i = 0; i < 6; i++) pids.add(((await request(`${running().url}/stats`)).json as { pid: number }).pid);
+      expect(pids.size).toBe(2);
+      const status = await running().stop();
+      expect(status).toEqual({ code: 0, signal: null });
+      for (const pid of pids) expect(await waitForExit(pid)).toBe(true);
+    });
+  });
+
+  describe(`${server.name}: process`, () => {
+    it('binds 127.0.0.1 by default with the shared backlog and keep-alive timeout', async () => {
+      const running = await startServer(server, { env: { HOST: undefined } });
+      try {
+        expect(running.ready).toMatchObject({
+          event: 'listening',
+          server: server.name,
+          model: server.model,
+          host: '127.0.0.1',
+          workers: 1,
+          backlog: SERVER_SETTINGS.backlog,
+          keepAliveTimeoutMs: SERVER_SETTINGS.keepAliveTimeoutMs,
+        });
+        const reply = await request(`${running.url}/hello`, { headers: { connection: 'keep-alive' } });
+        expect(reply.headers['keep-alive']).toBe(`timeout=${SERVER_SETTINGS.keepAliveTimeoutMs / 1000}`);
+      } finally {
+        await running.stop();
+      }
+    });
+
+    it('on SIGTERM lets the in-flight request finish, then exits 0', async () => {
+      const running = await startServer(server);
+      const inFlight = request(`${running.url}/sleep?ms=500`);
+      await new Promise((r) => setTimeout(r, 150));
+      const stopped = running.stop();
+      const reply = await inFlight;
+      expect(reply.status).toBe(200);
+      expect(reply.json).toEqual({ message: 'done', ms: 500 });
+      expect(await stopped).toEqual({ code: 0, signal: null });
+      expect(processAlive(running.pid)).toBe(false);
+    });
+
+    it.each([
+      ['PORT', 'abc'],
+      ['PORT', '70000'],
+      ['WORKERS', '0'],
+      ['WORKERS', 'two'],
+    ])('refuses %s=%s with exit 2 and a message', async (key, value) => {
+      const failure = await startServer(server, { env: { [key]: value }, readyTimeoutMs: 10_000 }).then(
+        () => undefined,
+        (error: Error) => error,
+      );
+      expect(failure?.message).toMatch(/code 2/);
+      expect(failure?.message).toContain(`${key} must be an integer`);
+    });
+  });
+}

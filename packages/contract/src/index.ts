@@ -1,0 +1,38 @@
+export { type HttpReply, request } from './client.js';
+export { DeclarationError, installedVersion, readServerPackage, type ServerDeclaration, type ServerPackage } from './declaration.js';
+export {
+  type ExitStatus,
+  type LaunchOptions,
+  liveServerPids,
+  type RunningServer,
+  ServerStartError,
+  startServer,
+  stopAllServers,
+} from './launch.js';
+export { createProbe, MODELS, type Model, type Probe, type StatsSnapshot } from './probe.js';
+export {
+  ALLOWED_METHODS,
+  LIMITS,
+  methodNotAllowedError,
+  notFoundError,
+  type ParamSpec,
+  type Params,
+  type ParseResult,
+  parseQuery,
+  queryOf,
+  type Reply,
+  ROUTES,
+  type RouteSpec,
+  uriTooLongError,
+} from './routes.js';
+export {
+  ConfigError,
+  createHttpServer,
+  type ReadyLine,
+  readServeEnv,
+  SERVER_SETTINGS,
+  type ServeEnv,
+  type ServeOptions,
+  serve,
+} from './serve.js';
+export { countTo, sleepAsync, sleepBlocking } from './work.js';

@@ -1,0 +1,82 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { processAlive } from './conformance.js';
+import { readServerPackage, type ServerPackage } from './declaration.js';
+import { liveServerPids, ServerStartError, startServer, stopAllServers } from './launch.js';
+
+const root = mkdtempSync(path.join(tmpdir(), 'loopbench-launch-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** A throwaway server package whose start command is `node -e script`. */
+function fixture(name: string, script: string | string[]): ServerPackage {
+  const dir = path.join(root, name);
+  const start = Array.isArray(script) ? script : ['node', '-e', script];
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify({ name: `@test/${name}`, loopbench: { name, model: 'non-blocking', analogue: 'a test double', start } }),
+  );
+  return readServerPackage(dir) as ServerPackage;
+}
+
+const READY = `process.stdout.write(JSON.stringify({event:'listening',server:'x',model:'non-blocking',host:'127.0.0.1',port:1,pid:process.pid,workers:1,backlog:1,keepAliveTimeoutMs:1})+'\\n')`;
+
+describe('startServer', () => {
+  it('resolves on the ready line and stops the process with SIGTERM', async () => {
+    const server = await startServer(fixture('ok', `console.error('warming up'); ${READY}; setInterval(() => {}, 1000)`));
+    expect(server.ready.port).toBe(1);
+    expect(server.url).toBe('http://127.0.0.1:1');
+    expect(processAlive(server.pid)).toBe(true);
+    expect(await server.stop()).toEqual({ code: null, signal: 'SIGTERM' });
+    expect(processAlive(server.pid)).toBe(false);
+    expect(server.outputTail()).toContain('warming up');
+  });
+
+  it('names the server and shows its output when it exits at start-up', async () => {
+    const failure = startServer(fixture('crashes', "console.error('cannot open config'); process.exit(3)"));
+    await expect(failure).rejects.toThrow(ServerStartError);
+    await expect(failure).rejects.toThrow(/crashes: exited before it was ready \(code 3, signal null\)[\s\S]*cannot open config/);
+  });
+
+  it('reports a start command that does not exist', async () => {
+    await expect(startServer(fixture('missing', ['loopbench-no-such-command']))).rejects.toThrow(
+      /missing: cannot run "loopbench-no-such-command": spawn loopbench-no-such-command ENOENT/,
+    );
+  });
+
+  it('gives up on a server that never becomes ready, and kills it', async () => {
+    const started = Date.now();
+    const failure = await startServer(fixture('silent', "console.log('{not json'); setInterval(() => {}, 1000)"), {
+      readyTimeoutMs: 500,
+    }).then(
+      () => undefined,
+      (error: ServerStartError) => error,
+    );
+    if (!(failure instanceof ServerStartError)) throw new Error('expected a ServerStartError');
+    expect(failure.message).toMatch(/silent: not ready after 500 ms/);
+    expect(failure.outputTail).toContain('{not json');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(liveServerPids()).toEqual([]);
+  });
+
+  it('kills the whole process group, children included', async () => {
+    const script = `const c = require('node:child_process').spawn('node', ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }); process.stdout.write(JSON.stringify({event:'listening',host:'127.0.0.1',port:2,pid:c.pid})+'\\n'); setInterval(() => {}, 1000)`;
+    const server = await startServer(fixture('parent', script));
+    const childPid = server.ready.pid;
+    expect(processAlive(childPid)).toBe(true);
+    await server.stop();
+    for (let i = 0; i < 100 && processAlive(childPid); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(processAlive(childPid)).toBe(false);
+  });
+
+  it('stopAllServers stops everything still running', async () => {
+    const a = await startServer(fixture('a', `${READY}; setInterval(() => {}, 1000)`));
+    const b = await startServer(fixture('b', `${READY}; setInterval(() => {}, 1000)`));
+    expect(liveServerPids().sort()).toEqual([a.pid, b.pid].sort());
+    await stopAllServers();
+    expect(liveServerPids()).toEqual([]);
+    expect(processAlive(a.pid) || processAlive(b.pid)).toBe(false);
+  });
+});

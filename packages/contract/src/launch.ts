@@ -1,0 +1,161 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { debuglog } from 'node:util';
+import type { ServerPackage } from './declaration.js';
+import type { ReadyLine } from './serve.js';
+
+const log = debuglog('loopbench:launch');
+
+export interface LaunchOptions {
+  /** Extra environment on top of the caller's; PORT defaults to 0 and HOST to 127.0.0.1; undefined unsets. */
+  env?: Record<string, string | undefined>;
+  readyTimeoutMs?: number;
+  /** Prefix for the command, e.g. ["taskset", "-c", "0"]. */
+  wrap?: string[];
+}
+
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface RunningServer {
+  name: string;
+  pid: number;
+  ready: ReadyLine;
+  url: string;
+  /** Resolves when the process has exited, for whatever reason. */
+  exited: Promise<ExitStatus>;
+  /** The last lines the process printed, for error messages. */
+  outputTail(): string;
+  /** SIGTERM to the whole process group, then SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<ExitStatus>;
+}
+
+export class ServerStartError extends Error {
+  override name = 'ServerStartError';
+  constructor(
+    message: string,
+    readonly server: string,
+    readonly outputTail: string,
+  ) {
+    super(outputTail ? `${message}\n--- last output of ${server} ---\n${outputTail}` : message);
+  }
+}
+
+const TAIL_LINES = 30;
+const live = new Set<ChildProcess>();
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+// A crashing caller must not leave servers behind: the last chance is synchronous.
+process.once('exit', () => {
+  for (const child of live) killGroup(child, 'SIGKILL');
+});
+
+/** Process groups of every server started and not yet exited. */
+export function liveServerPids(): number[] {
+  return [...live].flatMap((c) => (c.pid === undefined ? [] : [c.pid]));
+}
+
+/** Stops every server still running (e.g. on Ctrl-C). */
+export async function stopAllServers(graceMs = 5_000): Promise<void> {
+  await Promise.all(
+    [...live].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          killGroup(child, 'SIGTERM');
+          setTimeout(() => killGroup(child, 'SIGKILL'), graceMs).unref();
+        }),
+    ),
+  );
+}
+
+/**
+ * Starts a server package as a child process in its own process group and resolves once it has
+ * printed its ready line. Rejects with the tail of its output if it exits or times out first.
+ */
+export function startServer(server: ServerPackage, options: LaunchOptions = {}): Promise<RunningServer> {
+  const { readyTimeoutMs = 15_000, wrap = [] } = options;
+  const [command, ...args] = [...wrap, ...server.start] as [string, ...string[]];
+  const env = { ...process.env, PORT: '0', HOST: '127.0.0.1', ...options.env };
+  log('starting %s: %s in %s', server.name, [command, ...args].join(' '), server.packageDir);
+  const child = spawn(command, args, { cwd: server.packageDir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+
+  const tail: string[] = [];
+  const remember = (line: string) => {
+    tail.push(line);
+    if (tail.length > TAIL_LINES) tail.shift();
+  };
+  const exited = new Promise<ExitStatus>((resolve) => {
+    const done = (status: ExitStatus) => {
+      live.delete(child);
+      resolve(status);
+    };
+    child.once('exit', (code, signal) => done({ code, signal }));
+    // A command that cannot be spawned emits 'error' and may never emit 'exit'.
+    child.once('error', () => {
+      if (child.pid === undefined) done({ code: null, signal: null });
+    });
+  });
+
+  return new Promise<RunningServer>((resolve, reject) => {
+    let settled = false;
+    const fail = (message: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      killGroup(child, 'SIGKILL');
+      // Settle only once the process is gone, so a caller never sees a failed server still running.
+      void exited.then(() => reject(new ServerStartError(`${server.name}: ${message}`, server.name, tail.join('\n'))));
+    };
+    const timer = setTimeout(() => fail(`not ready after ${readyTimeoutMs} ms (no {"event":"listening"} line on stdout)`), readyTimeoutMs);
+
+    child.once('error', (error) => fail(`cannot run ${JSON.stringify(command)}: ${error.message}`));
+    void exited.then(({ code, signal }) => fail(`exited before it was ready (code ${code}, signal ${signal})`));
+
+    const onLine = (line: string) => {
+      let parsed: Partial<ReadyLine>;
+      try {
+        parsed = JSON.parse(line) as Partial<ReadyLine>;
+      } catch {
+        return;
+      }
+      if (parsed.event !== 'listening' || typeof parsed.port !== 'number') return;
+      settled = true;
+      clearTimeout(timer);
+      const ready = parsed as ReadyLine;
+      const host = ready.host.includes(':') ? `[${ready.host}]` : ready.host;
+      resolve({
+        name: server.name,
+        pid: child.pid as number,
+        ready,
+        url: `http://${host}:${ready.port}`,
+        exited,
+        outputTail: () => tail.join('\n'),
+        stop: (graceMs = 10_000) => {
+          killGroup(child, 'SIGTERM');
+          const force = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
+          return exited.finally(() => clearTimeout(force));
+        },
+      });
+    };
+    // Both streams are always drained, so a chatty server never blocks on a full pipe.
+    createInterface({ input: child.stdout as Readable }).on('line', (line) => {
+      remember(line);
+      if (!settled && line.startsWith('{')) onLine(line);
+    });
+    createInterface({ input: child.stderr as Readable }).on('line', remember);
+  });
+}

@@ -1,0 +1,95 @@
+import { type IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
+
+export type Model = 'blocking' | 'non-blocking';
+
+export const MODELS: readonly Model[] = ['blocking', 'non-blocking'];
+
+/** The body of GET /stats. Counters are cumulative since start; `window*` fields since the last reset. */
+export interface StatsSnapshot {
+  model: Model;
+  pid: number;
+  uptimeMs: number;
+  requestsHandled: number;
+  inFlight: number;
+  /** Highest number of requests inside a handler at once, since the window started. */
+  maxInFlight: number;
+  /** Cumulative since start: active / (active + idle). A blocked thread counts as active. */
+  eventLoopUtilization: number;
+  eventLoopActiveMs: number;
+  eventLoopIdleMs: number;
+  /** How late the event loop ran a 1 ms timer, since the window started (monitorEventLoopDelay). */
+  eventLoopDelayMs: { min: number; mean: number; p50: number; p90: number; p99: number; max: number };
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  rssBytes: number;
+  windowStartedAtMs: number;
+}
+
+export interface Probe {
+  /** Marks a request as entering its handler; call the returned function once when it has replied. */
+  begin(): () => void;
+  snapshot(options?: { reset?: boolean }): StatsSnapshot;
+}
+
+const DELAY_RESOLUTION_MS = 1;
+
+export function createProbe(model: Model): Probe {
+  const delay: IntervalHistogram = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS });
+  delay.enable();
+  const startedAt = performance.now();
+  let windowStartedAt = startedAt;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let requestsHandled = 0;
+
+  // The histogram records whole intervals between its 1 ms ticks; lateness is the part beyond the tick.
+  const ms = (ns: number) => (Number.isFinite(ns) ? Math.max(0, ns / 1e6 - DELAY_RESOLUTION_MS) : 0);
+
+  return {
+    begin() {
+      inFlight += 1;
+      if (inFlight > maxInFlight) maxInFlight = inFlight;
+      let ended = false;
+      return () => {
+        if (ended) return;
+        ended = true;
+        inFlight -= 1;
+        requestsHandled += 1;
+      };
+    },
+    snapshot({ reset = false } = {}) {
+      const elu = performance.eventLoopUtilization();
+      const cpu = process.cpuUsage();
+      const empty = delay.count === 0;
+      const snapshot: StatsSnapshot = {
+        model,
+        pid: process.pid,
+        uptimeMs: performance.now() - startedAt,
+        requestsHandled,
+        inFlight,
+        maxInFlight,
+        eventLoopUtilization: elu.utilization,
+        eventLoopActiveMs: elu.active,
+        eventLoopIdleMs: elu.idle,
+        eventLoopDelayMs: {
+          min: empty ? 0 : ms(delay.min),
+          mean: empty ? 0 : ms(delay.mean),
+          p50: empty ? 0 : ms(delay.percentile(50)),
+          p90: empty ? 0 : ms(delay.percentile(90)),
+          p99: empty ? 0 : ms(delay.percentile(99)),
+          max: empty ? 0 : ms(delay.max),
+        },
+        cpuUserMs: cpu.user / 1000,
+        cpuSystemMs: cpu.system / 1000,
+        rssBytes: process.memoryUsage.rss(),
+        windowStartedAtMs: windowStartedAt - startedAt,
+      };
+      if (reset) {
+        delay.reset();
+        maxInFlight = inFlight;
+        windowStartedAt = performance.now();
+      }
+      return snapshot;
+    },
+  };
+}

@@ -1,0 +1,159 @@
+import { countTo } from './work.js';
+
+/** Every server enforces these same limits; the harness reads them too. */
+export const LIMITS = {
+  sleepMsMax: 60_000,
+  cpuIterationsMax: 100_000_000,
+  cpuIterationsDefault: 1_000_000,
+  /** Longer request targets are refused with 414 before any routing. */
+  urlLengthMax: 8_192,
+} as const;
+
+export interface ParamSpec {
+  readonly name: string;
+  readonly max: number;
+  /** Absent means the parameter is required. */
+  readonly default?: number;
+}
+
+export type Params = Readonly<Record<string, number>>;
+
+export type Reply = { readonly type: 'json'; readonly body: unknown } | { readonly type: 'text'; readonly body: string };
+
+/** What a server needs to answer one route; the waiting itself is the server's own model. */
+export interface RouteSpec {
+  readonly name: 'health' | 'hello' | 'fast' | 'sleep' | 'cpu' | 'stats';
+  readonly path: string;
+  readonly summary: string;
+  readonly params: readonly ParamSpec[];
+  /** Counted in requestsHandled and maxInFlight; /stats is not, so reading it does not disturb it. */
+  readonly tracked: boolean;
+  /** How long the server must wait before replying, in its own model (blocking or awaited). */
+  readonly waitMs: (params: Params) => number;
+  /** Work done on the thread in both models, then the reply. */
+  readonly reply: (params: Params, stats: (reset: boolean) => unknown) => Reply;
+}
+
+const noWait = () => 0;
+const json = (body: unknown): Reply => ({ type: 'json', body });
+
+export const ROUTES: readonly RouteSpec[] = [
+  {
+    name: 'health',
+    path: '/health',
+    summary: 'does nothing; answers {"status":"ok"}',
+    params: [],
+    tracked: true,
+    waitMs: noWait,
+    reply: () => json({ status: 'ok' }),
+  },
+  {
+    name: 'hello',
+    path: '/hello',
+    summary: 'does nothing; answers the text Hello',
+    params: [],
+    tracked: true,
+    waitMs: noWait,
+    reply: () => ({ type: 'text', body: 'Hello' }),
+  },
+  {
+    name: 'fast',
+    path: '/fast',
+    summary: 'does nothing; answers {"message":"fast"}',
+    params: [],
+    tracked: true,
+    waitMs: noWait,
+    reply: () => json({ message: 'fast' }),
+  },
+  {
+    name: 'sleep',
+    path: '/sleep',
+    summary: 'waits ms milliseconds in the server model, then answers {"message":"done","ms":ms}',
+    params: [{ name: 'ms', max: LIMITS.sleepMsMax }],
+    tracked: true,
+    waitMs: (p) => p.ms ?? 0,
+    reply: (p) => json({ message: 'done', ms: p.ms }),
+  },
+  {
+    name: 'cpu',
+    path: '/cpu',
+    summary: 'counts to iterations on the thread, then answers {"iterations":n}',
+    params: [{ name: 'iterations', max: LIMITS.cpuIterationsMax, default: LIMITS.cpuIterationsDefault }],
+    tracked: true,
+    waitMs: noWait,
+    reply: (p) => json({ iterations: countTo(p.iterations ?? 0) }),
+  },
+  {
+    name: 'stats',
+    path: '/stats',
+    summary: 'server-side signals; reset=1 starts a new window for maxInFlight and event-loop delay',
+    params: [{ name: 'reset', max: 1, default: 0 }],
+    tracked: false,
+    waitMs: noWait,
+    reply: (p, stats) => json(stats(p.reset === 1)),
+  },
+];
+
+export const ALLOWED_METHODS = ['GET', 'HEAD'] as const;
+
+export type ParseResult = { ok: true; params: Params } | { ok: false; error: string };
+
+const PLAIN_INTEGER = /^\d{1,16}$/;
+
+function range(spec: ParamSpec): string {
+  return `an integer from 0 to ${spec.max}`;
+}
+
+function shown(value: string): string {
+  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+}
+
+/** Validates a raw query string against a route; every server calls this, so all refuse alike. */
+export function parseQuery(route: RouteSpec, rawQuery: string): ParseResult {
+  const search = new URLSearchParams(rawQuery);
+  const params: Record<string, number> = {};
+  for (const spec of route.params) {
+    const given = search.getAll(spec.name);
+    if (given.length > 1) {
+      return { ok: false, error: `"${spec.name}" was given ${given.length} times; give it once, as ${range(spec)}` };
+    }
+    const [raw] = given;
+    if (raw === undefined) {
+      if (spec.default === undefined) {
+        return {
+          ok: false,
+          error: `missing "${spec.name}": give ${range(spec)}, e.g. ${route.path}?${spec.name}=100`,
+        };
+      }
+      params[spec.name] = spec.default;
+      continue;
+    }
+    if (!PLAIN_INTEGER.test(raw)) {
+      return { ok: false, error: `"${spec.name}" must be ${range(spec)} in plain digits (got ${shown(raw)})` };
+    }
+    const value = Number(raw);
+    if (value > spec.max) {
+      return { ok: false, error: `"${spec.name}" is over the limit: give ${range(spec)} (got ${raw})` };
+    }
+    params[spec.name] = value;
+  }
+  return { ok: true, params };
+}
+
+/** The query part of a request target, without the "?". */
+export function queryOf(url: string): string {
+  const at = url.indexOf('?');
+  return at === -1 ? '' : url.slice(at + 1);
+}
+
+export function notFoundError(path: string): string {
+  return `no route ${shown(path)}; routes are ${ROUTES.map((r) => r.path).join(', ')}`;
+}
+
+export function methodNotAllowedError(method: string, path: string): string {
+  return `${method} is not allowed on ${path}; use ${ALLOWED_METHODS.join(' or ')}`;
+}
+
+export function uriTooLongError(length: number): string {
+  return `request target is ${length} characters; the limit is ${LIMITS.urlLengthMax}`;
+}

@@ -1,0 +1,195 @@
+import cluster from 'node:cluster';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createProbe, type Model, type Probe } from './probe.js';
+import { LIMITS, uriTooLongError } from './routes.js';
+
+/** The same socket settings for every server, so no framework wins by its defaults. */
+export const SERVER_SETTINGS = {
+  /** Large, so the kernel queues bursts instead of dropping connections (capped by net.core.somaxconn). */
+  backlog: 4096,
+  keepAliveTimeoutMs: 5_000,
+  /** A slow client gets this long to send its headers, and requestTimeoutMs to send the whole request. */
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  maxHeaderSizeBytes: 16_384,
+} as const;
+
+/** In-flight requests may take up to the longest allowed sleep; past this a stop is forced. */
+const STOP_DEADLINE_MS = LIMITS.sleepMsMax + 5_000;
+
+export interface ServeEnv {
+  host: string;
+  port: number;
+  workers: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function integerFromEnv(env: NodeJS.ProcessEnv, key: string, fallback: number, min: number, max: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(
+      `${key} must be an integer from ${min} to ${max} (got ${JSON.stringify(raw)}), e.g. ${key}=${max === 65_535 ? 3000 : 2}`,
+    );
+  }
+  return Number(raw);
+}
+
+/** PORT (0 = any free port), HOST (default 127.0.0.1), WORKERS (node:cluster processes, default 1). */
+export function readServeEnv(env: NodeJS.ProcessEnv = process.env): ServeEnv {
+  return {
+    host: env.HOST || '127.0.0.1',
+    port: integerFromEnv(env, 'PORT', 0, 0, 65_535),
+    workers: integerFromEnv(env, 'WORKERS', 1, 1, 64),
+  };
+}
+
+function refuse(res: http.ServerResponse, status: number, error: string): void {
+  const body = JSON.stringify({ error });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** An unstarted http.Server with the shared settings around a framework's request listener. */
+export function createHttpServer(listener: http.RequestListener): http.Server {
+  const server = http.createServer({ maxHeaderSize: SERVER_SETTINGS.maxHeaderSizeBytes }, (req, res) => {
+    const length = req.url?.length ?? 0;
+    if (length > LIMITS.urlLengthMax) return refuse(res, 414, uriTooLongError(length));
+    listener(req, res);
+  });
+  // Parser-level refusals (oversized headers, malformed requests) get JSON too, then the socket closes.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const [status, message] =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, `request headers are over ${SERVER_SETTINGS.maxHeaderSizeBytes} bytes`]
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'request not received in time']
+          : [400, `malformed request (${error.code ?? error.message})`];
+    const body = JSON.stringify({ error: message });
+    socket.end(
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  });
+  server.keepAliveTimeout = SERVER_SETTINGS.keepAliveTimeoutMs;
+  server.headersTimeout = SERVER_SETTINGS.headersTimeoutMs;
+  server.requestTimeout = SERVER_SETTINGS.requestTimeoutMs;
+  return server;
+}
+
+export interface ServeOptions {
+  /** The display name, as in the package's "loopbench" field. */
+  name: string;
+  model: Model;
+  createListener: (probe: Probe) => http.RequestListener;
+}
+
+/** The line a server prints on stdout once it accepts connections. */
+export interface ReadyLine {
+  event: 'listening';
+  server: string;
+  model: Model;
+  host: string;
+  port: number;
+  pid: number;
+  workers: number;
+  backlog: number;
+  keepAliveTimeoutMs: number;
+}
+
+function announce(options: ServeOptions, env: ServeEnv, address: { address: string; port: number }): void {
+  const line: ReadyLine = {
+    event: 'listening',
+    server: options.name,
+    model: options.model,
+    host: address.address,
+    port: address.port,
+    pid: process.pid,
+    workers: env.workers,
+    backlog: SERVER_SETTINGS.backlog,
+    keepAliveTimeoutMs: SERVER_SETTINGS.keepAliveTimeoutMs,
+  };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+function onStopSignal(stop: () => void): void {
+  // `on`, not `once`: a second signal (group kill plus the primary's own) must not kill mid-drain.
+  let stopping = false;
+  const once = () => {
+    if (stopping) return;
+    stopping = true;
+    stop();
+  };
+  process.on('SIGTERM', once);
+  process.on('SIGINT', once);
+}
+
+function listen(options: ServeOptions, env: ServeEnv, announceWhenReady: boolean): void {
+  const server = createHttpServer(options.createListener(createProbe(options.model)));
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    process.stderr.write(`${options.name}: cannot listen on ${env.host}:${env.port}: ${error.message}\n`);
+    process.exit(1);
+  });
+  server.listen({ host: env.host, port: env.port, backlog: SERVER_SETTINGS.backlog }, () => {
+    if (announceWhenReady) announce(options, env, server.address() as AddressInfo);
+  });
+  onStopSignal(() => {
+    // close() stops accepting and drops idle keep-alive sockets; in-flight requests finish first.
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+    setTimeout(() => {
+      process.stderr.write(`${options.name}: requests still in flight after ${STOP_DEADLINE_MS} ms; exiting\n`);
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
+  });
+}
+
+function runPrimary(options: ServeOptions, env: ServeEnv): void {
+  let listening = 0;
+  let stopping = false;
+  let failed = false;
+  const stopAll = () => {
+    stopping = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+  };
+  cluster.on('listening', (_worker, address) => {
+    listening += 1;
+    if (listening === env.workers) announce(options, env, { address: address.address ?? env.host, port: address.port });
+  });
+  cluster.on('exit', (worker, code, signal) => {
+    if (!stopping) {
+      process.stderr.write(`${options.name}: worker ${worker.process.pid} exited (code ${code}, signal ${signal}); stopping\n`);
+      failed = true;
+      stopAll();
+    }
+    if (code !== 0) failed = true;
+    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(failed ? 1 : 0);
+  });
+  onStopSignal(stopAll);
+  for (let i = 0; i < env.workers; i++) cluster.fork();
+}
+
+/**
+ * Starts a server process: reads PORT, HOST and WORKERS, listens, prints the ready line, and on
+ * SIGTERM or SIGINT lets in-flight requests finish, then exits 0. Bad settings exit 2.
+ */
+export function serve(options: ServeOptions): void {
+  let env: ServeEnv;
+  try {
+    env = readServeEnv();
+  } catch (error) {
+    process.stderr.write(`${options.name}: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  if (env.workers > 1 && cluster.isPrimary) {
+    runPrimary(options, env);
+    return;
+  }
+  // A worker whose primary is gone must not linger as an orphan.
+  if (cluster.isWorker) process.once('disconnect', () => process.exit(1));
+  listen(options, env, cluster.isPrimary);
+}
