@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkReply, ROUTE_CHECKS } from './checks.js';
 import { request } from './client.js';
 import { readServerPackage, type ServerPackage } from './declaration.js';
 import { type LaunchOptions, type RunningServer, startServer } from './launch.js';
@@ -42,20 +43,6 @@ function withServer(server: ServerPackage, options: LaunchOptions = {}): () => R
     return running;
   };
 }
-
-const ok = (json: unknown) => ({ status: 200, json });
-
-const ROUTE_CASES: Array<[string, { status: number; json?: unknown; text?: string }]> = [
-  ['/health', ok({ status: 'ok' })],
-  ['/hello', { status: 200, text: 'Hello' }],
-  ['/fast', ok({ message: 'fast' })],
-  ['/sleep?ms=0', ok({ message: 'done', ms: 0 })],
-  ['/sleep?ms=20', ok({ message: 'done', ms: 20 })],
-  ['/cpu', ok({ iterations: 1_000_000 })],
-  ['/cpu?iterations=12345', ok({ iterations: 12_345 })],
-  ['/cpu?iterations=0', ok({ iterations: 0 })],
-  ['/fast?unrelated=x', ok({ message: 'fast' })],
-];
 
 const MS_RANGE = `from 0 to ${LIMITS.sleepMsMax}`;
 const ITERATIONS_RANGE = `from 0 to ${LIMITS.cpuIterationsMax}`;
@@ -148,16 +135,9 @@ export function defineConformanceSuite(packageDir: string | URL): void {
   describe(`${server.name}: routes`, () => {
     const running = withServer(server);
 
-    it.each(ROUTE_CASES)('GET %s', async (target, expected) => {
-      const reply = await request(running().url + target);
-      expect(reply.status).toBe(expected.status);
-      if (expected.text !== undefined) {
-        expect(reply.headers['content-type']).toMatch(/^text\/plain/);
-        expect(reply.body).toBe(expected.text);
-      } else {
-        expect(reply.headers['content-type']).toMatch(/^application\/json/);
-        expect(reply.json).toEqual(expected.json);
-      }
+    it.each(ROUTE_CHECKS.map((check) => [`${check.method ?? 'GET'} ${check.target}`, check] as const))('%s', async (_name, check) => {
+      const reply = await request(running().url + check.target, check.method ? { method: check.method } : {});
+      expect(checkReply(check, reply)).toBeUndefined();
     });
 
     it('answers HEAD like GET, without a body', async () => {

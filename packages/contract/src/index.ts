@@ -1,3 +1,4 @@
+export { checkReply, ROUTE_CHECKS, type RouteCheck } from './checks.js';
 export { type HttpReply, request } from './client.js';
 export { DeclarationError, installedVersion, readServerPackage, type ServerDeclaration, type ServerPackage } from './declaration.js';
 export {

@@ -1,0 +1,118 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_OPTIONS, main, QUICK_OPTIONS, resolveOptions, selectScenarios, selectServers } from './cli.js';
+import { discoverServers, findWorkspaceRoot } from './discover.js';
+
+/** Runs the CLI in-process with captured output. */
+async function cli(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const stream = (append: (s: string) => void) => {
+    const write = (s: string) => {
+      append(s);
+      return true;
+    };
+    return { write, isTTY: false } as unknown as NodeJS.WriteStream;
+  };
+  const code = await main(argv, {
+    out: stream((s) => {
+      out += s;
+    }),
+    err: stream((s) => {
+      err += s;
+    }),
+  });
+  return { code, out, err };
+}
+
+describe('usage errors exit 2 and say what to type', () => {
+  it.each([
+    [['run', '--bogus'], /unknown option '--bogus'[\s\S]*loopbench run --help/],
+    [['run', '--repeats', '0'], /--repeats <n>' argument '0' is invalid\. give a whole number from 1 to 100/],
+    [['run', '--repeats', '2.5'], /give a whole number from 1 to 100/],
+    [['run', '--duration', 'abc'], /give seconds from 0\.2 to 600/],
+    [['run', '--connections', '0'], /give a whole number from 1 to 1000/],
+    [['run', '--workers', '65'], /give a whole number from 1 to 64/],
+    [['run', '--servers', 'kao'], /unknown server "kao"; give --servers express-blocking,koa or --servers all/],
+    [['run', '--scenario', 'nope'], /unknown scenario "nope"; give one of head-of-line, io-bound/],
+    [['compare', 'only-one.json'], /missing required argument 'after'/],
+    [['compare', '/nonexistent/a.json', '/nonexistent/b.json'], /cannot read it as JSON/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+  ])('%j', async (argv, message) => {
+    const { code, err } = await cli(...argv);
+    expect(err).toMatch(message);
+    expect(code).toBe(2);
+  });
+
+  it('prints help and exits 2 when no command is given', async () => {
+    const { code, out } = await cli();
+    expect(code).toBe(2);
+    expect(out).toMatch(/Usage: loopbench/);
+  });
+
+  it('exits 0 on --help of every command', async () => {
+    for (const command of ['list', 'verify', 'run', 'compare']) {
+      const { code, out } = await cli(command, '--help');
+      expect(code).toBe(0);
+      expect(out).toContain(`Usage: loopbench ${command}`);
+    }
+  });
+
+  it('refuses a JSON file that is not a results file', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'loopbench-cli-'));
+    const file = path.join(dir, 'other.json');
+    writeFileSync(file, '{"hello": 1}');
+    const { code, err } = await cli('compare', file, file);
+    expect(code).toBe(2);
+    expect(err).toMatch(/not a loopbench results file/);
+  });
+});
+
+describe('list', () => {
+  it('finds both servers in the workspace, with model and analogue', async () => {
+    const { code, out } = await cli('list', '--json');
+    expect(code).toBe(0);
+    const listed = JSON.parse(out) as { servers: { name: string; model: string; analogue: string }[]; scenarios: { id: string }[] };
+    expect(listed.servers).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'express-blocking', model: 'blocking', analogue: expect.stringContaining('Flask') }),
+        expect.objectContaining({ name: 'koa', model: 'non-blocking', analogue: expect.stringContaining('FastAPI') }),
+      ]),
+    );
+    expect(listed.scenarios.map((s) => s.id)).toEqual([
+      'head-of-line',
+      'io-bound',
+      'hello',
+      'cpu-bound',
+      'workers-io-bound',
+      'workers-cpu-bound',
+    ]);
+  });
+});
+
+describe('selection and options', () => {
+  const { servers } = discoverServers(findWorkspaceRoot());
+
+  it('defaults to the articles’ pair, and "all" takes every server', () => {
+    expect(selectServers(servers, undefined).map((s) => s.name)).toEqual(['express-blocking', 'koa']);
+    expect(selectServers(servers, ['all'])).toHaveLength(servers.length);
+    expect(selectServers(servers, ['koa']).map((s) => s.name)).toEqual(['koa']);
+  });
+
+  it('expands "workers" and keeps the suite order', () => {
+    expect(selectScenarios(['workers', 'head-of-line']).map((s) => s.id)).toEqual([
+      'head-of-line',
+      'workers-io-bound',
+      'workers-cpu-bound',
+    ]);
+    expect(selectScenarios(undefined)).toHaveLength(6);
+  });
+
+  it('layers defaults, --quick and explicit flags', () => {
+    expect(resolveOptions({})).toEqual(DEFAULT_OPTIONS);
+    expect(resolveOptions({ quick: true })).toMatchObject({ ...QUICK_OPTIONS, quick: true });
+    expect(resolveOptions({ quick: true, repeats: 5 })).toMatchObject({ repeats: 5, durationS: QUICK_OPTIONS.durationS });
+  });
+});

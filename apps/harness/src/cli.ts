@@ -1,0 +1,406 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { type ServerPackage, startServer, stopAllServers } from '@loopbench/contract';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { compareResults } from './compare.js';
+import { buildServers, discoverServers, findWorkspaceRoot, HEADLINE_SERVERS } from './discover.js';
+import { collectEnvironment } from './environment.js';
+import { formatNumber } from './format.js';
+import { createProgress } from './progress.js';
+import { renderMarkdown } from './render/markdown.js';
+import { detectStyle, paint, renderGrid, renderHeader, renderScenario } from './render/terminal.js';
+import { ResultsFileError, readResults, writeFileAtomic } from './results.js';
+import { REQUEST_TIMEOUT_S, runBenchmarks, verifyServer } from './runner.js';
+import { type RunOptions, SCENARIO_ALIASES, SCENARIOS, type Scenario } from './scenarios.js';
+
+/** A mistake in what was typed: exit 2, with what to type instead. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+  readonly exitCode = 2;
+}
+
+export const DEFAULT_OPTIONS: RunOptions = { repeats: 3, durationS: 3, warmupS: 1, connections: 10, workers: 2, quick: false, pin: false };
+/** --quick: enough to see every effect, not to quote numbers. */
+export const QUICK_OPTIONS: Partial<RunOptions> = { repeats: 2, durationS: 0.5, warmupS: 0.25 };
+
+function integer(min: number, max: number) {
+  return (raw: string) => {
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      throw new InvalidArgumentError(`give a whole number from ${min} to ${max}.`);
+    }
+    return Number(raw);
+  };
+}
+
+function seconds(min: number, max: number) {
+  return (raw: string) => {
+    const value = Number(raw);
+    if (!/^\d+(\.\d+)?$/.test(raw) || value < min || value > max)
+      throw new InvalidArgumentError(`give seconds from ${min} to ${max}, e.g. 3 or 0.5.`);
+    return value;
+  };
+}
+
+function list(raw: string, previous: string[] = []): string[] {
+  return [
+    ...previous,
+    ...raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
+}
+
+/** The servers named by --servers: a comma list, or "all"; default the articles' pair. */
+export function selectServers(available: readonly ServerPackage[], names: readonly string[] | undefined): ServerPackage[] {
+  if (available.length === 0) throw new UsageError('no server packages found in the workspace (a package.json with a "loopbench" field)');
+  if (names === undefined) {
+    const headline = available.filter((s) => (HEADLINE_SERVERS as readonly string[]).includes(s.name));
+    return headline.length > 0 ? headline : [...available];
+  }
+  if (names.includes('all')) return [...available];
+  return names.map((name) => {
+    const found = available.find((s) => s.name === name);
+    if (!found) {
+      throw new UsageError(
+        `unknown server "${name}"; give --servers ${available.map((s) => s.name).join(',')} or --servers all (see loopbench list)`,
+      );
+    }
+    return found;
+  });
+}
+
+/** The scenarios named by --scenario (ids or aliases), in suite order; default all. */
+export function selectScenarios(ids: readonly string[] | undefined): Scenario[] {
+  if (ids === undefined || ids.length === 0) return [...SCENARIOS];
+  const wanted = new Set<string>();
+  for (const id of ids) {
+    const expanded = SCENARIO_ALIASES[id] ?? [id];
+    for (const one of expanded) {
+      if (!SCENARIOS.some((s) => s.id === one)) {
+        const known = [...SCENARIOS.map((s) => s.id), ...Object.keys(SCENARIO_ALIASES)].join(', ');
+        throw new UsageError(`unknown scenario "${id}"; give one of ${known} (see loopbench list)`);
+      }
+      wanted.add(one);
+    }
+  }
+  return SCENARIOS.filter((s) => wanted.has(s.id));
+}
+
+export interface RunFlags {
+  scenario?: string[];
+  servers?: string[];
+  repeats?: number;
+  duration?: number;
+  warmup?: number;
+  connections?: number;
+  workers?: number;
+  quick?: boolean;
+  pin?: boolean;
+}
+
+/** Defaults, then --quick's, then what was typed. */
+export function resolveOptions(flags: RunFlags): RunOptions {
+  const quick = flags.quick === true;
+  const base = { ...DEFAULT_OPTIONS, ...(quick ? QUICK_OPTIONS : {}) };
+  return {
+    repeats: flags.repeats ?? base.repeats,
+    durationS: flags.duration ?? base.durationS,
+    warmupS: flags.warmup ?? base.warmupS,
+    connections: flags.connections ?? base.connections,
+    workers: flags.workers ?? base.workers,
+    quick,
+    pin: flags.pin === true,
+  };
+}
+
+function checkPinning(): void {
+  if (process.platform !== 'linux') throw new UsageError('--pin works on Linux only (it uses taskset); run without --pin');
+  if (os.availableParallelism() < 2) throw new UsageError('--pin needs at least 2 cores; run without --pin');
+  if (!['/usr/bin/taskset', '/bin/taskset'].some(existsSync))
+    throw new UsageError('--pin needs taskset (Debian: apt-get install util-linux); run without --pin');
+}
+
+function timestamp(): string {
+  return new Date()
+    .toISOString()
+    .replace(/:/g, '-')
+    .replace(/\.\d+Z$/, 'Z');
+}
+
+interface Io {
+  out: NodeJS.WriteStream;
+  err: NodeJS.WriteStream;
+}
+
+async function runCommand(flags: RunFlags & { out?: string; json?: boolean; build: boolean }, io: Io): Promise<number> {
+  const root = findWorkspaceRoot();
+  const discovery = discoverServers(root);
+  for (const problem of discovery.problems) io.err.write(`warning: ${problem}\n`);
+  const servers = selectServers(discovery.servers, flags.servers);
+  const scenarios = selectScenarios(flags.scenario);
+  const options = resolveOptions(flags);
+  if (options.pin) checkPinning();
+  const outDir = path.resolve(flags.out ?? path.join(root, 'results', timestamp()));
+  if (flags.build) buildServers(root, servers);
+
+  const require = createRequire(import.meta.url);
+  const autocannonVersion = (require('autocannon/package.json') as { version: string }).version;
+  const environment = collectEnvironment(root, servers, options.pin, autocannonVersion);
+  if (options.pin) {
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
+  }
+
+  const style = detectStyle(io.out);
+  const controller = new AbortController();
+  let interrupted: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) {
+      io.err.write(`\n${signal} again: stopping at once\n`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+    interrupted = signal;
+    io.err.write(`\n${signal}: stopping every server and keeping the results so far (again to quit at once)\n`);
+    controller.abort();
+    void stopAllServers(2_000);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const progress = createProgress(io.err, (scenario) => {
+    if (!flags.json) io.out.write(`\n${renderScenario(scenario, style)}\n`);
+  });
+  const command = ['loopbench', 'run', ...process.argv.slice(3)];
+  try {
+    const plan = { scenarios, servers, options, outDir, command, environment, signal: controller.signal };
+    if (!flags.json) {
+      const header = {
+        ...options,
+        servers: servers.map((s) => s.name),
+        scenarios: scenarios.map((s) => s.id),
+        timeoutS: REQUEST_TIMEOUT_S,
+      };
+      io.out.write(`${renderHeader(environment, header)}\n`);
+    }
+    const results = await runBenchmarks(plan, progress);
+    progress.close();
+    writeFileAtomic(path.join(outDir, 'summary.md'), renderMarkdown(results));
+    if (flags.json) io.out.write(`${JSON.stringify(results, null, 2)}\n`);
+    const invalid = results.scenarios.filter((s) => !s.valid).map((s) => s.id);
+    if (invalid.length > 0)
+      io.err.write(`\n${invalid.length} scenario(s) invalid: ${invalid.join(', ')} (problems are listed under each table)\n`);
+    io.err.write(`\nresults: ${path.relative(process.cwd(), outDir) || '.'}/results.json and summary.md\n`);
+    if (!flags.json) io.out.write(`${outDir}\n`);
+    if (interrupted) return interrupted === 'SIGINT' ? 130 : 143;
+    return invalid.length > 0 ? 1 : 0;
+  } finally {
+    progress.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await stopAllServers(2_000);
+  }
+}
+
+async function verifyCommand(flags: { servers?: string[]; build: boolean }, io: Io): Promise<number> {
+  const root = findWorkspaceRoot();
+  const discovery = discoverServers(root);
+  const servers = selectServers(discovery.servers, flags.servers);
+  if (flags.build) buildServers(root, servers);
+  const style = detectStyle(io.out);
+  let failed = 0;
+  for (const server of servers) {
+    let problems: string[];
+    try {
+      const running = await startServer(server);
+      try {
+        problems = await verifyServer(running.url);
+      } finally {
+        await running.stop();
+      }
+    } catch (error) {
+      problems = [(error as Error).message];
+    }
+    if (problems.length > 0) failed += 1;
+    const mark = problems.length === 0 ? paint(style, 'green', '✓') : paint(style, 'red', '✗');
+    io.out.write(`${mark} ${server.name} (${server.model})${problems.length === 0 ? ': every route answers as the contract says' : ''}\n`);
+    for (const problem of problems) io.out.write(`    ${problem}\n`);
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+function listCommand(flags: { json?: boolean }, io: Io): number {
+  const discovery = discoverServers(findWorkspaceRoot());
+  if (flags.json) {
+    io.out.write(
+      `${JSON.stringify(
+        {
+          servers: discovery.servers.map(({ name, model, analogue, packageName, framework, frameworkVersion }) => ({
+            name,
+            model,
+            analogue,
+            packageName,
+            framework,
+            frameworkVersion,
+          })),
+          scenarios: SCENARIOS.map(({ id, title, claim }) => ({ id, title, claim })),
+          problems: discovery.problems,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    return 0;
+  }
+  io.out.write('Servers (from the workspace):\n\n');
+  io.out.write(
+    `${renderGrid(
+      ['name', 'model', 'stands for', 'package'],
+      discovery.servers.map((s) => [
+        s.name,
+        s.model,
+        s.analogue,
+        `${s.packageName}${s.frameworkVersion ? ` (${s.framework} ${s.frameworkVersion})` : ''}`,
+      ]),
+    )}\n\nScenarios:\n\n`,
+  );
+  io.out.write(
+    `${renderGrid(
+      ['id', 'what it runs'],
+      SCENARIOS.map((s) => [s.id, s.title]),
+    )}\n`,
+  );
+  io.out.write(`\n"workers" selects ${SCENARIO_ALIASES.workers?.join(' and ')}. Default servers: ${HEADLINE_SERVERS.join(', ')}.\n`);
+  for (const problem of discovery.problems) io.out.write(`warning: ${problem}\n`);
+  return 0;
+}
+
+function compareCommand(before: string, after: string, flags: { threshold: number; json?: boolean }, io: Io): number {
+  const comparison = compareResults(readResults(before), readResults(after), flags.threshold);
+  if (flags.json) {
+    io.out.write(`${JSON.stringify(comparison, null, 2)}\n`);
+    return comparison.regressions.length > 0 ? 1 : 0;
+  }
+  const rows = comparison.changes.map((c) => [
+    `${c.scenario} · ${c.server}`,
+    c.metric,
+    formatNumber(c.before.median),
+    formatNumber(c.after.median),
+    `${c.change >= 0 ? '+' : ''}${(c.change * 100).toFixed(1)}%`,
+    c.verdict,
+    c.reason,
+  ]);
+  io.out.write(`${renderGrid(['scenario · server', 'metric', 'before', 'after', 'change', 'verdict', 'why'], rows)}\n`);
+  for (const u of comparison.unmatched) io.out.write(`only in one file: ${u}\n`);
+  for (const d of comparison.environmentDifferences) io.out.write(`environment differs, so changes may be the machine's: ${d}\n`);
+  const counts = (['improved', 'regressed', 'changed', 'unchanged'] as const).map(
+    (v) => `${comparison.changes.filter((c) => c.verdict === v).length} ${v}`,
+  );
+  io.out.write(`\n${counts.join(', ')} (threshold ${flags.threshold}%, noise = overlapping min–max ranges)\n`);
+  return comparison.regressions.length > 0 ? 1 : 0;
+}
+
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('loopbench')
+    .description('Runs the same scenarios against a blocking and a non-blocking server and reports the difference.')
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) });
+
+  program
+    .command('list')
+    .description('list the servers found in the workspace and the scenarios')
+    .option('--json', 'print as JSON')
+    .action((flags) => setExit(listCommand(flags, io)));
+
+  program
+    .command('verify')
+    .description("start each server and check every route's status and body against the contract")
+    .option('--servers <names>', 'comma-separated server names, or "all" (default: express-blocking,koa)', list)
+    .option('--no-build', 'do not build the server packages first')
+    .action(async (flags) => setExit(await verifyCommand(flags, io)));
+
+  program
+    .command('run')
+    .description('run scenarios against the servers, print a table per scenario, write results.json and summary.md')
+    .option('--scenario <ids...>', `scenarios to run, by id (${SCENARIOS.map((s) => s.id).join(', ')}) or "workers" (default: all)`, list)
+    .option('--servers <names>', 'comma-separated server names, or "all" (default: express-blocking,koa)', list)
+    .addOption(
+      new Option(
+        '--repeats <n>',
+        `measured runs per server (default ${DEFAULT_OPTIONS.repeats}; --quick ${QUICK_OPTIONS.repeats})`,
+      ).argParser(integer(1, 100)),
+    )
+    .addOption(
+      new Option(
+        '--duration <s>',
+        `seconds per closed-loop run (default ${DEFAULT_OPTIONS.durationS}; --quick ${QUICK_OPTIONS.durationS})`,
+      ).argParser(seconds(0.2, 600)),
+    )
+    .addOption(
+      new Option(
+        '--warmup <s>',
+        `seconds of load at the start of each run that are not measured (default ${DEFAULT_OPTIONS.warmupS}; --quick ${QUICK_OPTIONS.warmupS})`,
+      ).argParser(seconds(0, 60)),
+    )
+    .addOption(
+      new Option('--connections <c>', `closed-loop connections (default ${DEFAULT_OPTIONS.connections})`).argParser(integer(1, 1000)),
+    )
+    .addOption(
+      new Option('--workers <n>', `processes per server in the workers scenarios (default ${DEFAULT_OPTIONS.workers})`).argParser(
+        integer(1, 64),
+      ),
+    )
+    .option('--quick', 'short runs: every effect visible in about 30 s, not numbers to quote')
+    .option('--pin', 'Linux: load generator on core 0, servers on the other cores (taskset)')
+    .option('--out <dir>', 'where to write results.json and summary.md (default results/<timestamp>/)')
+    .option('--json', 'print results.json to stdout instead of tables')
+    .option('--no-build', 'do not build the server packages first')
+    .action(async (flags) => setExit(await runCommand(flags, io)));
+
+  program
+    .command('compare')
+    .description('what changed between two results.json files, beyond the noise; exits 1 when something regressed')
+    .argument('<before>', 'the older results.json')
+    .argument('<after>', 'the newer results.json')
+    .addOption(
+      new Option('--threshold <pct>', 'smallest change, in percent, that counts (default 10)').argParser(integer(0, 1000)).default(10),
+    )
+    .option('--json', 'print the comparison as JSON')
+    .action((before, after, flags) => setExit(compareCommand(before, after, flags, io)));
+
+  return program;
+}
+
+/** Parses argv and runs a command; resolves to the exit code. */
+export async function main(argv: readonly string[], io: Io = { out: process.stdout, err: process.stderr }): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  for (const sub of program.commands) {
+    sub.exitOverride().showHelpAfterError(`(run loopbench ${sub.name()} --help for every option)`);
+    sub.configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) });
+  }
+  if (argv.length === 0) {
+    program.outputHelp();
+    return 2;
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are not errors; every other parse failure is a usage error.
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? 0 : 2;
+    }
+    if (error instanceof UsageError || error instanceof ResultsFileError) {
+      io.err.write(`error: ${error.message}\n`);
+      return 2;
+    }
+    io.err.write(`error: ${(error as Error).stack ?? String(error)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,66 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DeclarationError, readServerPackage, type ServerPackage } from '@loopbench/contract';
+
+/** The nearest folder upwards whose package.json declares workspaces. */
+export function findWorkspaceRoot(from: string = path.dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (existsSync(manifest) && 'workspaces' in JSON.parse(readFileSync(manifest, 'utf8'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no workspace root (a package.json with "workspaces") above ${from}`);
+  }
+}
+
+function workspaceDirs(root: string): string[] {
+  const patterns = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).workspaces ?? []) as string[];
+  return patterns.flatMap((pattern) => {
+    if (!pattern.endsWith('/*')) return [path.join(root, pattern)];
+    const parent = path.join(root, pattern.slice(0, -2));
+    if (!existsSync(parent)) return [];
+    return readdirSync(parent, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && existsSync(path.join(parent, entry.name, 'package.json')))
+      .map((entry) => path.join(parent, entry.name));
+  });
+}
+
+export interface Discovery {
+  servers: ServerPackage[];
+  /** Packages whose "loopbench" field is malformed, with what is wrong. */
+  problems: string[];
+}
+
+/** Every server package in the workspace: a package is a server when it has a "loopbench" field. */
+export function discoverServers(root: string): Discovery {
+  const servers: ServerPackage[] = [];
+  const problems: string[] = [];
+  for (const dir of workspaceDirs(root)) {
+    try {
+      const server = readServerPackage(dir);
+      if (server) servers.push(server);
+    } catch (error) {
+      if (!(error instanceof DeclarationError)) throw error;
+      problems.push(error.message);
+    }
+  }
+  servers.sort((a, b) => a.name.localeCompare(b.name));
+  return { servers, problems };
+}
+
+/** The servers the default bench compares: the articles' pair. */
+export const HEADLINE_SERVERS = ['express-blocking', 'koa'] as const;
+
+/** Builds the given server packages (and what they depend on) through turbo; cached when unchanged. */
+export function buildServers(root: string, servers: readonly ServerPackage[]): void {
+  const turbo = path.join(root, 'node_modules', '.bin', 'turbo');
+  if (!existsSync(turbo) || servers.length === 0) return;
+  const filters = servers.map((s) => `--filter=${s.packageName}`);
+  const result = spawnSync(turbo, ['run', 'build', ...filters, '--output-logs=errors-only', '--log-prefix=none'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) {
+    throw new Error(`building ${servers.map((s) => s.name).join(', ')} failed:\n${(result.stdout + result.stderr).trim()}`);
+  }
+}

@@ -1,0 +1,100 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { readResults } from './results.js';
+
+const bin = fileURLToPath(new URL('../bin/loopbench.js', import.meta.url));
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function loopbench(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+  return { child, done };
+}
+
+/** Server processes can take a moment to be reaped after the harness returns. */
+async function gone(pids: number[]): Promise<number[]> {
+  for (let i = 0; i < 50 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
+  return pids.filter(alive);
+}
+
+describe('loopbench run --quick', { timeout: 120_000 }, () => {
+  it('measures head-of-line blocking and I/O throughput, writes its files and leaves no server running', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'loopbench-e2e-'));
+    const { code, stdout, stderr } = await loopbench(['run', '--quick', '--out', out]).done;
+    expect(code, stderr).toBe(0);
+    expect(stdout.trim().split('\n').at(-1)).toBe(out);
+
+    const results = readResults(path.join(out, 'results.json'));
+    expect(results.complete).toBe(true);
+    expect(results.scenarios.map((s) => s.id)).toEqual([
+      'head-of-line',
+      'io-bound',
+      'hello',
+      'cpu-bound',
+      'workers-io-bound',
+      'workers-cpu-bound',
+    ]);
+    const metric = (scenario: string, server: string, name: string) =>
+      results.scenarios.find((s) => s.id === scenario)?.results.find((r) => r.server === server)?.metrics[name as 'throughputRps']
+        ?.median ?? Number.NaN;
+
+    expect(metric('head-of-line', 'express-blocking', 'blockingIndex')).toBeGreaterThan(0.8);
+    expect(metric('head-of-line', 'koa', 'blockingIndex')).toBeLessThan(0.1);
+    expect(metric('io-bound', 'koa', 'throughputRps')).toBeGreaterThan(5 * metric('io-bound', 'express-blocking', 'throughputRps'));
+    expect(metric('io-bound', 'express-blocking', 'maxInFlight')).toBe(1);
+    expect(results.environment).toMatchObject({
+      node: process.version,
+      frameworks: { express: expect.any(String), koa: expect.any(String) },
+    });
+
+    const summary = readFileSync(path.join(out, 'summary.md'), 'utf8');
+    expect(summary).toContain('### head-of-line');
+    expect(summary).toContain('**Verdict:**');
+
+    const pids = results.scenarios.flatMap((s) => s.results.flatMap((r) => r.pids));
+    expect(pids.length).toBeGreaterThanOrEqual(results.scenarios.length * 2);
+    expect(await gone(pids)).toEqual([]);
+  });
+
+  it('on Ctrl-C stops every server, keeps the results so far and exits 130', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'loopbench-e2e-'));
+    const run = loopbench(['run', '--scenario', 'io-bound', '--repeats', '1', '--duration', '30', '--out', out, '--no-build']);
+    let stderr = '';
+    run.child.stderr?.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    for (let i = 0; i < 200 && !/run 1 of 1/.test(stderr); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(stderr).toMatch(/run 1 of 1/);
+    run.child.kill('SIGINT');
+    const { code } = await run.done;
+    expect(code).toBe(130);
+    expect(existsSync(path.join(out, 'results.json'))).toBe(true);
+    const results = readResults(path.join(out, 'results.json'));
+    expect(results.complete).toBe(false);
+    const pids = results.scenarios.flatMap((s) => s.results.flatMap((r) => r.pids));
+    expect(pids.length).toBeGreaterThanOrEqual(2);
+    expect(await gone(pids)).toEqual([]);
+  });
+});

@@ -1,0 +1,147 @@
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import hdr from 'hdr-histogram-js';
+import { type GeneratorHealth, watchGenerator } from './generator.js';
+
+export interface ClosedLoopOptions {
+  url: string;
+  connections: number;
+  /** Load is sent from the start, but nothing before this many seconds is measured. */
+  warmupS: number;
+  durationS: number;
+  /** Per request; longer than the slowest request the scenario expects. */
+  timeoutS: number;
+  signal?: AbortSignal;
+}
+
+export interface LatencySummaryMs {
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+export interface ClosedLoopResult {
+  responses: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  resets: number;
+  /** The measured window: from the first 2xx answer after the warm-up to the last one. */
+  windowMs: number;
+  /** 2xx answers per second in steady state, summed over connections. */
+  throughputRps: number;
+  /** 2xx answers counted after the warm-up. */
+  measured: number;
+  latencyMs: LatencySummaryMs;
+  /** Every 2xx latency in microseconds, as a compressed HDR histogram. */
+  latencyHistogram: string;
+  generator: GeneratorHealth;
+}
+
+/** Microseconds, from 1 µs to 10 minutes, at 3 significant digits. */
+export function latencyHistogram() {
+  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
+}
+
+export function summarizeHistogram(histogram: ReturnType<typeof latencyHistogram>): LatencySummaryMs {
+  const ms = (us: number) => us / 1000;
+  if (histogram.totalCount === 0) return { mean: Number.NaN, p50: Number.NaN, p90: Number.NaN, p99: Number.NaN, max: Number.NaN };
+  return {
+    mean: ms(histogram.mean),
+    p50: ms(histogram.getValueAtPercentile(50)),
+    p90: ms(histogram.getValueAtPercentile(90)),
+    p99: ms(histogram.getValueAtPercentile(99)),
+    max: ms(histogram.maxValue),
+  };
+}
+
+/**
+ * Closed-loop load with autocannon used as its authors intend for throughput: each connection sends
+ * its next request when the previous answer arrives (pipelining 1, no rate options). The first
+ * `warmupS` seconds are load but not measurement, so the queue of a blocking server has filled and
+ * every figure is steady state. autocannon keeps whole milliseconds, so every answer's exact time
+ * is recorded here, in microseconds.
+ *
+ * Throughput is summed over connections, each one's answers after its first post-warm-up answer
+ * divided by the time to its last: closed-loop answers arrive in waves, and cutting one window for
+ * all connections at arbitrary instants would count a partial wave.
+ */
+export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopResult> {
+  const histogram = latencyHistogram();
+  let responses = 0;
+  let non2xx = 0;
+  const perConnection = new Map<unknown, { first: number; last: number; answers: number }>();
+  const stopWatching = watchGenerator();
+  const started = performance.now();
+  const steadyFrom = started + options.warmupS * 1000;
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: options.url,
+        connections: options.connections,
+        // Stopped by our own timer: autocannon's duration ticks in whole seconds.
+        duration: options.warmupS + options.durationS + 60,
+        pipelining: 1,
+        timeout: options.timeoutS,
+        // autocannon notices a stop only at its next sample; sample often so a run ends on time.
+        sampleInt: 50,
+      },
+      (error, result) => {
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', stop);
+        const generator = stopWatching();
+        if (error) return reject(error);
+        let perConnectionRps = 0;
+        let measured = 0;
+        let windowStart = Number.POSITIVE_INFINITY;
+        let windowEnd = Number.NEGATIVE_INFINITY;
+        let everyConnectionTimed = true;
+        for (const { first, last, answers } of perConnection.values()) {
+          if (answers > 0) perConnectionRps += (answers / (last - first)) * 1000;
+          else everyConnectionTimed = false;
+          measured += answers;
+          windowStart = Math.min(windowStart, first);
+          windowEnd = Math.max(windowEnd, last);
+        }
+        // A window shorter than a connection's cycle leaves it untimed: count all answers instead.
+        const windowMs = windowEnd - steadyFrom;
+        const throughputRps = everyConnectionTimed ? perConnectionRps : ((measured + perConnection.size) / windowMs) * 1000;
+        resolve({
+          responses,
+          non2xx,
+          errors: result.errors - result.timeouts,
+          timeouts: result.timeouts,
+          resets: result.resets,
+          windowMs: measured > 0 ? windowEnd - windowStart : Number.NaN,
+          measured,
+          throughputRps: perConnection.size > 0 ? throughputRps : Number.NaN,
+          latencyMs: summarizeHistogram(histogram),
+          latencyHistogram: hdr.encodeIntoCompressedBase64(histogram),
+          generator,
+        });
+      },
+    );
+    instance.on('response', (client: unknown, statusCode: number, _bytes: number, responseTimeMs: number) => {
+      const now = performance.now();
+      responses += 1;
+      if (statusCode < 200 || statusCode > 299) {
+        non2xx += 1;
+        return;
+      }
+      if (now < steadyFrom) return;
+      const connection = perConnection.get(client);
+      if (!connection) {
+        perConnection.set(client, { first: now, last: now, answers: 0 });
+        return;
+      }
+      connection.answers += 1;
+      connection.last = now;
+      if (now - responseTimeMs >= steadyFrom) histogram.recordValue(Math.max(1, Math.round(responseTimeMs * 1000)));
+    });
+    const stop = () => instance.stop();
+    const timer = setTimeout(stop, (options.warmupS + options.durationS) * 1000);
+    options.signal?.addEventListener('abort', stop, { once: true });
+  });
+}

@@ -1,0 +1,47 @@
+import { performance } from 'node:perf_hooks';
+import type { ScenarioResult } from './results.js';
+import type { Reporter } from './runner.js';
+import type { Scenario } from './scenarios.js';
+
+/**
+ * Progress on stderr: one line rewritten in place on a terminal, plain timestamped lines otherwise
+ * (CI logs). Finished scenarios go to `onScenario`, which prints their tables.
+ */
+export function createProgress(stream: NodeJS.WriteStream, onScenario: (result: ScenarioResult) => void): Reporter & { close(): void } {
+  const started = performance.now();
+  const live = Boolean(stream.isTTY);
+  let scenarioLabel = '';
+  let current = '';
+  const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)}s`;
+  const draw = () => stream.write(`\r\u001b[2K[${elapsed()}] ${scenarioLabel} ${current}`);
+  const clear = () => live && stream.write('\r\u001b[2K');
+  const timer = live ? setInterval(draw, 200) : undefined;
+  timer?.unref();
+  const print = (text: string) => {
+    if (live) draw();
+    else stream.write(`[${elapsed()}] ${scenarioLabel} ${text}\n`);
+  };
+  return {
+    scenarioStart(scenario: Scenario, index: number, total: number) {
+      scenarioLabel = `${scenario.id} (${index + 1}/${total}):`;
+      current = 'starting';
+      print(current);
+    },
+    step(text: string) {
+      current = text;
+      print(text);
+    },
+    warn(text: string) {
+      clear();
+      stream.write(`[${elapsed()}] warning: ${text}\n`);
+    },
+    scenarioDone(result: ScenarioResult) {
+      clear();
+      onScenario(result);
+    },
+    close() {
+      if (timer) clearInterval(timer);
+      clear();
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import { describeEnvironment } from '../environment.js';
+import type { Results } from '../results.js';
+import { scenarioTable } from './rows.js';
+
+const escapeCell = (text: string) => text.replace(/\|/g, '\\|');
+
+/** summary.md: every scenario's table and verdict, ready to paste into a README. */
+export function renderMarkdown(results: Results): string {
+  const o = results.options;
+  const out = [
+    `## loopbench: ${o.servers.join(' vs ')}`,
+    '',
+    `${describeEnvironment(results.environment)}.`,
+    `Each figure is the median of ${o.repeats} runs (min–max in brackets) of ${o.durationS} s after a ${o.warmupS} s warm-up, ${o.connections} connections; ✓ agrees with theory, ✗ does not.${results.complete ? '' : ' **The run did not finish: these are the scenarios done before it stopped.**'}`,
+  ];
+  for (const scenario of results.scenarios) {
+    const table = scenarioTable(scenario);
+    out.push('', `### ${scenario.id}${scenario.valid ? '' : ' (INVALID)'}`, '', `${scenario.title}. Claim: ${scenario.claim}.`, '');
+    out.push(
+      `| ${table.header.map(escapeCell).join(' | ')} |`,
+      `| ${table.header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
+    );
+    for (const row of table.rows) {
+      const cells = row.cells.map((c) => (c.mark === 'none' || !c.text ? c.text : `${c.text} ${c.mark === 'agrees' ? '✓' : '✗'}`));
+      out.push(`| ${[row.label, ...cells].map(escapeCell).join(' | ')} |`);
+    }
+    out.push('', `**Verdict:** ${scenario.verdict}`);
+    const problems = scenario.results.flatMap((r) => r.problems.map((p) => `- ${r.server}: ${p.split('\n')[0]}`));
+    if (problems.length > 0) out.push('', 'Problems:', '', ...problems);
+  }
+  return `${out.join('\n')}\n`;
+}

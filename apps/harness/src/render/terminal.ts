@@ -1,0 +1,65 @@
+import { stripVTControlCharacters, styleText } from 'node:util';
+import { describeEnvironment, type Environment } from '../environment.js';
+import type { Results, ScenarioResult } from '../results.js';
+import { type Mark, scenarioTable } from './rows.js';
+
+export interface Style {
+  color: boolean;
+}
+
+/** Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
+export function detectStyle(stream: NodeJS.WriteStream): Style {
+  return { color: Boolean(stream.isTTY) && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '') };
+}
+
+const width = (text: string) => stripVTControlCharacters(text).length;
+
+export function paint(style: Style, format: Parameters<typeof styleText>[0], text: string): string {
+  return style.color ? styleText(format, text) : text;
+}
+
+function marked(style: Style, text: string, mark: Mark): string {
+  if (mark === 'none' || text === '') return text;
+  return mark === 'agrees' ? `${text} ${paint(style, 'green', '✓')}` : `${text} ${paint(style, 'red', '✗')}`;
+}
+
+/** A plain-text table; text columns align left, `numeric` ones (all but the first) right. */
+export function renderGrid(header: string[], rows: string[][], numeric = false): string {
+  const widths = header.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ''))));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => {
+        const pad = ' '.repeat((widths[i] ?? 0) - width(c));
+        return numeric && i > 0 ? pad + c : c + pad;
+      })
+      .join('  ')
+      .trimEnd();
+  return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export function renderScenario(scenario: ScenarioResult, style: Style): string {
+  const table = scenarioTable(scenario);
+  const rows = table.rows.map((row) => [row.label, ...row.cells.map((c) => marked(style, c.text, c.mark))]);
+  const parameters = Object.entries(scenario.parameters)
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toFixed(3)) : v}`)
+    .join(' ');
+  const status = scenario.valid ? '' : ` ${paint(style, ['bold', 'red'], '[INVALID]')}`;
+  const problems = scenario.results.flatMap((r) => r.problems.map((p) => `  ! ${r.server}: ${p}`));
+  return [
+    `${paint(style, 'bold', `${scenario.id}`)} — ${scenario.title}${status}`,
+    paint(style, 'dim', `  ${parameters}`),
+    '',
+    renderGrid(table.header, rows, true),
+    '',
+    `→ ${scenario.verdict}`,
+    ...(problems.length > 0 ? ['', ...problems.map((p) => paint(style, 'yellow', p))] : []),
+  ].join('\n');
+}
+
+export function renderHeader(environment: Environment, options: Results['options']): string {
+  return [
+    `loopbench: ${options.servers.join(' vs ')}`,
+    describeEnvironment(environment),
+    `repeats ${options.repeats}, ${options.durationS} s per run after a ${options.warmupS} s warm-up, ${options.connections} connections, ${options.workers} workers in worker scenarios${options.quick ? ' (--quick)' : ''}`,
+  ].join('\n');
+}

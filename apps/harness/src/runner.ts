@@ -1,0 +1,313 @@
+import os from 'node:os';
+import path from 'node:path';
+import {
+  checkReply,
+  ROUTE_CHECKS,
+  type RunningServer,
+  request,
+  type ServerPackage,
+  ServerStartError,
+  startServer,
+} from '@loopbench/contract';
+import type { Environment } from './environment.js';
+import { runClosedLoop } from './measure/closedLoop.js';
+import { generatorProblem } from './measure/generator.js';
+import { measureHeadOfLine } from './measure/headOfLine.js';
+import { collectStats, signalsBetween } from './measure/serverStats.js';
+import { type MetricValues, type Results, type RunRecord, type ScenarioResult, type ServerResult, writeFileAtomic } from './results.js';
+import type { ClosedLoopScenario, HeadOfLineScenario, RunOptions, Scenario, ScenarioContext } from './scenarios.js';
+import { median, summarize } from './stats.js';
+import { checkTheory, type Expectation, expectHeadOfLine, type MetricName } from './theory.js';
+import { verdictFor } from './verdict.js';
+
+/** Per request, for closed-loop runs: far longer than any scenario's slowest request. */
+export const REQUEST_TIMEOUT_S = 30;
+
+export interface Reporter {
+  scenarioStart(scenario: Scenario, index: number, total: number): void;
+  step(text: string): void;
+  warn(text: string): void;
+  scenarioDone(result: ScenarioResult): void;
+}
+
+export interface RunPlan {
+  scenarios: readonly Scenario[];
+  servers: readonly ServerPackage[];
+  options: RunOptions;
+  outDir: string;
+  command: string[];
+  environment: Environment;
+  signal?: AbortSignal;
+}
+
+/** Problems with a server's answers to the contract's checks; empty when it conforms. */
+export async function verifyServer(url: string): Promise<string[]> {
+  const problems: string[] = [];
+  for (const check of ROUTE_CHECKS) {
+    const label = `${check.method ?? 'GET'} ${check.target}`;
+    try {
+      const problem = checkReply(check, await request(url + check.target, { method: check.method ?? 'GET', timeoutMs: 10_000 }));
+      if (problem) problems.push(`${label}: ${problem}`);
+    } catch (error) {
+      problems.push(`${label}: ${(error as Error).message}`);
+    }
+  }
+  return problems;
+}
+
+interface Contender {
+  server: ServerPackage;
+  running?: RunningServer;
+  crashed: boolean;
+  failure?: string;
+  /** Every process id seen: the one started, and workers that answered /stats. */
+  pids: Set<number>;
+  runs: RunRecord[];
+}
+
+function pinWrap(options: RunOptions): string[] {
+  return options.pin ? ['taskset', '-c', `1-${os.availableParallelism() - 1}`] : [];
+}
+
+async function start(contender: Contender, workers: number, options: RunOptions, reporter: Reporter): Promise<void> {
+  const { server } = contender;
+  reporter.step(`starting ${server.name}${workers > 1 ? ` with WORKERS=${workers}` : ''}`);
+  try {
+    const running = await startServer(server, { env: { WORKERS: String(workers) }, wrap: pinWrap(options) });
+    contender.running = running;
+    contender.pids.add(running.pid);
+    void running.exited.then(() => {
+      contender.crashed = true;
+    });
+    reporter.step(`verifying ${server.name}`);
+    const problems = await verifyServer(running.url);
+    if (problems.length > 0) contender.failure = `${server.name} does not follow the contract: ${problems.join('; ')}`;
+  } catch (error) {
+    contender.failure = error instanceof ServerStartError ? error.message : `${server.name}: ${(error as Error).message}`;
+  }
+  if (contender.failure) reporter.warn(contender.failure);
+}
+
+function crashProblem(contender: Contender): string {
+  const tail = contender.running?.outputTail() ?? '';
+  return `${contender.server.name} exited during the run${tail ? `; its last output:\n${tail}` : ''}`;
+}
+
+async function closedLoopRun(
+  scenario: ClosedLoopScenario,
+  contender: Contender,
+  workers: number,
+  options: RunOptions,
+  signal?: AbortSignal,
+) {
+  const url = (contender.running as RunningServer).url;
+  const before = await collectStats(url, workers, true);
+  const load = await runClosedLoop({
+    url: url + scenario.target(options),
+    connections: options.connections,
+    warmupS: options.warmupS,
+    durationS: options.durationS,
+    timeoutS: REQUEST_TIMEOUT_S,
+    ...(signal ? { signal } : {}),
+  });
+  const after = contender.crashed ? new Map() : await collectStats(url, workers);
+  for (const pid of [...before.keys(), ...after.keys()]) contender.pids.add(pid);
+  const signals = signalsBetween(before, after);
+  const problems: string[] = [];
+  if (load.errors > 0) problems.push(`${load.errors} connection errors`);
+  if (load.timeouts > 0) problems.push(`${load.timeouts} requests timed out after ${REQUEST_TIMEOUT_S} s`);
+  if (load.non2xx > 0) problems.push(`${load.non2xx} non-2xx answers`);
+  if (load.responses === 0) problems.push('no request was answered');
+  const generator = generatorProblem(load.generator);
+  if (generator) problems.push(generator);
+  if (!signals && !contender.crashed) problems.push('server-side /stats did not answer from every worker');
+  const values: MetricValues = {
+    throughputRps: load.throughputRps,
+    latencyMeanMs: load.latencyMs.mean,
+    latencyP50Ms: load.latencyMs.p50,
+    latencyP99Ms: load.latencyMs.p99,
+    ...(signals
+      ? {
+          eventLoopUtilization: signals.eventLoopUtilization,
+          cpuUtilization: signals.cpuUtilization,
+          maxInFlight: signals.maxInFlight,
+          eventLoopDelayP99Ms: signals.eventLoopDelayP99Ms,
+          cpuPerRequestMs: signals.cpuPerRequestMs,
+        }
+      : {}),
+  };
+  return { values, problems, latencyHistogram: load.latencyHistogram, generator: load.generator };
+}
+
+async function headOfLineRun(scenario: HeadOfLineScenario, contender: Contender, options: RunOptions) {
+  const result = await measureHeadOfLine({
+    url: (contender.running as RunningServer).url,
+    sleepMs: scenario.sleepMs(options),
+    offsetMs: scenario.offsetMs(options),
+  });
+  const values: MetricValues = {
+    baselineLatencyMs: result.baselineLatencyMs,
+    fastLatencyMs: result.fastLatencyMs,
+    slowLatencyMs: result.slowLatencyMs,
+    holDelayMs: result.holDelayMs,
+    blockingIndex: result.blockingIndex,
+  };
+  return { values, problems: result.problems, offsetMs: result.actualOffsetMs };
+}
+
+function summarizeRuns(runs: readonly RunRecord[]): ServerResult['metrics'] {
+  const valid = runs.filter((r) => r.valid);
+  const names = new Set(valid.flatMap((r) => Object.keys(r.values) as MetricName[]));
+  const metrics: ServerResult['metrics'] = {};
+  for (const name of names) {
+    const values = valid.map((r) => r.values[name]).filter((v): v is number => v !== undefined && Number.isFinite(v));
+    if (values.length > 0) metrics[name] = summarize(values);
+  }
+  return metrics;
+}
+
+function serverResult(contender: Contender, expected: Expectation): ServerResult {
+  const metrics = summarizeRuns(contender.runs);
+  const problems = [
+    ...(contender.failure ? [contender.failure] : []),
+    ...contender.runs.filter((r) => !r.valid).map((r) => `run ${r.repeat}: ${r.problems.join('; ')}`),
+  ];
+  const theory = (Object.entries(expected) as [MetricName, number][])
+    .filter(([name, value]) => metrics[name] !== undefined && Number.isFinite(value))
+    .map(([name, value]) => checkTheory(name, (metrics[name] as { median: number }).median, value));
+  const { server } = contender;
+  return {
+    server: server.name,
+    model: server.model,
+    analogue: server.analogue,
+    valid: problems.length === 0 && contender.runs.length > 0,
+    problems,
+    metrics,
+    expected,
+    theory,
+    runs: contender.runs,
+    pids: [...contender.pids],
+  };
+}
+
+async function runScenario(scenario: Scenario, plan: RunPlan, reporter: Reporter): Promise<ScenarioResult> {
+  const { options, signal } = plan;
+  const workers = scenario.workers(options);
+  const contenders: Contender[] = plan.servers.map((server) => ({ server, crashed: false, runs: [], pids: new Set<number>() }));
+  const offsets: number[] = [];
+  const context: ScenarioContext = { options, cores: options.pin ? Math.max(1, os.availableParallelism() - 1) : os.availableParallelism() };
+  const parameters: Record<string, string | number> = { workers };
+  try {
+    await Promise.all(contenders.map((contender) => start(contender, workers, options, reporter)));
+    if (scenario.kind === 'closed-loop') {
+      Object.assign(parameters, {
+        target: scenario.target(options),
+        connections: options.connections,
+        warmupS: options.warmupS,
+        durationS: options.durationS,
+      });
+    } else {
+      Object.assign(parameters, { sleepMs: scenario.sleepMs(options), offsetMs: scenario.offsetMs(options) });
+    }
+
+    const measure = (contender: Contender) =>
+      scenario.kind === 'closed-loop'
+        ? closedLoopRun(scenario, contender, workers, options, signal)
+        : headOfLineRun(scenario, contender, options);
+
+    // Closed-loop runs discard their own first warmupS seconds; head-of-line gets one discarded trial.
+    const firstRepeat = scenario.kind === 'head-of-line' ? 0 : 1;
+    for (let repeat = firstRepeat; repeat <= options.repeats; repeat++) {
+      const warmup = repeat === 0;
+      for (const contender of contenders) {
+        if (contender.failure || signal?.aborted) continue;
+        reporter.step(warmup ? `warming up ${contender.server.name}` : `${contender.server.name}: run ${repeat} of ${options.repeats}`);
+        try {
+          const run = await measure(contender);
+          if (contender.crashed) run.problems.push(crashProblem(contender));
+          if (warmup && !contender.crashed) continue;
+          if ('offsetMs' in run) offsets.push(run.offsetMs);
+          contender.runs.push({
+            repeat,
+            valid: run.problems.length === 0,
+            problems: run.problems,
+            values: run.values,
+            ...('latencyHistogram' in run ? { latencyHistogram: run.latencyHistogram, generator: run.generator } : {}),
+          });
+        } catch (error) {
+          const problem = contender.crashed ? crashProblem(contender) : `${contender.server.name}: ${(error as Error).message}`;
+          contender.runs.push({ repeat, valid: false, problems: [problem], values: {} });
+        }
+        if (contender.crashed) {
+          contender.failure = crashProblem(contender);
+          reporter.warn(contender.failure);
+        }
+      }
+    }
+  } finally {
+    reporter.step('stopping servers');
+    await Promise.all(contenders.map((c) => c.running?.stop()));
+  }
+
+  const results = contenders.map((contender) => {
+    let expected: Expectation;
+    if (scenario.kind === 'closed-loop') {
+      const serviceMs = summarizeRuns(contender.runs).cpuPerRequestMs?.median;
+      expected = scenario.expect(contender.server.model, { ...context, ...(serviceMs ? { serviceMs } : {}) });
+    } else {
+      const baseline = summarizeRuns(contender.runs).baselineLatencyMs?.median ?? Number.NaN;
+      expected = expectHeadOfLine(contender.server.model, {
+        sleepMs: scenario.sleepMs(options),
+        offsetMs: offsets.length > 0 ? median(offsets) : scenario.offsetMs(options),
+        baselineLatencyMs: baseline,
+      });
+    }
+    return serverResult(contender, expected);
+  });
+  const partial: Omit<ScenarioResult, 'verdict'> = {
+    id: scenario.id,
+    title: scenario.title,
+    claim: scenario.claim,
+    kind: scenario.kind,
+    valid: results.every((r) => r.valid) && !signal?.aborted,
+    parameters,
+    results,
+  };
+  return { ...partial, verdict: verdictFor(partial) };
+}
+
+/**
+ * Runs each scenario against every server: fresh server processes per scenario, verify, a discarded
+ * warm-up, then repeats alternating the servers. results.json is rewritten after every scenario.
+ */
+export async function runBenchmarks(plan: RunPlan, reporter: Reporter): Promise<Results> {
+  const results: Results = {
+    schema: 'loopbench-results',
+    schemaVersion: 1,
+    createdAt: new Date().toISOString(),
+    complete: false,
+    command: plan.command,
+    environment: plan.environment,
+    options: {
+      ...plan.options,
+      servers: plan.servers.map((s) => s.name),
+      scenarios: plan.scenarios.map((s) => s.id),
+      timeoutS: REQUEST_TIMEOUT_S,
+    },
+    scenarios: [],
+  };
+  const file = path.join(plan.outDir, 'results.json');
+  const save = () => writeFileAtomic(file, `${JSON.stringify(results, null, 2)}\n`);
+  save();
+  for (const [index, scenario] of plan.scenarios.entries()) {
+    if (plan.signal?.aborted) break;
+    reporter.scenarioStart(scenario, index, plan.scenarios.length);
+    const result = await runScenario(scenario, plan, reporter);
+    results.scenarios.push(result);
+    save();
+    reporter.scenarioDone(result);
+  }
+  results.complete = !plan.signal?.aborted;
+  save();
+  return results;
+}

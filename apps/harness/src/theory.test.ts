@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { checkTheory, expectCpuBound, expectHeadOfLine, expectIoBound } from './theory.js';
+
+describe('expectHeadOfLine', () => {
+  it('has a blocking server make /fast wait out the rest of the sleep', () => {
+    expect(expectHeadOfLine('blocking', { sleepMs: 2000, offsetMs: 200, baselineLatencyMs: 1 })).toEqual({
+      blockingIndex: 1,
+      holDelayMs: 1800,
+      fastLatencyMs: 1801,
+      slowLatencyMs: 2000,
+    });
+  });
+
+  it('has a non-blocking server answer at its baseline', () => {
+    expect(expectHeadOfLine('non-blocking', { sleepMs: 2000, offsetMs: 200, baselineLatencyMs: 1 })).toEqual({
+      blockingIndex: 0,
+      holDelayMs: 0,
+      fastLatencyMs: 1,
+      slowLatencyMs: 2000,
+    });
+  });
+});
+
+describe('expectIoBound', () => {
+  const input = { connections: 10, workers: 1, cores: 2, sleepMs: 50 };
+
+  it('gives a blocking process 1/S and a queue of C·S (Little’s law)', () => {
+    expect(expectIoBound('blocking', input)).toEqual({ throughputRps: 20, latencyMeanMs: 500, maxInFlight: 1, eventLoopUtilization: 1 });
+  });
+
+  it('gives a non-blocking process C/S at latency S', () => {
+    expect(expectIoBound('non-blocking', input)).toEqual({
+      throughputRps: 200,
+      latencyMeanMs: 50,
+      maxInFlight: 10,
+      eventLoopUtilization: 0,
+    });
+  });
+
+  it('multiplies blocking concurrency by workers, and splits connections between them', () => {
+    expect(expectIoBound('blocking', { ...input, workers: 2 })).toMatchObject({ throughputRps: 40, latencyMeanMs: 250, maxInFlight: 1 });
+    expect(expectIoBound('non-blocking', { ...input, workers: 2 })).toMatchObject({ throughputRps: 200, maxInFlight: 5 });
+    expect(expectIoBound('blocking', { ...input, workers: 20 })).toMatchObject({ throughputRps: 200 });
+  });
+});
+
+describe('expectCpuBound', () => {
+  const input = { connections: 10, workers: 1, cores: 2, serviceMs: 10 };
+
+  it('is the same for both models: one request per service time per process', () => {
+    expect(expectCpuBound('blocking', input)).toEqual(expectCpuBound('non-blocking', input));
+    expect(expectCpuBound('blocking', input)).toEqual({
+      throughputRps: 100,
+      latencyMeanMs: 100,
+      maxInFlight: 1,
+      eventLoopUtilization: 1,
+      cpuUtilization: 1,
+    });
+  });
+
+  it('adds processes only up to the cores', () => {
+    expect(expectCpuBound('blocking', { ...input, workers: 2 }).throughputRps).toBe(200);
+    expect(expectCpuBound('blocking', { ...input, workers: 8 }).throughputRps).toBe(200);
+  });
+});
+
+describe('checkTheory', () => {
+  it('allows 5% on throughput', () => {
+    expect(checkTheory('throughputRps', 96, 100).agrees).toBe(true);
+    expect(checkTheory('throughputRps', 94, 100)).toMatchObject({ agrees: false, difference: expect.closeTo(-0.06) });
+  });
+
+  it('allows ±0.1 on the blocking index, also around 0', () => {
+    expect(checkTheory('blockingIndex', 0.95, 1).agrees).toBe(true);
+    expect(checkTheory('blockingIndex', 0.85, 1).agrees).toBe(false);
+    expect(checkTheory('blockingIndex', 0.002, 0).agrees).toBe(true);
+  });
+
+  it('never agrees with a missing measurement', () => {
+    expect(checkTheory('throughputRps', Number.NaN, 100).agrees).toBe(false);
+  });
+});

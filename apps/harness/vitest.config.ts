@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // The end-to-end runs measure timing: keep other test files from competing for the two cores.
+    fileParallelism: false,
+  },
+});
