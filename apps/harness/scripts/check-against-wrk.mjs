@@ -42,4 +42,6 @@ try {
   await server.stop();
 }
 const ratio = median(ours) / median(theirs);
-console.log(`koa /hello, ${connections} connections, ${pin ? 'pinned' : 'not pinned'}: harness median ${median(ours).toFixed(0)} req/s (${Math.min(...ours).toFixed(0)}–${Math.max(...ours).toFixed(0)}), wrk median ${median(theirs).toFixed(0)} req/s (${Math.min(...theirs).toFixed(0)}–${Math.max(...theirs).toFixed(0)}), ratio ${ratio.toFixed(3)}`);
+console.log(
+  `koa /hello, ${connections} connections, ${pin ? 'pinned' : 'not pinned'}: harness median ${median(ours).toFixed(0)} req/s (${Math.min(...ours).toFixed(0)}–${Math.max(...ours).toFixed(0)}), wrk median ${median(theirs).toFixed(0)} req/s (${Math.min(...theirs).toFixed(0)}–${Math.max(...theirs).toFixed(0)}), ratio ${ratio.toFixed(3)}`,
+);

@@ -8,6 +8,7 @@ import { compareResults } from './compare.js';
 import { buildServers, discoverServers, findWorkspaceRoot, HEADLINE_SERVERS } from './discover.js';
 import { collectEnvironment } from './environment.js';
 import { formatNumber } from './format.js';
+import { isLoopbackHost } from './loopback.js';
 import { createProgress } from './progress.js';
 import { renderMarkdown } from './render/markdown.js';
 import { detectStyle, paint, renderGrid, renderHeader, renderScenario } from './render/terminal.js';
@@ -21,7 +22,17 @@ export class UsageError extends Error {
   readonly exitCode = 2;
 }
 
-export const DEFAULT_OPTIONS: RunOptions = { repeats: 3, durationS: 3, warmupS: 1, connections: 10, workers: 2, quick: false, pin: false };
+export const DEFAULT_OPTIONS: RunOptions = {
+  repeats: 3,
+  durationS: 3,
+  warmupS: 1,
+  connections: 10,
+  workers: 2,
+  quick: false,
+  pin: false,
+  host: '127.0.0.1',
+  readyTimeoutS: 15,
+};
 /** --quick: enough to see every effect, not to quote numbers. */
 export const QUICK_OPTIONS: Partial<RunOptions> = { repeats: 2, durationS: 0.5, warmupS: 0.25 };
 
@@ -99,6 +110,9 @@ export interface RunFlags {
   workers?: number;
   quick?: boolean;
   pin?: boolean;
+  host?: string;
+  allowNonLoopback?: boolean;
+  readyTimeout?: number;
 }
 
 /** Defaults, then --quick's, then what was typed. */
@@ -113,7 +127,19 @@ export function resolveOptions(flags: RunFlags): RunOptions {
     workers: flags.workers ?? base.workers,
     quick,
     pin: flags.pin === true,
+    host: checkedHost(flags.host ?? base.host, flags.allowNonLoopback === true),
+    readyTimeoutS: flags.readyTimeout ?? base.readyTimeoutS,
   };
+}
+
+/** Load goes to this machine only, unless the user says otherwise in so many words. */
+function checkedHost(host: string, allowNonLoopback: boolean): string {
+  if (!isLoopbackHost(host) && !allowNonLoopback) {
+    throw new UsageError(
+      `--host ${host} is not a loopback address; loopbench sends load only to 127.0.0.1 or ::1 unless you add --allow-non-loopback`,
+    );
+  }
+  return host;
 }
 
 function checkPinning(): void {
@@ -121,6 +147,14 @@ function checkPinning(): void {
   if (os.availableParallelism() < 2) throw new UsageError('--pin needs at least 2 cores; run without --pin');
   if (!['/usr/bin/taskset', '/bin/taskset'].some(existsSync))
     throw new UsageError('--pin needs taskset (Debian: apt-get install util-linux); run without --pin');
+}
+
+/** --workspace, or the workspace this loopbench is installed in. */
+function workspaceRoot(dir: string | undefined): string {
+  if (dir === undefined) return findWorkspaceRoot();
+  if (!existsSync(path.join(dir, 'package.json')))
+    throw new UsageError(`--workspace ${dir} has no package.json; give the folder of a workspace's root package.json`);
+  return findWorkspaceRoot(dir);
 }
 
 function timestamp(): string {
@@ -135,8 +169,8 @@ interface Io {
   err: NodeJS.WriteStream;
 }
 
-async function runCommand(flags: RunFlags & { out?: string; json?: boolean; build: boolean }, io: Io): Promise<number> {
-  const root = findWorkspaceRoot();
+async function runCommand(flags: RunFlags & { out?: string; json?: boolean; build: boolean; workspace?: string }, io: Io): Promise<number> {
+  const root = workspaceRoot(flags.workspace);
   const discovery = discoverServers(root);
   for (const problem of discovery.problems) io.err.write(`warning: ${problem}\n`);
   const servers = selectServers(discovery.servers, flags.servers);
@@ -204,8 +238,11 @@ async function runCommand(flags: RunFlags & { out?: string; json?: boolean; buil
   }
 }
 
-async function verifyCommand(flags: { servers?: string[]; build: boolean }, io: Io): Promise<number> {
-  const root = findWorkspaceRoot();
+async function verifyCommand(
+  flags: { servers?: string[]; build: boolean; workspace?: string; readyTimeout?: number },
+  io: Io,
+): Promise<number> {
+  const root = workspaceRoot(flags.workspace);
   const discovery = discoverServers(root);
   const servers = selectServers(discovery.servers, flags.servers);
   if (flags.build) buildServers(root, servers);
@@ -214,7 +251,7 @@ async function verifyCommand(flags: { servers?: string[]; build: boolean }, io: 
   for (const server of servers) {
     let problems: string[];
     try {
-      const running = await startServer(server);
+      const running = await startServer(server, { readyTimeoutMs: (flags.readyTimeout ?? DEFAULT_OPTIONS.readyTimeoutS) * 1000 });
       try {
         problems = await verifyServer(running.url);
       } finally {
@@ -231,8 +268,8 @@ async function verifyCommand(flags: { servers?: string[]; build: boolean }, io: 
   return failed > 0 ? 1 : 0;
 }
 
-function listCommand(flags: { json?: boolean }, io: Io): number {
-  const discovery = discoverServers(findWorkspaceRoot());
+function listCommand(flags: { json?: boolean; workspace?: string }, io: Io): number {
+  const discovery = discoverServers(workspaceRoot(flags.workspace));
   if (flags.json) {
     io.out.write(
       `${JSON.stringify(
@@ -302,6 +339,13 @@ function compareCommand(before: string, after: string, flags: { threshold: numbe
   return comparison.regressions.length > 0 ? 1 : 0;
 }
 
+function readyTimeoutOption(): Option {
+  return new Option(
+    '--ready-timeout <s>',
+    `seconds a server may take to print its ready line (default ${DEFAULT_OPTIONS.readyTimeoutS})`,
+  ).argParser(seconds(1, 600));
+}
+
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('loopbench')
     .description('Runs the same scenarios against a blocking and a non-blocking server and reports the difference.')
@@ -313,12 +357,15 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .command('list')
     .description('list the servers found in the workspace and the scenarios')
     .option('--json', 'print as JSON')
+    .option('--workspace <dir>', 'the workspace to look in (default: the one loopbench belongs to)')
     .action((flags) => setExit(listCommand(flags, io)));
 
   program
     .command('verify')
     .description("start each server and check every route's status and body against the contract")
     .option('--servers <names>', 'comma-separated server names, or "all" (default: express-blocking,koa)', list)
+    .addOption(readyTimeoutOption())
+    .option('--workspace <dir>', 'the workspace to look in (default: the one loopbench belongs to)')
     .option('--no-build', 'do not build the server packages first')
     .action(async (flags) => setExit(await verifyCommand(flags, io)));
 
@@ -357,6 +404,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--pin', 'Linux: load generator on core 0, servers on the other cores (taskset)')
     .option('--out <dir>', 'where to write results.json and summary.md (default results/<timestamp>/)')
     .option('--json', 'print results.json to stdout instead of tables')
+    .option('--host <addr>', `where servers listen and load goes (default ${DEFAULT_OPTIONS.host}; loopback only)`)
+    .option('--allow-non-loopback', 'allow a --host that is not 127.0.0.0/8 or ::1')
+    .addOption(readyTimeoutOption())
+    .option('--workspace <dir>', 'the workspace to look in (default: the one loopbench belongs to)')
     .option('--no-build', 'do not build the server packages first')
     .action(async (flags) => setExit(await runCommand(flags, io)));
 

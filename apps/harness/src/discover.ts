@@ -19,9 +19,10 @@ function workspaceDirs(root: string): string[] {
     if (!pattern.endsWith('/*')) return [path.join(root, pattern)];
     const parent = path.join(root, pattern.slice(0, -2));
     if (!existsSync(parent)) return [];
-    return readdirSync(parent, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory() && existsSync(path.join(parent, entry.name, 'package.json')))
-      .map((entry) => path.join(parent, entry.name));
+    // existsSync follows symlinks, so a linked package folder counts like a real one.
+    return readdirSync(parent)
+      .map((name) => path.join(parent, name))
+      .filter((dir) => existsSync(path.join(dir, 'package.json')));
   });
 }
 

@@ -78,7 +78,10 @@ describe('loopbench run --quick', { timeout: 120_000 }, () => {
     expect(await gone(pids)).toEqual([]);
   });
 
-  it('on Ctrl-C stops every server, keeps the results so far and exits 130', async () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('on %s stops every server, keeps the results so far and exits %d', async (signal, exitCode) => {
     const out = mkdtempSync(path.join(tmpdir(), 'loopbench-e2e-'));
     const run = loopbench(['run', '--scenario', 'io-bound', '--repeats', '1', '--duration', '30', '--out', out, '--no-build']);
     let stderr = '';
@@ -87,9 +90,9 @@ describe('loopbench run --quick', { timeout: 120_000 }, () => {
     });
     for (let i = 0; i < 200 && !/run 1 of 1/.test(stderr); i++) await new Promise((r) => setTimeout(r, 50));
     expect(stderr).toMatch(/run 1 of 1/);
-    run.child.kill('SIGINT');
+    run.child.kill(signal);
     const { code } = await run.done;
-    expect(code).toBe(130);
+    expect(code).toBe(exitCode);
     expect(existsSync(path.join(out, 'results.json'))).toBe(true);
     const results = readResults(path.join(out, 'results.json'));
     expect(results.complete).toBe(false);

@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   checkReply,
+  type ExitStatus,
   ROUTE_CHECKS,
   type RunningServer,
   request,
@@ -59,6 +60,7 @@ interface Contender {
   server: ServerPackage;
   running?: RunningServer;
   crashed: boolean;
+  exit?: ExitStatus;
   failure?: string;
   /** Every process id seen: the one started, and workers that answered /stats. */
   pids: Set<number>;
@@ -73,24 +75,32 @@ async function start(contender: Contender, workers: number, options: RunOptions,
   const { server } = contender;
   reporter.step(`starting ${server.name}${workers > 1 ? ` with WORKERS=${workers}` : ''}`);
   try {
-    const running = await startServer(server, { env: { WORKERS: String(workers) }, wrap: pinWrap(options) });
+    const running = await startServer(server, {
+      env: { WORKERS: String(workers), HOST: options.host },
+      wrap: pinWrap(options),
+      readyTimeoutMs: options.readyTimeoutS * 1000,
+    });
     contender.running = running;
     contender.pids.add(running.pid);
-    void running.exited.then(() => {
+    void running.exited.then((status) => {
       contender.crashed = true;
+      contender.exit = status;
     });
     reporter.step(`verifying ${server.name}`);
     const problems = await verifyServer(running.url);
     if (problems.length > 0) contender.failure = `${server.name} does not follow the contract: ${problems.join('; ')}`;
   } catch (error) {
+    if (error instanceof ServerStartError && error.pid !== undefined) contender.pids.add(error.pid);
     contender.failure = error instanceof ServerStartError ? error.message : `${server.name}: ${(error as Error).message}`;
   }
   if (contender.failure) reporter.warn(contender.failure);
 }
 
-function crashProblem(contender: Contender): string {
-  const tail = contender.running?.outputTail() ?? '';
-  return `${contender.server.name} exited during the run${tail ? `; its last output:\n${tail}` : ''}`;
+/** The server died on its own: in a run's problems briefly, in the server's failure with its output. */
+function crashProblem(contender: Contender, withOutput = false): string {
+  const how = contender.exit ? ` (code ${contender.exit.code}, signal ${contender.exit.signal})` : '';
+  const tail = withOutput ? (contender.running?.outputTail() ?? '') : '';
+  return `${contender.server.name} exited during the run${how}${tail ? `; its last output:\n${tail}` : ''}`;
 }
 
 async function closedLoopRun(
@@ -239,7 +249,7 @@ async function runScenario(scenario: Scenario, plan: RunPlan, reporter: Reporter
           contender.runs.push({ repeat, valid: false, problems: [problem], values: {} });
         }
         if (contender.crashed) {
-          contender.failure = crashProblem(contender);
+          contender.failure = crashProblem(contender, true);
           reporter.warn(contender.failure);
         }
       }

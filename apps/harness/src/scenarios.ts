@@ -10,6 +10,9 @@ export interface RunOptions {
   workers: number;
   quick: boolean;
   pin: boolean;
+  /** Where servers listen: loopback unless --allow-non-loopback. */
+  host: string;
+  readyTimeoutS: number;
 }
 
 export interface ScenarioContext {

@@ -1,3 +1,7 @@
+import http from 'node:http';
+import net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { debuglog } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkReply, ROUTE_CHECKS } from './checks.js';
@@ -6,6 +10,8 @@ import { readServerPackage, type ServerPackage } from './declaration.js';
 import { type LaunchOptions, type RunningServer, startServer } from './launch.js';
 import { LIMITS, parseQuery, queryOf, ROUTES } from './routes.js';
 import { SERVER_SETTINGS } from './serve.js';
+
+const log = debuglog('loopbench:conformance');
 
 /** True while a process with this id exists. */
 export function processAlive(pid: number): boolean {
@@ -122,6 +128,61 @@ function isSlow(target: string): boolean {
   return parsed.ok && ((parsed.params.ms ?? 0) > 50 || (parsed.params.iterations ?? 0) > 2_000_000);
 }
 
+/** Requests each server must survive in the hostile-input test; LOOPBENCH_FUZZ_REQUESTS overrides. */
+const FUZZ_REQUESTS = Number(process.env.LOOPBENCH_FUZZ_REQUESTS ?? 10_000);
+
+interface HostileRequest {
+  method: string;
+  target: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+const HEADER_VALUE = fc.string({ maxLength: 40, unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)) });
+
+/** Random methods, request targets (some oversized), headers (some oversized) and bodies. */
+function hostileRequestArbitrary(): fc.Arbitrary<HostileRequest> {
+  const method = fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE') },
+    { weight: 1, arbitrary: fc.stringMatching(/^[A-Z]{1,10}$/) },
+  );
+  const target = fc.oneof(
+    { weight: 6, arbitrary: targetArbitrary() },
+    { weight: 1, arbitrary: fc.string({ maxLength: 60 }).map((s) => `/${encodeURIComponent(s).replace(/%2F/g, '/')}`) },
+    { weight: 1, arbitrary: fc.constantFrom('/..', '//fast', '/fast/..', '/%2e%2e/stats', '/fast#frag', '/fast?%', '/fast?&&==') },
+    { weight: 1, arbitrary: fc.integer({ min: 8_000, max: 20_000 }).map((n) => `/fast?pad=${'a'.repeat(n)}`) },
+  );
+  const headerName = fc
+    .stringMatching(/^[a-z][a-z0-9-]{0,15}$/)
+    .filter((n) => !['content-length', 'transfer-encoding', 'host', 'connection', 'expect', 'upgrade'].includes(n));
+  const headers = fc.oneof(
+    { weight: 8, arbitrary: fc.dictionary(headerName, HEADER_VALUE, { maxKeys: 6 }) },
+    { weight: 1, arbitrary: fc.integer({ min: 17_000, max: 40_000 }).map((n) => ({ 'x-pad': 'a'.repeat(n) })) },
+  );
+  const body = fc.option(fc.oneof(fc.string({ maxLength: 200 }), fc.json()), { nil: undefined });
+  return fc.record({ method, target, headers, body }, { requiredKeys: ['method', 'target', 'headers'] });
+}
+
+/** Sends one generated request on the shared keep-alive agent; transport errors fail the test. */
+function send(url: string, generated: HostileRequest, agent: http.Agent): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const headers: http.OutgoingHttpHeaders = { ...generated.headers };
+    if (generated.body !== undefined) headers['content-length'] = Buffer.byteLength(generated.body);
+    const req = http.request(url + generated.target, { method: generated.method, headers, agent }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.setTimeout(10_000, () => req.destroy(new Error(`no answer within 10 s to ${generated.method} ${generated.target.slice(0, 100)}`)));
+    req.on('error', reject);
+    req.end(generated.body);
+  });
+}
+
 /**
  * The suite every server package runs in its own tests: routes, /stats, bad input, the
  * concurrency model it declares, and its process behaviour (binding, settings, graceful stop).
@@ -232,6 +293,61 @@ export function defineConformanceSuite(packageDir: string | URL): void {
     });
   });
 
+  describe(`${server.name}: hostile input`, () => {
+    const running = withServer(server);
+
+    it(`answers ${FUZZ_REQUESTS.toLocaleString('en')} generated requests (methods, paths, queries, headers, bodies) without a 5xx, a crash, a hang or a leak`, async () => {
+      const url = running().url;
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      const rss = async () => ((await request(`${url}/stats`)).json as { rssBytes: number }).rssBytes;
+      const rssBefore = await rss();
+      const outcomes = new Map<number, number>();
+      try {
+        await fc.assert(
+          fc.asyncProperty(hostileRequestArbitrary(), async (generated) => {
+            fc.pre(!isSlow(generated.target));
+            const reply = await send(url, generated, agent);
+            outcomes.set(reply.status, (outcomes.get(reply.status) ?? 0) + 1);
+            expect(reply.status, `${generated.method} ${generated.target.slice(0, 200)}`).toBeGreaterThanOrEqual(200);
+            expect(reply.status, `${generated.method} ${generated.target.slice(0, 200)}`).toBeLessThan(500);
+            if (reply.status >= 400 && generated.method !== 'HEAD') expect(JSON.parse(reply.body)).toEqual({ error: expect.any(String) });
+          }),
+          { numRuns: FUZZ_REQUESTS, maxSkipsPerRun: 10 },
+        );
+      } finally {
+        agent.destroy();
+      }
+      const total = [...outcomes.values()].reduce((a, b) => a + b, 0);
+      expect(total).toBe(FUZZ_REQUESTS);
+      expect(outcomes.size, `statuses seen: ${JSON.stringify(Object.fromEntries(outcomes))}`).toBeGreaterThanOrEqual(5);
+      expect((await request(`${url}/health`)).status).toBe(200);
+      expect(await rss()).toBeLessThan(rssBefore + 64 * 2 ** 20);
+      log('%s: %d generated requests, statuses %j', server.name, total, Object.fromEntries(outcomes));
+    });
+
+    it('closes the connection of a client that never finishes its headers', async () => {
+      const { port, host } = running().ready;
+      const started = performance.now();
+      let reply = '';
+      const closedAfterMs = await new Promise<number>((resolve, reject) => {
+        const socket = net.connect(port, host, () => socket.write('GET /fast HTTP/1.1\r\nHost: x\r\nX-Slow: '));
+        socket.on('data', (chunk) => {
+          reply += chunk;
+        });
+        socket.on('error', reject);
+        socket.on('close', () => resolve(performance.now() - started));
+        socket.setTimeout(SERVER_SETTINGS.headersTimeoutMs * 2, () => {
+          socket.destroy();
+          reject(new Error('the server kept a half-sent request open'));
+        });
+      });
+      expect(reply).toMatch(/^HTTP\/1\.1 408 [\s\S]*\r\n\r\n\{"error":"request not received in time"\}$/);
+      expect(closedAfterMs).toBeGreaterThanOrEqual(SERVER_SETTINGS.headersTimeoutMs * 0.9);
+      expect(closedAfterMs).toBeLessThan(SERVER_SETTINGS.headersTimeoutMs + SERVER_SETTINGS.connectionsCheckingIntervalMs + 3_000);
+      expect((await request(`${running().url}/health`)).status).toBe(200);
+    });
+  });
+
   describe(`${server.name}: the ${server.model} model`, () => {
     const running = withServer(server);
 
@@ -328,6 +444,17 @@ export function defineConformanceSuite(packageDir: string | URL): void {
       expect(reply.json).toEqual({ message: 'done', ms: 500 });
       expect(await stopped).toEqual({ code: 0, signal: null });
       expect(processAlive(running.pid)).toBe(false);
+    });
+
+    it('on SIGTERM does not wait for a client that never finishes its request', async () => {
+      const running = await startServer(server);
+      const socket = net.connect(running.ready.port, running.ready.host, () => socket.write('GET /fast HTTP/1.1\r\nHost: x\r\n'));
+      socket.on('error', () => {});
+      await new Promise((r) => setTimeout(r, 100));
+      const started = performance.now();
+      expect(await running.stop()).toEqual({ code: 0, signal: null });
+      expect(performance.now() - started).toBeLessThan(3_000);
+      socket.destroy();
     });
 
     it.each([

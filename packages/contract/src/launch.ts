@@ -39,6 +39,8 @@ export class ServerStartError extends Error {
     message: string,
     readonly server: string,
     readonly outputTail: string,
+    /** The process that was started, if one was; it has exited by the time this is thrown. */
+    readonly pid?: number,
   ) {
     super(outputTail ? `${message}\n--- last output of ${server} ---\n${outputTail}` : message);
   }
@@ -118,7 +120,7 @@ export function startServer(server: ServerPackage, options: LaunchOptions = {}):
       clearTimeout(timer);
       killGroup(child, 'SIGKILL');
       // Settle only once the process is gone, so a caller never sees a failed server still running.
-      void exited.then(() => reject(new ServerStartError(`${server.name}: ${message}`, server.name, tail.join('\n'))));
+      void exited.then(() => reject(new ServerStartError(`${server.name}: ${message}`, server.name, tail.join('\n'), child.pid)));
     };
     const timer = setTimeout(() => fail(`not ready after ${readyTimeoutMs} ms (no {"event":"listening"} line on stdout)`), readyTimeoutMs);
 

@@ -12,6 +12,8 @@ export const SERVER_SETTINGS = {
   /** A slow client gets this long to send its headers, and requestTimeoutMs to send the whole request. */
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
+  /** How often those two timeouts are enforced (Node's default is 30 s). */
+  connectionsCheckingIntervalMs: 1_000,
   maxHeaderSizeBytes: 16_384,
 } as const;
 
@@ -56,13 +58,17 @@ function refuse(res: http.ServerResponse, status: number, error: string): void {
 
 /** An unstarted http.Server with the shared settings around a framework's request listener. */
 export function createHttpServer(listener: http.RequestListener): http.Server {
-  const server = http.createServer({ maxHeaderSize: SERVER_SETTINGS.maxHeaderSizeBytes }, (req, res) => {
+  const options = {
+    maxHeaderSize: SERVER_SETTINGS.maxHeaderSizeBytes,
+    connectionsCheckingInterval: SERVER_SETTINGS.connectionsCheckingIntervalMs,
+  };
+  const server = http.createServer(options, (req, res) => {
     const length = req.url?.length ?? 0;
     if (length > LIMITS.urlLengthMax) return refuse(res, 414, uriTooLongError(length));
     listener(req, res);
   });
   // Parser-level refusals (oversized headers, malformed requests) get JSON too, then the socket closes.
-  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+  server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) => {
     if (!socket.writable) return socket.destroy();
     const [status, message] =
       error.code === 'HPE_HEADER_OVERFLOW'
@@ -70,7 +76,8 @@ export function createHttpServer(listener: http.RequestListener): http.Server {
         : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
           ? [408, 'request not received in time']
           : [400, `malformed request (${error.code ?? error.message})`];
-    const body = JSON.stringify({ error: message });
+    // A reply to HEAD has no body; the packet that failed to parse usually begins with the method.
+    const body = error.rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ' ? '' : JSON.stringify({ error: message });
     socket.end(
       `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
@@ -137,10 +144,22 @@ function listen(options: ServeOptions, env: ServeEnv, announceWhenReady: boolean
   server.listen({ host: env.host, port: env.port, backlog: SERVER_SETTINGS.backlog }, () => {
     if (announceWhenReady) announce(options, env, server.address() as AddressInfo);
   });
+  // Requests being answered; once none is left, connections that never sent a whole request are dropped.
+  let answering = 0;
+  let stopping = false;
+  server.on('request', (_req, res: http.ServerResponse) => {
+    answering += 1;
+    res.once('close', () => {
+      answering -= 1;
+      if (stopping && answering === 0) server.closeAllConnections();
+    });
+  });
   onStopSignal(() => {
     // close() stops accepting and drops idle keep-alive sockets; in-flight requests finish first.
+    stopping = true;
     server.close(() => process.exit(0));
     server.closeIdleConnections();
+    if (answering === 0) server.closeAllConnections();
     setTimeout(() => {
       process.stderr.write(`${options.name}: requests still in flight after ${STOP_DEADLINE_MS} ms; exiting\n`);
       process.exit(1);
