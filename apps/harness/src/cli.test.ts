@@ -88,6 +88,8 @@ describe('list', () => {
       'cpu-bound',
       'workers-io-bound',
       'workers-cpu-bound',
+      'mixed',
+      'mixed-share',
     ]);
   });
 });
@@ -107,7 +109,7 @@ describe('selection and options', () => {
       'workers-io-bound',
       'workers-cpu-bound',
     ]);
-    expect(selectScenarios(undefined)).toHaveLength(6);
+    expect(selectScenarios(undefined)).toHaveLength(8);
   });
 
   it('layers defaults, --quick and explicit flags', () => {

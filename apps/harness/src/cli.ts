@@ -24,17 +24,18 @@ export class UsageError extends Error {
 
 export const DEFAULT_OPTIONS: RunOptions = {
   repeats: 3,
-  durationS: 3,
+  durationS: 2,
   warmupS: 1,
   connections: 10,
   workers: 2,
+  ratePerS: 200,
   quick: false,
   pin: false,
   host: '127.0.0.1',
   readyTimeoutS: 15,
 };
 /** --quick: enough to see every effect, not to quote numbers. */
-export const QUICK_OPTIONS: Partial<RunOptions> = { repeats: 2, durationS: 0.5, warmupS: 0.25 };
+export const QUICK_OPTIONS: Partial<RunOptions> = { repeats: 2, durationS: 0.4, warmupS: 0.2 };
 
 function integer(min: number, max: number) {
   return (raw: string) => {
@@ -108,6 +109,7 @@ export interface RunFlags {
   warmup?: number;
   connections?: number;
   workers?: number;
+  rate?: number;
   quick?: boolean;
   pin?: boolean;
   host?: string;
@@ -125,6 +127,7 @@ export function resolveOptions(flags: RunFlags): RunOptions {
     warmupS: flags.warmup ?? base.warmupS,
     connections: flags.connections ?? base.connections,
     workers: flags.workers ?? base.workers,
+    ratePerS: flags.rate ?? base.ratePerS,
     quick,
     pin: flags.pin === true,
     host: checkedHost(flags.host ?? base.host, flags.allowNonLoopback === true),
@@ -169,7 +172,10 @@ interface Io {
   err: NodeJS.WriteStream;
 }
 
-async function runCommand(flags: RunFlags & { out?: string; json?: boolean; build: boolean; workspace?: string }, io: Io): Promise<number> {
+async function runCommand(
+  flags: RunFlags & { out?: string; json?: boolean; build: boolean; workspace?: string; strict?: boolean },
+  io: Io,
+): Promise<number> {
   const root = workspaceRoot(flags.workspace);
   const discovery = discoverServers(root);
   for (const problem of discovery.problems) io.err.write(`warning: ${problem}\n`);
@@ -224,12 +230,14 @@ async function runCommand(flags: RunFlags & { out?: string; json?: boolean; buil
     writeFileAtomic(path.join(outDir, 'summary.md'), renderMarkdown(results));
     if (flags.json) io.out.write(`${JSON.stringify(results, null, 2)}\n`);
     const invalid = results.scenarios.filter((s) => !s.valid).map((s) => s.id);
+    const failed = [...new Set(results.scenarios.flatMap((s) => s.results.filter((r) => r.failed).map((r) => r.server)))];
     if (invalid.length > 0)
       io.err.write(`\n${invalid.length} scenario(s) invalid: ${invalid.join(', ')} (problems are listed under each table)\n`);
     io.err.write(`\nresults: ${path.relative(process.cwd(), outDir) || '.'}/results.json and summary.md\n`);
     if (!flags.json) io.out.write(`${outDir}\n`);
     if (interrupted) return interrupted === 'SIGINT' ? 130 : 143;
-    return invalid.length > 0 ? 1 : 0;
+    if (failed.length > 0) io.err.write(`failed: ${failed.join(', ')} did not start or did not survive a run\n`);
+    return failed.length > 0 || (flags.strict && invalid.length > 0) ? 1 : 0;
   } finally {
     progress.close();
     process.off('SIGINT', onSignal);
@@ -400,10 +408,16 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         integer(1, 64),
       ),
     )
+    .addOption(
+      new Option('--rate <n>', `requests per second in the open-loop scenarios (default ${DEFAULT_OPTIONS.ratePerS})`).argParser(
+        integer(1, 20_000),
+      ),
+    )
     .option('--quick', 'short runs: every effect visible in about 30 s, not numbers to quote')
     .option('--pin', 'Linux: load generator on core 0, servers on the other cores (taskset)')
     .option('--out <dir>', 'where to write results.json and summary.md (default results/<timestamp>/)')
     .option('--json', 'print results.json to stdout instead of tables')
+    .option('--strict', 'exit 1 when any run was invalid, not only when a server failed')
     .option('--host <addr>', `where servers listen and load goes (default ${DEFAULT_OPTIONS.host}; loopback only)`)
     .option('--allow-non-loopback', 'allow a --host that is not 127.0.0.0/8 or ::1')
     .addOption(readyTimeoutOption())

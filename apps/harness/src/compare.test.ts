@@ -49,6 +49,7 @@ function results(throughput: number[], node = 'v20.20.2'): Results {
             model: 'non-blocking',
             analogue: '',
             valid: true,
+            failed: false,
             problems: [],
             metrics: { throughputRps: summarize(throughput) },
             expected: {},

@@ -55,6 +55,8 @@ describe('loopbench run --quick', { timeout: 120_000 }, () => {
       'cpu-bound',
       'workers-io-bound',
       'workers-cpu-bound',
+      'mixed',
+      'mixed-share',
     ]);
     const metric = (scenario: string, server: string, name: string) =>
       results.scenarios.find((s) => s.id === scenario)?.results.find((r) => r.server === server)?.metrics[name as 'throughputRps']
@@ -64,6 +66,7 @@ describe('loopbench run --quick', { timeout: 120_000 }, () => {
     expect(metric('head-of-line', 'koa', 'blockingIndex')).toBeLessThan(0.1);
     expect(metric('io-bound', 'koa', 'throughputRps')).toBeGreaterThan(5 * metric('io-bound', 'express-blocking', 'throughputRps'));
     expect(metric('io-bound', 'express-blocking', 'maxInFlight')).toBe(1);
+    expect(metric('mixed', 'express-blocking', 'fastLatencyP99Ms')).toBeGreaterThan(20 * metric('mixed', 'koa', 'fastLatencyP99Ms'));
     expect(results.environment).toMatchObject({
       node: process.version,
       frameworks: { express: expect.any(String), koa: expect.any(String) },

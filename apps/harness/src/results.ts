@@ -19,7 +19,7 @@ export interface RunRecord {
   /** Why the run is invalid; empty when valid. */
   problems: string[];
   values: MetricValues;
-  /** Closed-loop runs: 2xx latencies in µs, compressed HDR histogram (hdr-histogram-js). */
+  /** Load runs: 2xx latencies in µs (open loop: of fast requests, from their planned time), compressed HDR histogram. */
   latencyHistogram?: string;
   generator?: GeneratorHealth;
 }
@@ -30,6 +30,8 @@ export interface ServerResult {
   analogue: string;
   /** False when any run was invalid or the server failed; its metrics then cover valid runs only. */
   valid: boolean;
+  /** True when the server did not start, did not follow the contract, or exited during a run. */
+  failed: boolean;
   problems: string[];
   /** Over the valid runs. */
   metrics: Partial<Record<MetricName, Summary>>;
@@ -44,7 +46,7 @@ export interface ScenarioResult {
   id: string;
   title: string;
   claim: string;
-  kind: 'head-of-line' | 'closed-loop';
+  kind: 'head-of-line' | 'closed-loop' | 'open-loop';
   valid: boolean;
   /** What was sent: target, connections, workers, sleep and offset, measured service time. */
   parameters: Record<string, string | number>;

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   checkReply,
   type ExitStatus,
@@ -12,11 +13,13 @@ import {
 } from '@loopbench/contract';
 import type { Environment } from './environment.js';
 import { runClosedLoop } from './measure/closedLoop.js';
-import { generatorProblem } from './measure/generator.js';
+import { type GeneratorHealth, generatorProblem } from './measure/generator.js';
 import { measureHeadOfLine } from './measure/headOfLine.js';
+import { readListenOverflows } from './measure/listenOverflows.js';
+import { runOpenLoop, stallPlan } from './measure/openLoop.js';
 import { collectStats, signalsBetween } from './measure/serverStats.js';
 import { type MetricValues, type Results, type RunRecord, type ScenarioResult, type ServerResult, writeFileAtomic } from './results.js';
-import type { ClosedLoopScenario, HeadOfLineScenario, RunOptions, Scenario, ScenarioContext } from './scenarios.js';
+import type { ClosedLoopScenario, HeadOfLineScenario, OpenLoopScenario, RunOptions, Scenario, ScenarioContext } from './scenarios.js';
 import { median, summarize } from './stats.js';
 import { checkTheory, type Expectation, expectHeadOfLine, type MetricName } from './theory.js';
 import { verdictFor } from './verdict.js';
@@ -62,6 +65,8 @@ interface Contender {
   crashed: boolean;
   exit?: ExitStatus;
   failure?: string;
+  /** Open-loop scenarios: the fast-request latency p50 of the warm-up, with nothing in the way. */
+  baselineMs?: number;
   /** Every process id seen: the one started, and workers that answered /stats. */
   pids: Set<number>;
   runs: RunRecord[];
@@ -103,13 +108,23 @@ function crashProblem(contender: Contender, withOutput = false): string {
   return `${contender.server.name} exited during the run${how}${tail ? `; its last output:\n${tail}` : ''}`;
 }
 
+/** What one run of any kind yields. */
+interface RunOutcome {
+  values: MetricValues;
+  problems: string[];
+  latencyHistogram?: string;
+  generator?: GeneratorHealth;
+  /** Head-of-line: when /fast actually went out after /sleep. */
+  offsetMs?: number;
+}
+
 async function closedLoopRun(
   scenario: ClosedLoopScenario,
   contender: Contender,
   workers: number,
   options: RunOptions,
   signal?: AbortSignal,
-) {
+): Promise<RunOutcome> {
   const url = (contender.running as RunningServer).url;
   const before = await collectStats(url, workers, true);
   const load = await runClosedLoop({
@@ -149,7 +164,7 @@ async function closedLoopRun(
   return { values, problems, latencyHistogram: load.latencyHistogram, generator: load.generator };
 }
 
-async function headOfLineRun(scenario: HeadOfLineScenario, contender: Contender, options: RunOptions) {
+async function headOfLineRun(scenario: HeadOfLineScenario, contender: Contender, options: RunOptions): Promise<RunOutcome> {
   const result = await measureHeadOfLine({
     url: (contender.running as RunningServer).url,
     sleepMs: scenario.sleepMs(options),
@@ -191,6 +206,7 @@ function serverResult(contender: Contender, expected: Expectation): ServerResult
     model: server.model,
     analogue: server.analogue,
     valid: problems.length === 0 && contender.runs.length > 0,
+    failed: contender.failure !== undefined,
     problems,
     metrics,
     expected,
@@ -198,6 +214,95 @@ function serverResult(contender: Contender, expected: Expectation): ServerResult
     runs: contender.runs,
     pids: [...contender.pids],
   };
+}
+
+/** Send lag past this makes an open-loop run untrustworthy: requests left later than planned. */
+export const SEND_LAG_LIMIT_MS = 5;
+
+/** The open-loop warm-up: fast requests only, at the scenario's rate; its p50 is the baseline. */
+async function openLoopBaseline(
+  contender: Contender,
+  options: RunOptions,
+  parameters: Record<string, string | number>,
+  signal?: AbortSignal,
+): Promise<RunOutcome> {
+  const durationMs = options.quick ? 250 : 500;
+  const plan = stallPlan({ ratePerS: options.ratePerS, durationMs, stallAtMs: 0, stallMs: 0 }).filter((r) => r.kind === 'fast');
+  const load = await runOpenLoop({ url: (contender.running as RunningServer).url, plan, timeoutMs: 10_000, ...(signal ? { signal } : {}) });
+  contender.baselineMs = load.fast.latencyMs.p50;
+  parameters[`baselineMs.${contender.server.name}`] = load.fast.latencyMs.p50;
+  return { values: {}, problems: [] };
+}
+
+async function openLoopRun(
+  scenario: OpenLoopScenario,
+  contender: Contender,
+  options: RunOptions,
+  repeat: number,
+  signal?: AbortSignal,
+): Promise<RunOutcome> {
+  const url = (contender.running as RunningServer).url;
+  const before = await collectStats(url, 1, true);
+  const overflowsBefore = readListenOverflows();
+  const plan = scenario.plan(options, repeat);
+  const load = await runOpenLoop({ url, plan, timeoutMs: REQUEST_TIMEOUT_S * 1000, ...(signal ? { signal } : {}) });
+  const overflowsAfter = readListenOverflows();
+  const after = contender.crashed ? new Map() : await collectStats(url, 1);
+  for (const pid of [...before.keys(), ...after.keys()]) contender.pids.add(pid);
+  const signals = signalsBetween(before, after);
+
+  const problems: string[] = [];
+  if (load.sent < load.planned) problems.push(`${load.planned - load.sent} of ${load.planned} planned requests were never sent`);
+  if (load.errors > 0) problems.push(`${load.errors} requests failed`);
+  if (load.timeouts > 0) problems.push(`${load.timeouts} requests timed out after ${REQUEST_TIMEOUT_S} s`);
+  if (load.non2xx > 0) problems.push(`${load.non2xx} non-2xx answers`);
+  if (load.sendLagMs.p99 > SEND_LAG_LIMIT_MS) {
+    problems.push(`the generator fell behind its plan (send lag p99 ${load.sendLagMs.p99.toFixed(1)} ms > ${SEND_LAG_LIMIT_MS} ms)`);
+  }
+  if (overflowsBefore !== undefined && overflowsAfter !== undefined && overflowsAfter > overflowsBefore) {
+    problems.push(`${overflowsAfter - overflowsBefore} connections overflowed a listen backlog (TcpExt ListenOverflows)`);
+  }
+  const fast = load.fast.latencyMs;
+  const values: MetricValues = {
+    fastLatencyMeanMs: fast.mean,
+    fastLatencyP50Ms: fast.p50,
+    fastLatencyP90Ms: fast.p90,
+    fastLatencyP99Ms: fast.p99,
+    fastLatencyP999Ms: fast.p999,
+    fastLatencyMaxMs: fast.max,
+    sendLagP99Ms: load.sendLagMs.p99,
+    ...(signals
+      ? {
+          eventLoopUtilization: signals.eventLoopUtilization,
+          cpuUtilization: signals.cpuUtilization,
+          maxInFlight: signals.maxInFlight,
+          cpuPerRequestMs: signals.cpuPerRequestMs,
+        }
+      : {}),
+  };
+
+  const view = scenario.closedLoopView?.(options);
+  if (view && !contender.crashed && !signal?.aborted) {
+    // The same stall under closed-loop load: what ab, wrk or autocannon would have reported.
+    const stall = delay(view.stallAtMs).then(() => request(`${url}/sleep?ms=${view.stallMs}`, { timeoutMs: REQUEST_TIMEOUT_S * 1000 }));
+    const closed = await runClosedLoop({
+      url: `${url}/fast`,
+      connections: options.connections,
+      warmupS: 0,
+      durationS: view.durationMs / 1000,
+      timeoutS: REQUEST_TIMEOUT_S,
+      ...(signal ? { signal } : {}),
+    });
+    const stallReply = await stall;
+    if (stallReply.status !== 200) problems.push(`the closed-loop view's stall answered ${stallReply.status}`);
+    if (closed.errors + closed.timeouts + closed.non2xx > 0) problems.push('the closed-loop view had errors, timeouts or non-2xx answers');
+    Object.assign(values, {
+      closedLoopP50Ms: closed.latencyMs.p50,
+      closedLoopP99Ms: closed.latencyMs.p99,
+      closedLoopMaxMs: closed.latencyMs.max,
+    });
+  }
+  return { values, problems, latencyHistogram: load.fast.latencyHistogram, generator: load.generator };
 }
 
 async function runScenario(scenario: Scenario, plan: RunPlan, reporter: Reporter): Promise<ScenarioResult> {
@@ -216,33 +321,42 @@ async function runScenario(scenario: Scenario, plan: RunPlan, reporter: Reporter
         warmupS: options.warmupS,
         durationS: options.durationS,
       });
+    } else if (scenario.kind === 'open-loop') {
+      Object.assign(parameters, scenario.parameters(options));
+      if (scenario.closedLoopView) parameters.closedLoopConnections = options.connections;
     } else {
       Object.assign(parameters, { sleepMs: scenario.sleepMs(options), offsetMs: scenario.offsetMs(options) });
     }
 
-    const measure = (contender: Contender) =>
-      scenario.kind === 'closed-loop'
-        ? closedLoopRun(scenario, contender, workers, options, signal)
-        : headOfLineRun(scenario, contender, options);
+    const measure = (contender: Contender, repeat: number) => {
+      if (scenario.kind === 'closed-loop') return closedLoopRun(scenario, contender, workers, options, signal);
+      if (scenario.kind === 'open-loop') {
+        return repeat === 0
+          ? openLoopBaseline(contender, options, parameters, signal)
+          : openLoopRun(scenario, contender, options, repeat, signal);
+      }
+      return headOfLineRun(scenario, contender, options);
+    };
 
-    // Closed-loop runs discard their own first warmupS seconds; head-of-line gets one discarded trial.
-    const firstRepeat = scenario.kind === 'head-of-line' ? 0 : 1;
+    // Closed-loop runs discard their own first warmupS seconds; the others get one discarded run.
+    const firstRepeat = scenario.kind === 'closed-loop' ? 1 : 0;
     for (let repeat = firstRepeat; repeat <= options.repeats; repeat++) {
       const warmup = repeat === 0;
       for (const contender of contenders) {
         if (contender.failure || signal?.aborted) continue;
         reporter.step(warmup ? `warming up ${contender.server.name}` : `${contender.server.name}: run ${repeat} of ${options.repeats}`);
         try {
-          const run = await measure(contender);
+          const run = await measure(contender, repeat);
           if (contender.crashed) run.problems.push(crashProblem(contender));
           if (warmup && !contender.crashed) continue;
-          if ('offsetMs' in run) offsets.push(run.offsetMs);
+          if (run.offsetMs !== undefined) offsets.push(run.offsetMs);
           contender.runs.push({
             repeat,
             valid: run.problems.length === 0,
             problems: run.problems,
             values: run.values,
-            ...('latencyHistogram' in run ? { latencyHistogram: run.latencyHistogram, generator: run.generator } : {}),
+            ...(run.latencyHistogram !== undefined ? { latencyHistogram: run.latencyHistogram } : {}),
+            ...(run.generator !== undefined ? { generator: run.generator } : {}),
           });
         } catch (error) {
           const problem = contender.crashed ? crashProblem(contender) : `${contender.server.name}: ${(error as Error).message}`;
@@ -264,6 +378,12 @@ async function runScenario(scenario: Scenario, plan: RunPlan, reporter: Reporter
     if (scenario.kind === 'closed-loop') {
       const serviceMs = summarizeRuns(contender.runs).cpuPerRequestMs?.median;
       expected = scenario.expect(contender.server.model, { ...context, ...(serviceMs ? { serviceMs } : {}) });
+    } else if (scenario.kind === 'open-loop') {
+      expected = scenario.expect(contender.server.model, {
+        options,
+        baselineMs: contender.baselineMs ?? Number.NaN,
+        fastServiceMs: summarizeRuns(contender.runs).cpuPerRequestMs?.median ?? 0,
+      });
     } else {
       const baseline = summarizeRuns(contender.runs).baselineLatencyMs?.median ?? Number.NaN;
       expected = expectHeadOfLine(contender.server.model, {

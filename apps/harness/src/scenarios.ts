@@ -1,5 +1,6 @@
 import type { Model } from '@loopbench/contract';
-import { type Expectation, expectCpuBound, expectIoBound } from './theory.js';
+import { type PlannedRequest, sharePlan, stallPlan } from './measure/openLoop.js';
+import { type Expectation, expectCpuBound, expectIoBound, expectShare, expectStall } from './theory.js';
 
 /** The knobs a run takes; scenarios read what they need. */
 export interface RunOptions {
@@ -10,6 +11,8 @@ export interface RunOptions {
   workers: number;
   quick: boolean;
   pin: boolean;
+  /** Requests per second of the open-loop scenarios. */
+  ratePerS: number;
   /** Where servers listen: loopback unless --allow-non-loopback. */
   host: string;
   readyTimeoutS: number;
@@ -45,7 +48,26 @@ export interface ClosedLoopScenario extends ScenarioBase {
   expect(model: Model, context: ScenarioContext): Expectation;
 }
 
-export type Scenario = HeadOfLineScenario | ClosedLoopScenario;
+export interface OpenLoopContext {
+  options: RunOptions;
+  /** The server's fast-request latency in the warm-up, with nothing in the way. */
+  baselineMs: number;
+  /** CPU time per request the server reported over the runs. */
+  fastServiceMs: number;
+}
+
+export interface OpenLoopScenario extends ScenarioBase {
+  kind: 'open-loop';
+  /** The requests of one run; `repeat` seeds anything random, the same for every server. */
+  plan(options: RunOptions, repeat: number): PlannedRequest[];
+  /** What the parameters of the plan were, for the results. */
+  parameters(options: RunOptions): Record<string, number | string>;
+  /** When set, each run is followed by the same stall under closed-loop load, for comparison. */
+  closedLoopView?(options: RunOptions): { stallAtMs: number; stallMs: number; durationMs: number };
+  expect(model: Model, context: OpenLoopContext): Expectation;
+}
+
+export type Scenario = HeadOfLineScenario | ClosedLoopScenario | OpenLoopScenario;
 
 export const IO_SLEEP_MS = 50;
 /** Ten times the article's loop, so the loop (~10 ms) dominates per-request HTTP overhead. */
@@ -80,6 +102,59 @@ function cpuBound(id: string, title: string, workers: (o: RunOptions) => number,
   };
 }
 
+/** The mixed scenario's stall: fast traffic for T, one slow request of S inside it. */
+export function stallShape(options: RunOptions) {
+  // The stall covers most of the run, so every quantile from p50 up falls inside it.
+  return options.quick ? { durationMs: 600, stallAtMs: 60, stallMs: 480 } : { durationMs: 2000, stallAtMs: 200, stallMs: 1600 };
+}
+
+/** The mixed-share scenario: Poisson arrivals, a share of them slow. */
+export const SHARE = { slowShare: 0.05, slowMs: 50, durationMs: 4000, quickDurationMs: 600 } as const;
+
+const mixed: OpenLoopScenario = {
+  kind: 'open-loop',
+  id: 'mixed',
+  title: 'Mixed, open loop: /fast at a constant rate, one slow /sleep inside the run',
+  claim:
+    'a stall in a blocking server delays every user who arrives during it (P(wait > x) = f·(1 − x/S)); a non-blocking server keeps its baseline; a closed-loop tool hides the stall',
+  workers: single,
+  plan: (options) => stallPlan({ ratePerS: options.ratePerS, ...stallShape(options) }),
+  parameters: (options) => ({ ratePerS: options.ratePerS, ...stallShape(options) }),
+  closedLoopView: (options) => stallShape(options),
+  expect: (model, { options, baselineMs, fastServiceMs }) =>
+    expectStall(model, {
+      stallMs: stallShape(options).stallMs,
+      durationMs: stallShape(options).durationMs,
+      utilization: (options.ratePerS * fastServiceMs) / 1000,
+      baselineMs,
+    }),
+};
+
+const mixedShare: OpenLoopScenario = {
+  kind: 'open-loop',
+  id: 'mixed-share',
+  title: `Mixed, open loop: Poisson arrivals, ${SHARE.slowShare * 100}% of them /sleep?ms=${SHARE.slowMs}`,
+  claim:
+    'on a blocking server every fast request queues behind the slow ones (M/G/1, Pollaczek–Khinchine); on a non-blocking one it does not',
+  workers: single,
+  plan: (options, repeat) =>
+    sharePlan({
+      ratePerS: options.ratePerS,
+      durationMs: options.quick ? SHARE.quickDurationMs : SHARE.durationMs,
+      slowShare: SHARE.slowShare,
+      slowMs: SHARE.slowMs,
+      seed: repeat,
+    }),
+  parameters: (options) => ({
+    ratePerS: options.ratePerS,
+    durationMs: options.quick ? SHARE.quickDurationMs : SHARE.durationMs,
+    slowShare: SHARE.slowShare,
+    slowMs: SHARE.slowMs,
+  }),
+  expect: (model, { options, baselineMs, fastServiceMs }) =>
+    expectShare(model, { ratePerS: options.ratePerS, slowShare: SHARE.slowShare, slowMs: SHARE.slowMs, fastServiceMs, baselineMs }),
+};
+
 export const SCENARIOS: readonly Scenario[] = [
   {
     kind: 'head-of-line',
@@ -87,8 +162,8 @@ export const SCENARIOS: readonly Scenario[] = [
     title: 'Head-of-line blocking: /fast sent while a slow request is in flight',
     claim: 'a blocking server makes /fast wait for the slow request (β ≈ 1); a non-blocking one answers at once (β ≈ 0)',
     workers: single,
-    sleepMs: (o) => (o.quick ? 500 : 2000),
-    offsetMs: (o) => (o.quick ? 50 : 200),
+    sleepMs: (o) => (o.quick ? 300 : 1000),
+    offsetMs: (o) => (o.quick ? 30 : 100),
   },
   ioBound(
     'io-bound',
@@ -123,9 +198,12 @@ export const SCENARIOS: readonly Scenario[] = [
     many,
     'processes add CPU throughput up to the number of cores, in both models',
   ),
+  mixed,
+  mixedShare,
 ];
 
 /** Names users may give to --scenario: every id, and "workers" for both worker scenarios. */
 export const SCENARIO_ALIASES: Readonly<Record<string, readonly string[]>> = {
   workers: ['workers-io-bound', 'workers-cpu-bound'],
+  'open-loop': ['mixed', 'mixed-share'],
 };

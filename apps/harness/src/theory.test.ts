@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkTheory, expectCpuBound, expectHeadOfLine, expectIoBound } from './theory.js';
+import { checkTheory, expectCpuBound, expectHeadOfLine, expectIoBound, expectShare, expectStall, stallQuantileMs } from './theory.js';
 
 describe('expectHeadOfLine', () => {
   it('has a blocking server make /fast wait out the rest of the sleep', () => {
@@ -78,5 +78,44 @@ describe('checkTheory', () => {
 
   it('never agrees with a missing measurement', () => {
     expect(checkTheory('throughputRps', Number.NaN, 100).agrees).toBe(false);
+  });
+});
+
+describe('stallQuantileMs', () => {
+  const stall = { stallMs: 1000, durationMs: 1500, utilization: 0, baselineMs: 1 };
+
+  it('puts quantiles inside the stall when the tail is smaller than the stalled share', () => {
+    // f = 2/3: P(wait > x) = f(1 − x/S), so p50 = S(1 − 0.5/f) = 250 and p99 = S(1 − 0.015) = 985.
+    expect(stallQuantileMs(0.5, stall)).toBeCloseTo(251);
+    expect(stallQuantileMs(0.99, stall)).toBeCloseTo(986);
+  });
+
+  it('leaves quantiles below the stalled share at the baseline', () => {
+    expect(stallQuantileMs(0.2, stall)).toBe(1);
+  });
+
+  it('widens the stalled share by the queue worked off afterwards', () => {
+    expect(stallQuantileMs(0.5, { ...stall, utilization: 0.1 })).toBeGreaterThan(stallQuantileMs(0.5, stall));
+  });
+});
+
+describe('expectShare', () => {
+  it('is the Pollaczek–Khinchine mean wait for a blocking server', () => {
+    // λ = 0.2/ms, p = 0.05 of 50 ms: ρ = 0.5, E[S²] = 125 ms², W = 0.2 · 125 / (2 · 0.5) = 25 ms.
+    const input = { ratePerS: 200, slowShare: 0.05, slowMs: 50, fastServiceMs: 0, baselineMs: 1 };
+    expect(expectShare('blocking', input).fastLatencyMeanMs).toBeCloseTo(26);
+    expect(expectShare('non-blocking', input).fastLatencyMeanMs).toBe(1);
+    expect(expectShare('blocking', { ...input, slowShare: 0.2 }).fastLatencyMeanMs).toBe(Number.POSITIVE_INFINITY);
+  });
+});
+
+describe('expectStall', () => {
+  it('gives a non-blocking server its baseline everywhere', () => {
+    expect(expectStall('non-blocking', { stallMs: 1000, durationMs: 1500, utilization: 0, baselineMs: 2 })).toEqual({
+      fastLatencyP50Ms: 2,
+      fastLatencyP90Ms: 2,
+      fastLatencyP99Ms: 2,
+      fastLatencyP999Ms: 2,
+    });
   });
 });

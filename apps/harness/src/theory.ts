@@ -18,7 +18,17 @@ export type MetricName =
   | 'cpuUtilization'
   | 'maxInFlight'
   | 'eventLoopDelayP99Ms'
-  | 'cpuPerRequestMs';
+  | 'cpuPerRequestMs'
+  | 'fastLatencyMeanMs'
+  | 'fastLatencyP50Ms'
+  | 'fastLatencyP90Ms'
+  | 'fastLatencyP99Ms'
+  | 'fastLatencyP999Ms'
+  | 'fastLatencyMaxMs'
+  | 'sendLagP99Ms'
+  | 'closedLoopP50Ms'
+  | 'closedLoopP99Ms'
+  | 'closedLoopMaxMs';
 
 /** Which way is better, for compare's verdicts; undefined for metrics that are descriptive only. */
 export const BETTER: Partial<Record<MetricName, 'higher' | 'lower'>> = {
@@ -29,6 +39,11 @@ export const BETTER: Partial<Record<MetricName, 'higher' | 'lower'>> = {
   fastLatencyMs: 'lower',
   holDelayMs: 'lower',
   blockingIndex: 'lower',
+  fastLatencyMeanMs: 'lower',
+  fastLatencyP50Ms: 'lower',
+  fastLatencyP90Ms: 'lower',
+  fastLatencyP99Ms: 'lower',
+  fastLatencyP999Ms: 'lower',
 };
 
 export interface HeadOfLineInput {
@@ -95,6 +110,69 @@ export function expectCpuBound(_model: Model, input: LoadInput & { serviceMs: nu
   };
 }
 
+export interface StallInput {
+  stallMs: number;
+  /** How long fast requests keep arriving. */
+  durationMs: number;
+  /** λ × service time of a fast request: the share of time the server needs for them. */
+  utilization: number;
+  /** A fast request's latency when nothing is in the way. */
+  baselineMs: number;
+}
+
+/**
+ * One stall of S ms in a blocking server, with fast requests arriving evenly over T: those arriving
+ * while it stalls (and while it then works off their queue) wait the rest of it, so a share
+ * f = S / ((1 − ρ)·T) of them wait uniformly between 0 and S. P(wait > x) = f·(1 − x/S), and the
+ * q-quantile is S·(1 − (1 − q)/f) above the baseline, or the baseline when 1 − q ≥ f.
+ */
+export function stallQuantileMs(q: number, input: StallInput): number {
+  const share = input.stallMs / ((1 - input.utilization) * input.durationMs);
+  const tail = 1 - q;
+  return input.baselineMs + (tail >= share ? 0 : input.stallMs * (1 - tail / share));
+}
+
+/** The stall model for a blocking server; a non-blocking one keeps its baseline. */
+export function expectStall(model: Model, input: StallInput): Expectation {
+  if (model === 'non-blocking') {
+    const b = input.baselineMs;
+    return { fastLatencyP50Ms: b, fastLatencyP90Ms: b, fastLatencyP99Ms: b, fastLatencyP999Ms: b };
+  }
+  return {
+    fastLatencyP50Ms: stallQuantileMs(0.5, input),
+    fastLatencyP90Ms: stallQuantileMs(0.9, input),
+    fastLatencyP99Ms: stallQuantileMs(0.99, input),
+    fastLatencyP999Ms: stallQuantileMs(0.999, input),
+    fastLatencyMaxMs: input.baselineMs + input.stallMs,
+  };
+}
+
+export interface ShareInput {
+  ratePerS: number;
+  slowShare: number;
+  slowMs: number;
+  /** Service time of a fast request on the server. */
+  fastServiceMs: number;
+  baselineMs: number;
+}
+
+/**
+ * Poisson arrivals with a share p of slow requests at a blocking server: an M/G/1 queue, whose mean
+ * wait is λ·E[S²] / (2(1 − ρ)) (Pollaczek–Khinchine) for every arrival, fast ones included. A
+ * non-blocking server waits only on the slow requests themselves, so fast ones keep the baseline.
+ */
+export function expectShare(model: Model, input: ShareInput): Expectation {
+  if (model === 'non-blocking') return { fastLatencyMeanMs: input.baselineMs };
+  const lambda = input.ratePerS / 1000;
+  const slow = input.slowMs + input.fastServiceMs;
+  const fast = input.fastServiceMs;
+  const mean = input.slowShare * slow + (1 - input.slowShare) * fast;
+  const secondMoment = input.slowShare * slow ** 2 + (1 - input.slowShare) * fast ** 2;
+  const rho = lambda * mean;
+  if (rho >= 1) return { fastLatencyMeanMs: Number.POSITIVE_INFINITY };
+  return { fastLatencyMeanMs: input.baselineMs + (lambda * secondMoment) / (2 * (1 - rho)) };
+}
+
 /** How far a measurement may stray from theory and still agree: max(relative·|expected|, absolute). */
 const TOLERANCE: Record<MetricName, { relative: number; absolute: number }> = {
   baselineLatencyMs: { relative: 0.5, absolute: 5 },
@@ -111,6 +189,17 @@ const TOLERANCE: Record<MetricName, { relative: number; absolute: number }> = {
   maxInFlight: { relative: 0.2, absolute: 0 },
   eventLoopDelayP99Ms: { relative: 0.5, absolute: 5 },
   cpuPerRequestMs: { relative: 0.1, absolute: 0.01 },
+  // Only a few dozen slow requests per run decide the mean wait, so it is noisy.
+  fastLatencyMeanMs: { relative: 0.3, absolute: 5 },
+  fastLatencyP50Ms: { relative: 0.05, absolute: 5 },
+  fastLatencyP90Ms: { relative: 0.05, absolute: 5 },
+  fastLatencyP99Ms: { relative: 0.05, absolute: 5 },
+  fastLatencyP999Ms: { relative: 0.05, absolute: 10 },
+  fastLatencyMaxMs: { relative: 0.05, absolute: 10 },
+  sendLagP99Ms: { relative: 0.5, absolute: 2 },
+  closedLoopP50Ms: { relative: 0.1, absolute: 5 },
+  closedLoopP99Ms: { relative: 0.1, absolute: 5 },
+  closedLoopMaxMs: { relative: 0.1, absolute: 10 },
 };
 
 export interface TheoryCheck {

@@ -57,10 +57,25 @@ export function verdictFor(scenario: Partial): string {
     case 'cpu-bound':
     case 'workers-cpu-bound': {
       const ratio = (m(nb, 'throughputRps') ?? Number.NaN) / (m(b, 'throughputRps') ?? Number.NaN);
-      const help =
-        ratio < 1.1 ? 'non-blocking did not help CPU work' : 'non-blocking served more, which theory does not expect for CPU work';
-      return `${throughputSentence(b, nb)}: ${help}; both event loops were ${formatPercent(m(nb, 'eventLoopUtilization'))}/${formatPercent(m(b, 'eventLoopUtilization'))} busy computing.${tail}`;
+      const cpuRatio = (m(b, 'cpuPerRequestMs') ?? Number.NaN) / (m(nb, 'cpuPerRequestMs') ?? Number.NaN);
+      const why =
+        Math.abs(ratio - 1) < 0.1
+          ? 'non-blocking did not help CPU work'
+          : `the gap is their CPU per request (${formatRatio(cpuRatio)} the other way), not the I/O model: non-blocking does not help CPU work`;
+      return `${throughputSentence(b, nb)}: ${why}; both event loops were ${formatPercent(m(nb, 'eventLoopUtilization'))}/${formatPercent(m(b, 'eventLoopUtilization'))} busy computing.${tail}`;
     }
+    case 'mixed':
+      return (
+        `While one ${formatNumber(Number(scenario.parameters.stallMs))} ms request stalled the server, ${b.server} made the /fast users who arrived meanwhile wait: ` +
+        `p50 ${formatNumber(m(b, 'fastLatencyP50Ms'))} ms, p99 ${formatNumber(m(b, 'fastLatencyP99Ms'))} ms; ${nb.server} kept p99 at ${formatNumber(m(nb, 'fastLatencyP99Ms'))} ms. ` +
+        `A closed-loop tool saw a p99 of ${formatNumber(m(b, 'closedLoopP99Ms'))} ms for ${b.server} under the same stall.${tail}`
+      );
+    case 'mixed-share':
+      return (
+        `With ${formatPercent(Number(scenario.parameters.slowShare))} of requests waiting ${formatNumber(Number(scenario.parameters.slowMs))} ms, ` +
+        `${b.server}'s /fast users waited ${formatNumber(m(b, 'fastLatencyMeanMs'))} ms on average (p99 ${formatNumber(m(b, 'fastLatencyP99Ms'))} ms), ` +
+        `${nb.server}'s ${formatNumber(m(nb, 'fastLatencyMeanMs'))} ms (p99 ${formatNumber(m(nb, 'fastLatencyP99Ms'))} ms).${tail}`
+      );
     default:
       return `${throughputSentence(b, nb)}: with no waiting and no work this is per-request framework overhead only, not the I/O model.${tail}`;
   }

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import hdr from 'hdr-histogram-js';
 import { type GeneratorHealth, watchGenerator } from './generator.js';
+import { encodeHistogram, type LatencySummaryMs, latencyHistogram, recordMs, summarizeHistogram } from './histogram.js';
 
 export interface ClosedLoopOptions {
   url: string;
@@ -12,14 +12,6 @@ export interface ClosedLoopOptions {
   /** Per request; longer than the slowest request the scenario expects. */
   timeoutS: number;
   signal?: AbortSignal;
-}
-
-export interface LatencySummaryMs {
-  mean: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
 }
 
 export interface ClosedLoopResult {
@@ -38,23 +30,6 @@ export interface ClosedLoopResult {
   /** Every 2xx latency in microseconds, as a compressed HDR histogram. */
   latencyHistogram: string;
   generator: GeneratorHealth;
-}
-
-/** Microseconds, from 1 µs to 10 minutes, at 3 significant digits. */
-export function latencyHistogram() {
-  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
-}
-
-export function summarizeHistogram(histogram: ReturnType<typeof latencyHistogram>): LatencySummaryMs {
-  const ms = (us: number) => us / 1000;
-  if (histogram.totalCount === 0) return { mean: Number.NaN, p50: Number.NaN, p90: Number.NaN, p99: Number.NaN, max: Number.NaN };
-  return {
-    mean: ms(histogram.mean),
-    p50: ms(histogram.getValueAtPercentile(50)),
-    p90: ms(histogram.getValueAtPercentile(90)),
-    p99: ms(histogram.getValueAtPercentile(99)),
-    max: ms(histogram.maxValue),
-  };
 }
 
 /**
@@ -118,7 +93,7 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
           measured,
           throughputRps: perConnection.size > 0 ? throughputRps : Number.NaN,
           latencyMs: summarizeHistogram(histogram),
-          latencyHistogram: hdr.encodeIntoCompressedBase64(histogram),
+          latencyHistogram: encodeHistogram(histogram),
           generator,
         });
       },
@@ -138,7 +113,7 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
       }
       connection.answers += 1;
       connection.last = now;
-      if (now - responseTimeMs >= steadyFrom) histogram.recordValue(Math.max(1, Math.round(responseTimeMs * 1000)));
+      if (now - responseTimeMs >= steadyFrom) recordMs(histogram, responseTimeMs);
     });
     const stop = () => instance.stop();
     const timer = setTimeout(stop, (options.warmupS + options.durationS) * 1000);

@@ -1,0 +1,204 @@
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { type GeneratorHealth, watchGenerator } from './generator.js';
+import { encodeHistogram, type Histogram, type LatencySummaryMs, latencyHistogram, recordMs, summarizeHistogram } from './histogram.js';
+
+/** One request of an open-loop plan: when to send it (ms after the start) and what. */
+export interface PlannedRequest {
+  atMs: number;
+  target: string;
+  kind: 'fast' | 'slow';
+}
+
+export interface OpenLoopOptions {
+  url: string;
+  plan: readonly PlannedRequest[];
+  /** Per request, from its actual send. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface KindResult {
+  planned: number;
+  answered: number;
+  /** From the planned send time: what a user who arrived then waited. */
+  latencyMs: LatencySummaryMs;
+  /** From the actual send: what the server took once it had the request. */
+  serviceMs: LatencySummaryMs;
+  latencyHistogram: string;
+}
+
+export interface OpenLoopResult {
+  planned: number;
+  sent: number;
+  answered: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  fast: KindResult;
+  slow: KindResult;
+  /** Actual send time minus planned send time: how far the generator fell behind its plan. */
+  sendLagMs: LatencySummaryMs;
+  elapsedMs: number;
+  generator: GeneratorHealth;
+}
+
+interface KindHistograms {
+  planned: number;
+  answered: number;
+  latency: Histogram;
+  service: Histogram;
+}
+
+const kindHistograms = (): KindHistograms => ({ planned: 0, answered: 0, latency: latencyHistogram(), service: latencyHistogram() });
+
+function kindResult(k: KindHistograms): KindResult {
+  return {
+    planned: k.planned,
+    answered: k.answered,
+    latencyMs: summarizeHistogram(k.latency),
+    serviceMs: summarizeHistogram(k.service),
+    latencyHistogram: encodeHistogram(k.latency),
+  };
+}
+
+/** Lead time before the first planned request, so set-up never counts as lag. */
+const START_LEAD_MS = 20;
+
+/**
+ * Open-loop load: every request goes out at its planned time t0 + atMs whatever the server does —
+ * a self-correcting timer sends everything due and never waits for answers, on as many sockets as
+ * it takes — and latency is measured from the planned time, so a stalled server cannot hide its
+ * queue (no coordinated omission). Resolves when every request is answered, failed or timed out.
+ */
+export function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
+  const { url, plan, timeoutMs } = options;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
+  const kinds = { fast: kindHistograms(), slow: kindHistograms() };
+  for (const request of plan) kinds[request.kind].planned += 1;
+  const sendLag = latencyHistogram();
+  const counts = { sent: 0, answered: 0, errors: 0, timeouts: 0, non2xx: 0 };
+  const stopWatching = watchGenerator();
+  const t0 = performance.now() + START_LEAD_MS;
+  let next = 0;
+  let settled = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  return new Promise((resolve) => {
+    const finish = () => {
+      if (timer) clearTimeout(timer);
+      options.signal?.removeEventListener('abort', abort);
+      agent.destroy();
+      resolve({
+        planned: plan.length,
+        ...counts,
+        fast: kindResult(kinds.fast),
+        slow: kindResult(kinds.slow),
+        sendLagMs: summarizeHistogram(sendLag),
+        elapsedMs: performance.now() - t0,
+        generator: stopWatching(),
+      });
+    };
+    const settle = () => {
+      settled += 1;
+      if (settled === plan.length) finish();
+    };
+    const abort = () => {
+      // Requests not yet sent are dropped; those in flight still settle (answered or destroyed).
+      settled += plan.length - next;
+      next = plan.length;
+      agent.destroy();
+      if (settled >= plan.length) finish();
+    };
+    options.signal?.addEventListener('abort', abort, { once: true });
+
+    const send = (planned: PlannedRequest, plannedAt: number) => {
+      const sentAt = performance.now();
+      recordMs(sendLag, Math.max(0.001, sentAt - plannedAt));
+      counts.sent += 1;
+      const kind = kinds[planned.kind];
+      let done = false;
+      let timedOut = false;
+      // Exactly one outcome per request, whichever event comes first.
+      const outcome = (what: 'answered' | 'non2xx' | 'errors' | 'timeouts') => {
+        if (done) return;
+        done = true;
+        counts[what] += 1;
+        settle();
+      };
+      const req = http.get(url + planned.target, { agent }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          const doneAt = performance.now();
+          const ok = res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300;
+          if (ok && !done) {
+            kind.answered += 1;
+            recordMs(kind.latency, doneAt - plannedAt);
+            recordMs(kind.service, doneAt - sentAt);
+          }
+          outcome(ok ? 'answered' : 'non2xx');
+        });
+      });
+      req.setTimeout(timeoutMs, () => {
+        timedOut = true;
+        req.destroy();
+      });
+      req.on('error', () => outcome(timedOut ? 'timeouts' : 'errors'));
+      req.on('close', () => outcome(timedOut ? 'timeouts' : 'errors'));
+    };
+
+    const tick = () => {
+      const now = performance.now();
+      while (next < plan.length && t0 + (plan[next] as PlannedRequest).atMs <= now) {
+        const planned = plan[next] as PlannedRequest;
+        next += 1;
+        send(planned, t0 + planned.atMs);
+      }
+      if (next < plan.length) timer = setTimeout(tick, Math.max(0, t0 + (plan[next] as PlannedRequest).atMs - performance.now()));
+    };
+    if (plan.length === 0) finish();
+    else timer = setTimeout(tick, START_LEAD_MS);
+  });
+}
+
+/** Fast requests at a constant rate for durationMs, and one slow request at stallAtMs. */
+export function stallPlan(input: { ratePerS: number; durationMs: number; stallAtMs: number; stallMs: number }): PlannedRequest[] {
+  const plan: PlannedRequest[] = [];
+  const count = Math.floor((input.durationMs * input.ratePerS) / 1000);
+  for (let i = 0; i < count; i++) plan.push({ atMs: (i * 1000) / input.ratePerS, target: '/fast', kind: 'fast' });
+  plan.push({ atMs: input.stallAtMs, target: `/sleep?ms=${input.stallMs}`, kind: 'slow' });
+  return plan.sort((a, b) => a.atMs - b.atMs);
+}
+
+/** A small deterministic PRNG (mulberry32), so both servers get the same arrivals in a repeat. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** Poisson arrivals at ratePerS for durationMs; each is slow (/sleep?ms=slowMs) with probability slowShare. */
+export function sharePlan(input: {
+  ratePerS: number;
+  durationMs: number;
+  slowShare: number;
+  slowMs: number;
+  seed: number;
+}): PlannedRequest[] {
+  const random = seededRandom(input.seed);
+  const plan: PlannedRequest[] = [];
+  for (
+    let at = -Math.log(1 - random()) * (1000 / input.ratePerS);
+    at < input.durationMs;
+    at += -Math.log(1 - random()) * (1000 / input.ratePerS)
+  ) {
+    const slow = random() < input.slowShare;
+    plan.push(slow ? { atMs: at, target: `/sleep?ms=${input.slowMs}`, kind: 'slow' } : { atMs: at, target: '/fast', kind: 'fast' });
+  }
+  return plan;
+}
