@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { type ServerPackage, startServer, stopAllServers } from '@loopbench/contract';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { compareResults } from './compare.js';
@@ -10,9 +11,9 @@ import { collectEnvironment } from './environment.js';
 import { formatNumber } from './format.js';
 import { isLoopbackHost } from './loopback.js';
 import { createProgress } from './progress.js';
-import { renderMarkdown } from './render/markdown.js';
 import { detectStyle, paint, renderGrid, renderHeader, renderScenario } from './render/terminal.js';
-import { ResultsFileError, readResults, writeFileAtomic } from './results.js';
+import { writeReports } from './report.js';
+import { ResultsFileError, readResults } from './results.js';
 import { REQUEST_TIMEOUT_S, runBenchmarks, verifyServer } from './runner.js';
 import { type RunOptions, SCENARIO_ALIASES, SCENARIOS, type Scenario } from './scenarios.js';
 
@@ -227,13 +228,13 @@ async function runCommand(
     }
     const results = await runBenchmarks(plan, progress);
     progress.close();
-    writeFileAtomic(path.join(outDir, 'summary.md'), renderMarkdown(results));
+    writeReports(results, outDir, { html: true, markdown: true });
     if (flags.json) io.out.write(`${JSON.stringify(results, null, 2)}\n`);
     const invalid = results.scenarios.filter((s) => !s.valid).map((s) => s.id);
     const failed = [...new Set(results.scenarios.flatMap((s) => s.results.filter((r) => r.failed).map((r) => r.server)))];
     if (invalid.length > 0)
       io.err.write(`\n${invalid.length} scenario(s) invalid: ${invalid.join(', ')} (problems are listed under each table)\n`);
-    io.err.write(`\nresults: ${path.relative(process.cwd(), outDir) || '.'}/results.json and summary.md\n`);
+    io.err.write(`\nresults: ${path.relative(process.cwd(), outDir) || '.'}/ results.json, summary.md and report.html\n`);
     if (!flags.json) io.out.write(`${outDir}\n`);
     if (interrupted) return interrupted === 'SIGINT' ? 130 : 143;
     if (failed.length > 0) io.err.write(`failed: ${failed.join(', ')} did not start or did not survive a run\n`);
@@ -319,6 +320,20 @@ function listCommand(flags: { json?: boolean; workspace?: string }, io: Io): num
   );
   io.out.write(`\n"workers" selects ${SCENARIO_ALIASES.workers?.join(' and ')}. Default servers: ${HEADLINE_SERVERS.join(', ')}.\n`);
   for (const problem of discovery.problems) io.out.write(`warning: ${problem}\n`);
+  return 0;
+}
+
+function reportCommand(file: string, flags: { html?: boolean; markdown?: boolean; out?: string }, io: Io): number {
+  const results = readResults(file);
+  const both = !flags.html && !flags.markdown;
+  const started = performance.now();
+  const written = writeReports(results, path.resolve(flags.out ?? path.dirname(file)), {
+    html: both || flags.html === true,
+    markdown: both || flags.markdown === true,
+  });
+  const ms = performance.now() - started;
+  for (const target of [written.markdown, written.html]) if (target) io.out.write(`${target}\n`);
+  io.err.write(`written in ${ms.toFixed(0)} ms\n`);
   return 0;
 }
 
@@ -424,6 +439,15 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--workspace <dir>', 'the workspace to look in (default: the one loopbench belongs to)')
     .option('--no-build', 'do not build the server packages first')
     .action(async (flags) => setExit(await runCommand(flags, io)));
+
+  program
+    .command('report')
+    .description('write report.html and summary.md again from a results.json')
+    .argument('<results>', 'a results.json written by loopbench run')
+    .option('--html', 'write report.html (default: both)')
+    .option('--markdown', 'write summary.md (default: both)')
+    .option('--out <dir>', 'where to write them (default: beside the results file)')
+    .action((file, flags) => setExit(reportCommand(file, flags, io)));
 
   program
     .command('compare')

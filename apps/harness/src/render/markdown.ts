@@ -1,6 +1,6 @@
 import { describeEnvironment } from '../environment.js';
 import type { Results } from '../results.js';
-import { scenarioTable } from './rows.js';
+import { headlineRows, scenarioTable } from './rows.js';
 
 const escapeCell = (text: string) => text.replace(/\|/g, '\\|');
 
@@ -13,6 +13,19 @@ export function renderMarkdown(results: Results): string {
     `${describeEnvironment(results.environment)}.`,
     `Each figure is the median of ${o.repeats} runs (min–max in brackets) of ${o.durationS} s after a ${o.warmupS} s warm-up, ${o.connections} connections; ✓ agrees with theory, ✗ does not.${results.complete ? '' : ' **The run did not finish: these are the scenarios done before it stopped.**'}`,
   ];
+  const headline = headlineRows(results.scenarios);
+  if (headline.servers) {
+    const [blocking, nonBlocking] = headline.servers;
+    out.push(
+      '',
+      `| scenario | metric | ${blocking} | ${nonBlocking} | ${nonBlocking} / ${blocking} | theory |`,
+      '| --- | --- | ---: | ---: | ---: | --- |',
+      ...headline.rows.map(
+        (r) =>
+          `| ${r.scenario}${r.valid ? '' : ' (INVALID)'} | ${escapeCell(r.metric)} | ${r.blocking} | ${r.nonBlocking} | ${r.ratio} | ${r.theory} |`,
+      ),
+    );
+  }
   for (const scenario of results.scenarios) {
     const table = scenarioTable(scenario);
     out.push('', `### ${scenario.id}${scenario.valid ? '' : ' (INVALID)'}`, '', `${scenario.title}. Claim: ${scenario.claim}.`, '');

@@ -85,3 +85,49 @@ export function scenarioTable(scenario: ScenarioResult): ScenarioTable {
     });
   return { header, rows };
 }
+
+/** The one metric that sums a scenario up, for the headline table. */
+export const HEADLINE_METRIC: Record<string, MetricName> = {
+  'head-of-line': 'fastLatencyMs',
+  'io-bound': 'throughputRps',
+  hello: 'throughputRps',
+  'cpu-bound': 'throughputRps',
+  'workers-io-bound': 'throughputRps',
+  'workers-cpu-bound': 'throughputRps',
+  mixed: 'fastLatencyP99Ms',
+  'mixed-share': 'fastLatencyMeanMs',
+};
+
+export interface HeadlineRow {
+  scenario: string;
+  valid: boolean;
+  metric: string;
+  blocking: string;
+  nonBlocking: string;
+  ratio: string;
+  theory: string;
+}
+
+/** One row per scenario: its headline metric for the articles' pair, their ratio, and the theory check. */
+export function headlineRows(scenarios: readonly ScenarioResult[]): { servers: [string, string] | undefined; rows: HeadlineRow[] } {
+  let servers: [string, string] | undefined;
+  const rows = scenarios.map((scenario) => {
+    const { blocking, nonBlocking } = headlinePair(scenario);
+    const metric = HEADLINE_METRIC[scenario.id] ?? 'throughputRps';
+    if (blocking && nonBlocking) servers ??= [blocking.server, nonBlocking.server];
+    const a = blocking?.metrics[metric];
+    const b = nonBlocking?.metrics[metric];
+    const misses = scenario.results.flatMap((r) => r.theory.filter((t) => !t.agrees));
+    const checks = scenario.results.reduce((n, r) => n + r.theory.length, 0);
+    return {
+      scenario: scenario.id,
+      valid: scenario.valid,
+      metric: METRIC_LABELS[metric],
+      blocking: spread(a),
+      nonBlocking: spread(b),
+      ratio: a && b ? formatRatio(b.median / a.median) : '–',
+      theory: checks === 0 ? '–' : misses.length === 0 ? `✓ ${checks} of ${checks}` : `✗ ${misses.length} of ${checks} off`,
+    };
+  });
+  return { servers, rows };
+}

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import type { Results, ScenarioResult, ServerResult } from '../results.js';
+import { summarize } from '../stats.js';
+import { checkTheory } from '../theory.js';
+import { renderHtml } from './html.js';
+import { renderMarkdown } from './markdown.js';
+
+function server(name: string, model: 'blocking' | 'non-blocking', throughput: number[], expected: number, valid = true): ServerResult {
+  const metrics = { throughputRps: summarize(throughput) };
+  return {
+    server: name,
+    model,
+    analogue: '',
+    valid,
+    failed: false,
+    problems: valid ? [] : ['run 2: 3 connection errors'],
+    metrics,
+    expected: { throughputRps: expected },
+    theory: [checkTheory('throughputRps', metrics.throughputRps.median, expected)],
+    runs: [],
+    pids: [],
+  };
+}
+
+function scenario(id: string, results: ServerResult[], verdict = 'a verdict'): ScenarioResult {
+  return {
+    id,
+    title: `${id} title`,
+    claim: 'a claim',
+    kind: 'closed-loop',
+    valid: results.every((r) => r.valid),
+    parameters: { connections: 10 },
+    results,
+    verdict,
+  };
+}
+
+function results(scenarios: ScenarioResult[], complete = true): Results {
+  return {
+    schema: 'loopbench-results',
+    schemaVersion: 1,
+    createdAt: '2026-11-21T00:00:00.000Z',
+    complete,
+    command: ['loopbench', 'run'],
+    environment: {
+      node: 'v20.20.2',
+      os: 'Linux 6.1',
+      arch: 'x64',
+      cpuModel: 'Test CPU',
+      cpuCount: 2,
+      memoryBytes: 2 ** 34,
+      gitCommit: '0123456789abcdef',
+      gitDirty: false,
+      frameworks: { express: '5.3.0', koa: '3.3.0' },
+      pinned: false,
+      loadGenerator: 'autocannon',
+    },
+    options: {
+      repeats: 3,
+      durationS: 2,
+      warmupS: 1,
+      connections: 10,
+      workers: 2,
+      ratePerS: 200,
+      quick: false,
+      pin: false,
+      host: '127.0.0.1',
+      readyTimeoutS: 15,
+      servers: ['express-blocking', 'koa'],
+      scenarios: [],
+      timeoutS: 30,
+    },
+    scenarios,
+  };
+}
+
+const io = scenario('io-bound', [
+  server('express-blocking', 'blocking', [19.6, 19.7, 20.1], 20),
+  server('koa', 'non-blocking', [150, 160, 170], 200),
+]);
+
+describe('renderMarkdown', () => {
+  it('leads with the environment and a headline table of the pair, then a table per scenario', () => {
+    const md = renderMarkdown(results([io]));
+    expect(md).toContain('Node 20.20.2 on Linux 6.1 (x64), 2 × Test CPU, 16 GiB; express 5.3.0, koa 3.3.0; commit 0123456789; not pinned.');
+    expect(md).toContain('| scenario | metric | express-blocking | koa | koa / express-blocking | theory |');
+    expect(md).toContain('| io-bound | throughput (req/s) | 19.7 (19.6–20.1) | 160 (150–170) | 8.12× | ✗ 1 of 2 off |');
+    expect(md).toContain('### io-bound');
+    expect(md).toContain('| throughput (req/s) | 19.7 (19.6–20.1) | 20.0 ✓ | 160 (150–170) | 200 ✗ | 8.12× (7.46–8.67) |');
+    expect(md).toContain('**Verdict:** a verdict');
+  });
+
+  it('marks invalid scenarios, lists their problems, and says when the run did not finish', () => {
+    const broken = scenario('hello', [server('express-blocking', 'blocking', [1], 1), server('koa', 'non-blocking', [2], 2, false)]);
+    const md = renderMarkdown(results([broken], false));
+    expect(md).toContain('### hello (INVALID)');
+    expect(md).toContain('- koa: run 2: 3 connection errors');
+    expect(md).toContain('The run did not finish');
+  });
+});
+
+describe('renderHtml', () => {
+  const html = renderHtml(
+    results([io, scenario('hello', [server('koa', 'non-blocking', [1], 1, false)], 'koa said <script>alert(1)</script>')]),
+    '/* chart library */',
+  );
+
+  it('is one page with the library, the data and every section inline', () => {
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('/* chart library */');
+    expect(html).toContain('id="loopbench-data"');
+    expect(html).toContain('<section id="scenario-io-bound" class="valid">');
+    expect(html).toContain('<section id="scenario-hello" class="invalid">');
+    expect(html).toContain('id="chart-throughput"');
+  });
+
+  it('escapes text from the results and loads nothing from elsewhere', () => {
+    expect(html).not.toContain('<script>alert(1)</script>');
+    expect(html).toContain('koa said &lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).not.toMatch(/\b(src|href)="(https?:)?\/\//);
+  });
+});
