@@ -3,10 +3,10 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { type ServerPackage, startServer, stopAllServers } from '@loopbench/contract';
+import { type Model, type ServerPackage, startServer, stopAllServers } from '@loopbench/contract';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { compareResults } from './compare.js';
-import { buildServers, discoverServers, findWorkspaceRoot, HEADLINE_SERVERS } from './discover.js';
+import { buildServers, discoverServers, findWorkspaceRoot } from './discover.js';
 import { collectEnvironment } from './environment.js';
 import { formatNumber } from './format.js';
 import { isLoopbackHost } from './loopback.js';
@@ -15,7 +15,9 @@ import { detectStyle, paint, renderGrid, renderHeader, renderScenario } from './
 import { writeReports } from './report.js';
 import { ResultsFileError, readResults } from './results.js';
 import { REQUEST_TIMEOUT_S, runBenchmarks, verifyServer } from './runner.js';
+import { ScaffoldError, scaffoldServer } from './scaffold.js';
 import { type RunOptions, SCENARIO_ALIASES, SCENARIOS, type Scenario } from './scenarios.js';
+import { HEADLINE_SERVERS } from './verdict.js';
 
 /** A mistake in what was typed: exit 2, with what to type instead. */
 export class UsageError extends Error {
@@ -323,6 +325,21 @@ function listCommand(flags: { json?: boolean; workspace?: string }, io: Io): num
   return 0;
 }
 
+function newCommand(name: string, flags: { model: string; analogue?: string; workspace?: string }, io: Io): number {
+  const root = workspaceRoot(flags.workspace);
+  try {
+    const dir = scaffoldServer({ root, name, model: flags.model as Model, analogue: flags.analogue ?? '' });
+    const pkg = `@loopbench/server-${name}`;
+    io.out.write(
+      `created ${path.relative(process.cwd(), dir) || dir}\n\nnext:\n  npm install                         # link the new workspace package\n  npm test --workspace ${pkg}   # the conformance suite\n  npx loopbench verify --servers ${name}\n`,
+    );
+    return 0;
+  } catch (error) {
+    if (error instanceof ScaffoldError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
 function reportCommand(file: string, flags: { html?: boolean; markdown?: boolean; out?: string }, io: Io): number {
   const results = readResults(file);
   const both = !flags.html && !flags.markdown;
@@ -439,6 +456,15 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--workspace <dir>', 'the workspace to look in (default: the one loopbench belongs to)')
     .option('--no-build', 'do not build the server packages first')
     .action(async (flags) => setExit(await runCommand(flags, io)));
+
+  program
+    .command('new')
+    .description('create packages/server-NAME: a server that passes the conformance suite, to turn into your framework')
+    .argument('<name>', 'the server name, e.g. sanic-like (the package is @loopbench/server-NAME)')
+    .requiredOption('--analogue <text>', 'the Python setup it stands for, e.g. "Sanic on its own server"')
+    .addOption(new Option('--model <model>', 'how it waits').choices(['non-blocking', 'blocking']).default('non-blocking'))
+    .option('--workspace <dir>', 'the workspace to add it to (default: the one loopbench belongs to)')
+    .action((name, flags) => setExit(newCommand(name, flags, io)));
 
   program
     .command('report')

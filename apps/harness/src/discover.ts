@@ -49,9 +49,6 @@ export function discoverServers(root: string): Discovery {
   return { servers, problems };
 }
 
-/** The servers the default bench compares: the articles' pair. */
-export const HEADLINE_SERVERS = ['express-blocking', 'koa'] as const;
-
 /** Builds the given server packages (and what they depend on) through turbo; cached when unchanged. */
 export function buildServers(root: string, servers: readonly ServerPackage[]): void {
   const turbo = path.join(root, 'node_modules', '.bin', 'turbo');

@@ -377,7 +377,11 @@ async function runScenario(scenario: Scenario, plan: RunPlan, reporter: Reporter
     let expected: Expectation;
     if (scenario.kind === 'closed-loop') {
       const serviceMs = summarizeRuns(contender.runs).cpuPerRequestMs?.median;
-      expected = scenario.expect(contender.server.model, { ...context, ...(serviceMs ? { serviceMs } : {}) });
+      expected = scenario.expect(contender.server.model, {
+        ...context,
+        ...(serviceMs ? { serviceMs } : {}),
+        cpuOffload: contender.server.cpuOffload === true,
+      });
     } else if (scenario.kind === 'open-loop') {
       expected = scenario.expect(contender.server.model, {
         options,

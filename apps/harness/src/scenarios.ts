@@ -24,6 +24,8 @@ export interface ScenarioContext {
   cores: number;
   /** CPU time per request, measured by the server over the runs, for CPU-bound theory. */
   serviceMs?: number;
+  /** The server runs CPU work on a thread pool (its package declares cpuOffload). */
+  cpuOffload?: boolean;
 }
 
 interface ScenarioBase {
@@ -97,8 +99,14 @@ function cpuBound(id: string, title: string, workers: (o: RunOptions) => number,
     claim,
     workers,
     target: () => `/cpu?iterations=${CPU_ITERATIONS}`,
-    expect: (model, { options, cores, serviceMs }) =>
-      expectCpuBound(model, { connections: options.connections, workers: workers(options), cores, serviceMs: serviceMs ?? Number.NaN }),
+    expect: (model, { options, cores, serviceMs, cpuOffload }) =>
+      expectCpuBound(model, {
+        connections: options.connections,
+        workers: workers(options),
+        cores,
+        serviceMs: serviceMs ?? Number.NaN,
+        cpuOffload: cpuOffload === true,
+      }),
   };
 }
 

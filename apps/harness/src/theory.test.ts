@@ -58,6 +58,14 @@ describe('expectCpuBound', () => {
     });
   });
 
+  it('uses every core when the server hands CPU work to a thread pool, and predicts nothing of its event loop', () => {
+    expect(expectCpuBound('non-blocking', { ...input, cpuOffload: true })).toEqual({
+      throughputRps: 200,
+      latencyMeanMs: 50,
+      cpuUtilization: 2,
+    });
+  });
+
   it('adds processes only up to the cores', () => {
     expect(expectCpuBound('blocking', { ...input, workers: 2 }).throughputRps).toBe(200);
     expect(expectCpuBound('blocking', { ...input, workers: 8 }).throughputRps).toBe(200);

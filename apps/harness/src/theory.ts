@@ -94,20 +94,16 @@ export function expectIoBound(model: Model, input: LoadInput & { sleepMs: number
 /**
  * CPU-bound closed loop (utilisation law, X = U / S): the loop runs on the thread in both models, so
  * each process completes one request per CPU service time S and only more processes, up to the
- * cores, add throughput. S is the CPU time per request the servers report for the same runs, so a
+ * cores, add throughput; a server that hands CPU work to a thread pool (cpuOffload) uses every core. S is the CPU time per request the servers report for the same runs, so a
  * host whose speed drifts between runs does not move the prediction away from the measurement.
  */
-export function expectCpuBound(_model: Model, input: LoadInput & { serviceMs: number }): Expectation {
+export function expectCpuBound(_model: Model, input: LoadInput & { serviceMs: number; cpuOffload?: boolean }): Expectation {
   const { connections, workers, cores, serviceMs } = input;
-  const parallel = Math.min(workers, cores, connections);
+  const parallel = Math.min(input.cpuOffload ? cores : workers, cores, connections);
   const throughputRps = (parallel / serviceMs) * 1000;
-  return {
-    throughputRps,
-    latencyMeanMs: (connections / throughputRps) * 1000,
-    maxInFlight: 1,
-    eventLoopUtilization: 1,
-    cpuUtilization: parallel,
-  };
+  const expected: Expectation = { throughputRps, latencyMeanMs: (connections / throughputRps) * 1000, cpuUtilization: parallel };
+  // On the loop the thread computes, one request at a time; off it, the loop only dispatches.
+  return input.cpuOffload ? expected : { ...expected, maxInFlight: 1, eventLoopUtilization: 1 };
 }
 
 export interface StallInput {

@@ -7,10 +7,16 @@ type Partial = Omit<ScenarioResult, 'verdict'>;
 const m = (result: ServerResult | undefined, name: MetricName) => result?.metrics[name]?.median;
 const e = (result: ServerResult | undefined, name: MetricName) => result?.expected[name];
 
-/** The articles' pair within a scenario: the first blocking and the first non-blocking server. */
+/** The servers the default bench compares: the articles' pair. */
+export const HEADLINE_SERVERS = ['express-blocking', 'koa'] as const;
+
+/** The articles' pair within a scenario: express-blocking and koa when they ran, else the first blocking and non-blocking. */
 export function headlinePair(scenario: Pick<Partial, 'results'>): { blocking?: ServerResult; nonBlocking?: ServerResult } {
   const usable = scenario.results.filter((r) => Object.keys(r.metrics).length > 0);
-  return { blocking: usable.find((r) => r.model === 'blocking'), nonBlocking: usable.find((r) => r.model === 'non-blocking') };
+  const first = (model: ServerResult['model']) =>
+    usable.find((r) => r.model === model && (HEADLINE_SERVERS as readonly string[]).includes(r.server)) ??
+    usable.find((r) => r.model === model);
+  return { blocking: first('blocking'), nonBlocking: first('non-blocking') };
 }
 
 function theoryNote(scenario: Partial): string {
@@ -37,11 +43,33 @@ function expectedRatio(b: ServerResult, nb: ServerResult): string {
   return Number.isFinite(ratio) ? ` (theory: ${formatRatio(ratio)})` : '';
 }
 
+/** The bare node:http server, the ceiling frameworks are measured against, when it ran. */
+export const CEILING_SERVER = 'node-http';
+
+/** Every other server's throughput as a share of bare node:http's, when both ran. */
+function ceilingNote(scenario: Partial): string {
+  const ceiling = m(
+    scenario.results.find((r) => r.server === CEILING_SERVER),
+    'throughputRps',
+  );
+  if (ceiling === undefined) return '';
+  const shares = scenario.results
+    .filter((r) => r.server !== CEILING_SERVER && m(r, 'throughputRps') !== undefined)
+    .map((r) => `${r.server} ${formatRatio((m(r, 'throughputRps') as number) / ceiling)}`);
+  return shares.length > 0 ? ` Throughput as a share of bare ${CEILING_SERVER}'s: ${shares.join(', ')}.` : '';
+}
+
 /** One plain-words sentence (or two) saying what the scenario showed. */
 export function verdictFor(scenario: Partial): string {
   const { blocking: b, nonBlocking: nb } = headlinePair(scenario);
-  const tail = theoryNote(scenario) + invalidNote(scenario);
-  if (!b || !nb) return `Not enough valid runs of a blocking and a non-blocking server to compare.${invalidNote(scenario)}`;
+  const tail = ceilingNote(scenario) + theoryNote(scenario) + invalidNote(scenario);
+  if (!b || !nb) {
+    const served = scenario.results
+      .filter((r) => m(r, 'throughputRps') !== undefined)
+      .map((r) => `${r.server} ${formatNumber(m(r, 'throughputRps'))} req/s`);
+    const lead = served.length > 0 ? `Served: ${served.join(', ')}.` : 'No blocking and non-blocking pair to compare.';
+    return `${lead}${tail}`;
+  }
   switch (scenario.id) {
     case 'head-of-line':
       return (

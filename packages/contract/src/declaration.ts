@@ -13,6 +13,8 @@ export interface ServerDeclaration {
   start: string[];
   /** The framework package whose version results record, if any. */
   framework?: string;
+  /** True when CPU work runs on a thread pool, off the event loop (it then scales with cores). */
+  cpuOffload?: boolean;
 }
 
 export interface ServerPackage extends ServerDeclaration {
@@ -53,6 +55,7 @@ export function readServerPackage(packageDir: string): ServerPackage | undefined
   if (!Array.isArray(field.start) || field.start.length === 0 || !field.start.every((a) => typeof a === 'string')) {
     problems.push('"start" must be an argv array, e.g. ["node", "dist/main.js"]');
   }
+  if (field.cpuOffload !== undefined && typeof field.cpuOffload !== 'boolean') problems.push('"cpuOffload" must be true or false');
   if (problems.length > 0) throw new DeclarationError(`${where}: ${problems.join('; ')}`);
   const declaration = field as ServerDeclaration;
   return {

@@ -35,5 +35,6 @@ export {
   type ServeEnv,
   type ServeOptions,
   serve,
+  serveFromPackage,
 } from './serve.js';
 export { countTo, sleepAsync, sleepBlocking } from './work.js';

@@ -26,6 +26,8 @@ export interface StatsSnapshot {
 }
 
 export interface Probe {
+  /** The model the server declared; apps may pick their waiting primitive by it. */
+  readonly model: Model;
   /** Marks a request as entering its handler; call the returned function once when it has replied. */
   begin(): () => void;
   snapshot(options?: { reset?: boolean }): StatsSnapshot;
@@ -46,6 +48,7 @@ export function createProbe(model: Model): Probe {
   const ms = (ns: number) => (Number.isFinite(ns) ? Math.max(0, ns / 1e6 - DELAY_RESOLUTION_MS) : 0);
 
   return {
+    model,
     begin() {
       inFlight += 1;
       if (inFlight > maxInFlight) maxInFlight = inFlight;

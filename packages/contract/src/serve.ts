@@ -1,6 +1,10 @@
 import cluster from 'node:cluster';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readServerPackage } from './declaration.js';
 import { createProbe, type Model, type Probe } from './probe.js';
 import { LIMITS, uriTooLongError } from './routes.js';
 
@@ -92,7 +96,8 @@ export interface ServeOptions {
   /** The display name, as in the package's "loopbench" field. */
   name: string;
   model: Model;
-  createListener: (probe: Probe) => http.RequestListener;
+  /** Builds the app; may be async for frameworks that must be made ready first. */
+  createListener: (probe: Probe) => http.RequestListener | Promise<http.RequestListener>;
 }
 
 /** The line a server prints on stdout once it accepts connections. */
@@ -135,8 +140,8 @@ function onStopSignal(stop: () => void): void {
   process.on('SIGINT', once);
 }
 
-function listen(options: ServeOptions, env: ServeEnv, announceWhenReady: boolean): void {
-  const server = createHttpServer(options.createListener(createProbe(options.model)));
+async function listen(options: ServeOptions, env: ServeEnv, announceWhenReady: boolean): Promise<void> {
+  const server = createHttpServer(await options.createListener(createProbe(options.model)));
   server.on('error', (error: NodeJS.ErrnoException) => {
     process.stderr.write(`${options.name}: cannot listen on ${env.host}:${env.port}: ${error.message}\n`);
     process.exit(1);
@@ -210,5 +215,23 @@ export function serve(options: ServeOptions): void {
   }
   // A worker whose primary is gone must not linger as an orphan.
   if (cluster.isWorker) process.once('disconnect', () => process.exit(1));
-  listen(options, env, cluster.isPrimary);
+  listen(options, env, cluster.isPrimary).catch((error: Error) => {
+    process.stderr.write(`${options.name}: cannot start: ${error.stack ?? error.message}\n`);
+    process.exit(1);
+  });
+}
+
+/**
+ * serve() with the name and model a server package declares in its package.json, found from the
+ * calling module's URL, so a server's main names nothing twice.
+ */
+export function serveFromPackage(moduleUrl: string, createListener: ServeOptions['createListener']): void {
+  let dir = path.dirname(fileURLToPath(moduleUrl));
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${moduleUrl}`);
+    dir = path.dirname(dir);
+  }
+  const declared = readServerPackage(dir);
+  if (!declared) throw new Error(`${path.join(dir, 'package.json')} has no "loopbench" field`);
+  serve({ name: declared.name, model: declared.model, createListener });
 }

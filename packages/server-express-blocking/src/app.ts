@@ -7,6 +7,7 @@ import {
   queryOf,
   type Reply,
   ROUTES,
+  sleepAsync,
   sleepBlocking,
 } from '@loopbench/contract';
 import express, { type ErrorRequestHandler, type Response } from 'express';
@@ -17,16 +18,19 @@ function send(res: Response, reply: Reply): void {
 }
 
 /**
- * The blocking model: each handler runs start to finish on the one thread, waits included, so the
- * next request is not even read until this one is answered (Flask, threaded=False).
+ * The blocking model (the default): each handler runs start to finish on the one thread, waits
+ * included, so the next request is not even read until this one is answered (Flask,
+ * threaded=False). Declared non-blocking (server-express-async), the same app awaits a timer
+ * instead: the control that shows the difference is the I/O model, not Express.
  */
 export function createApp(probe: Probe): express.Express {
+  const wait = probe.model === 'blocking' ? sleepBlocking : sleepAsync;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
 
   for (const route of ROUTES) {
-    app.get(route.path, (req, res) => {
+    app.get(route.path, async (req, res) => {
       const parsed = parseQuery(route, queryOf(req.originalUrl));
       if (!parsed.ok) {
         res.status(400).json({ error: parsed.error });
@@ -34,7 +38,8 @@ export function createApp(probe: Probe): express.Express {
       }
       const end = route.tracked ? probe.begin() : undefined;
       try {
-        sleepBlocking(route.waitMs(parsed.params));
+        // sleepBlocking returns nothing: the await then only yields after the thread was blocked.
+        await wait(route.waitMs(parsed.params));
         send(
           res,
           route.reply(parsed.params, (reset) => probe.snapshot({ reset })),

@@ -1,4 +1,4 @@
-import { serve } from '@loopbench/contract';
+import { serveFromPackage } from '@loopbench/contract';
 import { createApp } from './app.js';
 
-serve({ name: 'express-blocking', model: 'blocking', createListener: createApp });
+serveFromPackage(import.meta.url, createApp);

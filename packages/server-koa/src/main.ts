@@ -1,4 +1,4 @@
-import { serve } from '@loopbench/contract';
+import { serveFromPackage } from '@loopbench/contract';
 import { createApp } from './app.js';
 
-serve({ name: 'koa', model: 'non-blocking', createListener: (probe) => createApp(probe).callback() });
+serveFromPackage(import.meta.url, (probe) => createApp(probe).callback());

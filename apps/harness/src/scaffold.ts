@@ -1,0 +1,89 @@
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { MODELS, type Model } from '@loopbench/contract';
+
+/** The package a new server starts from: bare node:http, which already passes the contract. */
+export const TEMPLATE_PACKAGE = 'packages/server-node-http';
+
+const COPIED = ['src/app.ts', 'src/main.ts', 'src/conformance.test.ts', 'tsconfig.json', 'tsconfig.build.json', 'vitest.config.ts'];
+
+export class ScaffoldError extends Error {
+  override name = 'ScaffoldError';
+}
+
+export interface ScaffoldOptions {
+  root: string;
+  name: string;
+  model: Model;
+  analogue: string;
+}
+
+function readme(name: string, model: Model, analogue: string): string {
+  const pkg = `@loopbench/server-${name}`;
+  return `# ${pkg}
+
+A loopbench server (${model}) standing for ${analogue}; made by \`loopbench new\` from bare node:http,
+it already follows the contract.
+
+## Usage
+
+\`\`\`console
+$ PORT=3000 npm start --workspace ${pkg}
+{"event":"listening","server":"${name}","model":"${model}","host":"127.0.0.1","port":3000,...}
+$ curl -s localhost:3000/fast
+{"message":"fast"}
+$ npm test --workspace ${pkg}            # the conformance suite
+$ npx loopbench verify --servers ${name}
+$ npx loopbench run --servers express-blocking,koa,${name}
+\`\`\`
+
+## Next
+
+\`src/app.ts\` is node:http wiring around the contract's route table: replace it with your
+framework's (routes from \`ROUTES\`, validation with \`parseQuery\`, the wait of your model, JSON
+refusals) and keep \`npm test\` green. Set \`"framework"\` in \`package.json\` to the framework's package so
+results record its version. See docs/adding-a-framework.md at the repository root.
+
+## Caveats
+
+- Until \`src/app.ts\` uses your framework, this package measures bare node:http.
+`;
+}
+
+/** Creates packages/server-NAME from the template; returns its folder. */
+export function scaffoldServer({ root, name, model, analogue }: ScaffoldOptions): string {
+  if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(name)) {
+    throw new ScaffoldError(`"${name}" is not a server name: use lower-case letters, digits and dashes, e.g. loopbench new fastify-async`);
+  }
+  if (!MODELS.includes(model)) throw new ScaffoldError(`--model must be ${MODELS.join(' or ')} (got "${model}")`);
+  if (analogue.trim() === '')
+    throw new ScaffoldError('--analogue must say which Python setup the server stands for, e.g. --analogue "Sanic on its own server"');
+  const template = path.join(root, TEMPLATE_PACKAGE);
+  if (!existsSync(path.join(template, 'package.json'))) throw new ScaffoldError(`the template ${template} is missing`);
+  const target = path.join(root, 'packages', `server-${name}`);
+  if (existsSync(target)) throw new ScaffoldError(`${path.relative(root, target)} already exists; choose another name`);
+
+  for (const file of COPIED) {
+    mkdirSync(path.dirname(path.join(target, file)), { recursive: true });
+    copyFileSync(path.join(template, file), path.join(target, file));
+  }
+  const templateManifest = JSON.parse(readFileSync(path.join(template, 'package.json'), 'utf8')) as {
+    version: string;
+    scripts: Record<string, string>;
+    dependencies: Record<string, string>;
+  };
+  const pkg = `@loopbench/server-${name}`;
+  const manifest = {
+    name: pkg,
+    version: templateManifest.version,
+    private: true,
+    description: `A loopbench server standing for ${analogue}.`,
+    type: 'module',
+    loopbench: { name, model, analogue, start: ['node', 'dist/main.js'] },
+    scripts: { ...templateManifest.scripts, prestart: `turbo run build --filter=${pkg} --output-logs=errors-only` },
+    dependencies: templateManifest.dependencies,
+  };
+  writeFileSync(path.join(target, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  writeFileSync(path.join(target, 'README.md'), readme(name, model, analogue));
+  return target;
+}

@@ -1,0 +1,36 @@
+import type http from 'node:http';
+import type { Probe } from '@loopbench/contract';
+import { createApp as createNodeApp } from '@loopbench/server-node-http';
+import { Piscina } from 'piscina';
+import type { Task } from './worker.js';
+
+/** anyio's default thread limiter, which FastAPI uses for plain def endpoints. */
+export const DEFAULT_POOL_THREADS = 40;
+
+function poolThreads(env: NodeJS.ProcessEnv): number {
+  const raw = env.POOL_THREADS;
+  if (raw === undefined || raw === '') return DEFAULT_POOL_THREADS;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 256) {
+    throw new Error(`POOL_THREADS must be an integer from 1 to 256 (got ${JSON.stringify(raw)}), e.g. POOL_THREADS=40`);
+  }
+  return Number(raw);
+}
+
+/**
+ * The node:http app of server-node-http, with every route's wait and work handed to a pool of
+ * worker threads (piscina): the event loop only routes and replies. This costs a dispatch per
+ * request and buys parallel CPU work, as FastAPI's thread pool does for plain def endpoints.
+ */
+export function createApp(probe: Probe, env: NodeJS.ProcessEnv = process.env): http.RequestListener {
+  const threads = poolThreads(env);
+  const pool = new Piscina<Task>({
+    filename: new URL('./worker.js', import.meta.url).href,
+    minThreads: Math.min(2, threads),
+    maxThreads: threads,
+    // Piscina ends an idle thread at once by default; a thread pool keeps its threads.
+    idleTimeout: 60_000,
+    // A queued task waits like a request queued for a busy thread pool; no limit but memory.
+    maxQueue: Number.POSITIVE_INFINITY,
+  });
+  return createNodeApp(probe, (route, params) => pool.run({ route: route.name, params }));
+}
