@@ -55,7 +55,8 @@ describe('loopbench new', () => {
 
     const vitest = path.join(root, 'node_modules', '.bin', 'vitest');
     const suite = run(vitest, ['run'], pkgDir, { LOOPBENCH_FUZZ_REQUESTS: fuzzRequests });
-    expect(suite.status, suite.stdout.slice(-3000)).toBe(0);
+    const failures = suite.stdout.slice(Math.max(0, suite.stdout.indexOf('Failed Tests')), suite.stdout.indexOf('Failed Tests') + 4000);
+    expect(suite.status, failures).toBe(0);
     expect(suite.stdout).toMatch(/Tests\s+\S*\s*\d+ passed/);
     expect(suite.stdout).not.toMatch(/failed/);
   });
