@@ -3,19 +3,11 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitForExit } from '@loopbench/contract';
 import { describe, expect, it } from 'vitest';
 import { readResults } from './results.js';
 
 const bin = fileURLToPath(new URL('../bin/loopbench.js', import.meta.url));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function loopbench(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
   const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
@@ -31,12 +23,6 @@ function loopbench(args: string[]): { child: ChildProcess; done: Promise<{ code:
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
   return { child, done };
-}
-
-/** Server processes can take a moment to be reaped after the harness returns. */
-async function gone(pids: number[]): Promise<number[]> {
-  for (let i = 0; i < 50 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
-  return pids.filter(alive);
 }
 
 describe('loopbench run --quick', { timeout: 120_000 }, () => {
@@ -78,7 +64,7 @@ describe('loopbench run --quick', { timeout: 120_000 }, () => {
 
     const pids = results.scenarios.flatMap((s) => s.results.flatMap((r) => r.pids));
     expect(pids.length).toBeGreaterThanOrEqual(results.scenarios.length * 2);
-    expect(await gone(pids)).toEqual([]);
+    expect(await Promise.all(pids.map((pid) => waitForExit(pid)))).not.toContain(false);
   });
 
   it.each([
@@ -101,6 +87,6 @@ describe('loopbench run --quick', { timeout: 120_000 }, () => {
     expect(results.complete).toBe(false);
     const pids = results.scenarios.flatMap((s) => s.results.flatMap((r) => r.pids));
     expect(pids.length).toBeGreaterThanOrEqual(2);
-    expect(await gone(pids)).toEqual([]);
+    expect(await Promise.all(pids.map((pid) => waitForExit(pid)))).not.toContain(false);
   });
 });

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitForExit } from '@loopbench/contract';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildServers, discoverServers, findWorkspaceRoot } from './discover.js';
 import { readResults } from './results.js';
@@ -10,20 +11,6 @@ import { readResults } from './results.js';
 const bin = fileURLToPath(new URL('../bin/loopbench.js', import.meta.url));
 const root = findWorkspaceRoot();
 const koaDir = path.join(root, 'packages', 'server-koa');
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function gone(pids: number[]): Promise<number[]> {
-  for (let i = 0; i < 50 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
-  return pids.filter(alive);
-}
 
 function loopbench(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; output: string }> } {
   const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
@@ -122,7 +109,7 @@ describe('harness faults', { timeout: 120_000 }, () => {
     }
     const pids = results.scenarios.flatMap((s) => s.results.flatMap((r) => r.pids));
     expect(pids.length).toBeGreaterThanOrEqual(6);
-    expect(await gone(pids)).toEqual([]);
+    expect(await Promise.all(pids.map((pid) => waitForExit(pid)))).not.toContain(false);
   });
 
   it('marks the run of a server that crashes mid-run as failed and keeps every other result', async () => {
@@ -154,7 +141,7 @@ describe('harness faults', { timeout: 120_000 }, () => {
       expect(crashy?.problems.join('\n')).toMatch(/crashy exited during the run[\s\S]*giving up after 60 requests/);
     }
     const pids = results.scenarios.flatMap((s) => s.results.flatMap((r) => r.pids));
-    expect(await gone(pids)).toEqual([]);
+    expect(await Promise.all(pids.map((pid) => waitForExit(pid)))).not.toContain(false);
   });
 
   it('refuses a non-loopback host unless told otherwise', async () => {

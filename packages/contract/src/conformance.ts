@@ -7,30 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkReply, ROUTE_CHECKS } from './checks.js';
 import { request } from './client.js';
 import { readServerPackage, type ServerPackage } from './declaration.js';
-import { type LaunchOptions, type RunningServer, startServer } from './launch.js';
+import { type LaunchOptions, processAlive, type RunningServer, startServer, waitForExit } from './launch.js';
 import { LIMITS, parseQuery, queryOf, ROUTES } from './routes.js';
 import { SERVER_SETTINGS } from './serve.js';
 
 const log = debuglog('loopbench:conformance');
-
-/** True while a process with this id exists. */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-async function waitForExit(pid: number, timeoutMs = 5_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (processAlive(pid)) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return true;
-}
 
 /** Starts the server for one block of tests and stops it after, checking it exited cleanly. */
 function withServer(server: ServerPackage, options: LaunchOptions = {}): () => RunningServer {

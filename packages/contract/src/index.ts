@@ -5,10 +5,12 @@ export {
   type ExitStatus,
   type LaunchOptions,
   liveServerPids,
+  processAlive,
   type RunningServer,
   ServerStartError,
   startServer,
   stopAllServers,
+  waitForExit,
 } from './launch.js';
 export { createProbe, MODELS, type Model, type Probe, type StatsSnapshot } from './probe.js';
 export {

@@ -2,9 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { processAlive } from './conformance.js';
 import { readServerPackage, type ServerPackage } from './declaration.js';
-import { liveServerPids, ServerStartError, startServer, stopAllServers } from './launch.js';
+import { liveServerPids, processAlive, ServerStartError, startServer, stopAllServers, waitForExit } from './launch.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'loopbench-launch-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -67,8 +66,7 @@ describe('startServer', () => {
     const childPid = server.ready.pid;
     expect(processAlive(childPid)).toBe(true);
     await server.stop();
-    for (let i = 0; i < 100 && processAlive(childPid); i++) await new Promise((r) => setTimeout(r, 20));
-    expect(processAlive(childPid)).toBe(false);
+    expect(await waitForExit(childPid)).toBe(true);
   });
 
   it('stopAllServers stops everything still running', async () => {

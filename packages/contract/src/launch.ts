@@ -161,3 +161,23 @@ export function startServer(server: ServerPackage, options: LaunchOptions = {}):
     createInterface({ input: child.stderr as Readable }).on('line', remember);
   });
 }
+
+/** True while a process with this id exists. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Waits until the process is gone (reaped or not); false if it still exists after the timeout. */
+export async function waitForExit(pid: number, timeoutMs = 5_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (processAlive(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
+}
