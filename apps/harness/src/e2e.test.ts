@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitForExit } from '@loopbench/contract';
@@ -66,6 +66,19 @@ describe('loopbench run --quick', { timeout: 120_000 }, () => {
     expect(pids.length).toBeGreaterThanOrEqual(results.scenarios.length * 2);
     expect(await Promise.all(pids.map((pid) => waitForExit(pid)))).not.toContain(false);
   });
+
+  const canPin = process.platform === 'linux' && os.cpus().length >= 2 && existsSync('/usr/bin/taskset');
+  it.skipIf(!canPin)(
+    canPin ? 'with --pin runs servers and generator on separate cores' : 'skipped: --pin needs Linux, 2 cores and taskset',
+    async () => {
+      const out = mkdtempSync(path.join(tmpdir(), 'loopbench-e2e-'));
+      const { code, stderr } = await loopbench(['run', '--pin', '--quick', '--scenario', 'head-of-line', '--out', out, '--no-build']).done;
+      expect(code, stderr).toBe(0);
+      const results = readResults(path.join(out, 'results.json'));
+      expect(results.environment.pinned).toBe(true);
+      expect(results.scenarios[0]?.valid).toBe(true);
+    },
+  );
 
   it.each([
     ['SIGINT', 130],

@@ -73,7 +73,8 @@ interface Contender {
 }
 
 function pinWrap(options: RunOptions): string[] {
-  return options.pin ? ['taskset', '-c', `1-${os.availableParallelism() - 1}`] : [];
+  // os.cpus(), not availableParallelism(): the harness has already pinned itself to core 0.
+  return options.pin ? ['taskset', '-c', `1-${os.cpus().length - 1}`] : [];
 }
 
 async function start(contender: Contender, workers: number, options: RunOptions, reporter: Reporter): Promise<void> {
@@ -310,7 +311,7 @@ async function runScenario(scenario: Scenario, plan: RunPlan, reporter: Reporter
   const workers = scenario.workers(options);
   const contenders: Contender[] = plan.servers.map((server) => ({ server, crashed: false, runs: [], pids: new Set<number>() }));
   const offsets: number[] = [];
-  const context: ScenarioContext = { options, cores: options.pin ? Math.max(1, os.availableParallelism() - 1) : os.availableParallelism() };
+  const context: ScenarioContext = { options, cores: options.pin ? Math.max(1, os.cpus().length - 1) : os.availableParallelism() };
   const parameters: Record<string, string | number> = { workers };
   try {
     await Promise.all(contenders.map((contender) => start(contender, workers, options, reporter)));

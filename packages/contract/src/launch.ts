@@ -105,7 +105,8 @@ export function startServer(server: ServerPackage, options: LaunchOptions = {}):
       live.delete(child);
       resolve(status);
     };
-    child.once('exit', (code, signal) => done({ code, signal }));
+    // 'close' comes after 'exit' once the output pipes are drained, so the tail is complete.
+    child.once('close', (code, signal) => done({ code, signal }));
     // A command that cannot be spawned emits 'error' and may never emit 'exit'.
     child.once('error', () => {
       if (child.pid === undefined) done({ code: null, signal: null });
