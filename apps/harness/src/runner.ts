@@ -18,7 +18,16 @@ import { measureHeadOfLine } from './measure/headOfLine.js';
 import { readListenOverflows } from './measure/listenOverflows.js';
 import { runOpenLoop, stallPlan } from './measure/openLoop.js';
 import { collectStats, signalsBetween } from './measure/serverStats.js';
-import { type MetricValues, type Results, type RunRecord, type ScenarioResult, type ServerResult, writeFileAtomic } from './results.js';
+import {
+  type MetricValues,
+  RESULTS_SCHEMA,
+  RESULTS_SCHEMA_VERSION,
+  type Results,
+  type RunRecord,
+  type ScenarioResult,
+  type ServerResult,
+  writeFileAtomic,
+} from './results.js';
 import type { ClosedLoopScenario, HeadOfLineScenario, OpenLoopScenario, RunOptions, Scenario, ScenarioContext } from './scenarios.js';
 import { median, summarize } from './stats.js';
 import { checkTheory, type Expectation, expectHeadOfLine, type MetricName } from './theory.js';
@@ -417,8 +426,8 @@ async function runScenario(scenario: Scenario, plan: RunPlan, reporter: Reporter
  */
 export async function runBenchmarks(plan: RunPlan, reporter: Reporter): Promise<Results> {
   const results: Results = {
-    schema: 'loopbench-results',
-    schemaVersion: 1,
+    schema: RESULTS_SCHEMA,
+    schemaVersion: RESULTS_SCHEMA_VERSION,
     createdAt: new Date().toISOString(),
     complete: false,
     command: plan.command,
