@@ -1,21 +1,14 @@
 import {
   ALLOWED_METHODS,
+  answerRoute,
   methodNotAllowedError,
   notFoundError,
   type Probe,
-  parseQuery,
   queryOf,
-  type Reply,
   ROUTES,
-  sleepAsync,
-  sleepBlocking,
+  refusalOf,
 } from '@loopbench/contract';
-import express, { type ErrorRequestHandler, type Response } from 'express';
-
-function send(res: Response, reply: Reply): void {
-  if (reply.type === 'text') res.type('text/plain').send(reply.body);
-  else res.json(reply.body);
-}
+import express, { type ErrorRequestHandler } from 'express';
 
 /**
  * The blocking model (the default): each handler runs start to finish on the one thread, waits
@@ -24,29 +17,16 @@ function send(res: Response, reply: Reply): void {
  * instead: the control that shows the difference is the I/O model, not Express.
  */
 export function createApp(probe: Probe): express.Express {
-  const wait = probe.model === 'blocking' ? sleepBlocking : sleepAsync;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
 
   for (const route of ROUTES) {
     app.get(route.path, async (req, res) => {
-      const parsed = parseQuery(route, queryOf(req.originalUrl));
-      if (!parsed.ok) {
-        res.status(400).json({ error: parsed.error });
-        return;
-      }
-      const end = route.tracked ? probe.begin() : undefined;
-      try {
-        // sleepBlocking returns nothing: the await then only yields after the thread was blocked.
-        await wait(route.waitMs(parsed.params));
-        send(
-          res,
-          route.reply(parsed.params, (reset) => probe.snapshot({ reset })),
-        );
-      } finally {
-        end?.();
-      }
+      const { status, reply } = await answerRoute(route, queryOf(req.originalUrl), probe);
+      res.status(status);
+      if (reply.type === 'text') res.type('text/plain').send(reply.body);
+      else res.json(reply.body);
     });
     app.all(route.path, (req, res) => {
       res
@@ -61,9 +41,9 @@ export function createApp(probe: Probe): express.Express {
   });
 
   // Express's own errors (e.g. a malformed percent-escape) become JSON like every other refusal.
-  const onError: ErrorRequestHandler = (error: { status?: number; message?: string }, _req, res, _next) => {
-    const status = error.status !== undefined && error.status >= 400 && error.status < 500 ? error.status : 500;
-    res.status(status).json({ error: status === 500 ? 'internal error' : (error.message ?? 'bad request') });
+  const onError: ErrorRequestHandler = (error, _req, res, _next) => {
+    const { status, body } = refusalOf(error);
+    res.status(status).json(body);
   };
   app.use(onError);
   return app;

@@ -1,17 +1,16 @@
 import http from 'node:http';
 import {
   ALLOWED_METHODS,
+  answerRoute,
   methodNotAllowedError,
   notFoundError,
   type Probe,
-  parseQuery,
   queryOf,
+  REFUSED_METHODS,
   ROUTES,
-  sleepAsync,
+  refusalOf,
 } from '@loopbench/contract';
 import Fastify, { type FastifyReply } from 'fastify';
-
-const OTHER_METHODS = ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 
 /**
  * Fastify, non-blocking: a wait is an awaited timer. serve() owns the http.Server, so Fastify is
@@ -34,27 +33,19 @@ export async function createApp(probe: Probe): Promise<http.RequestListener> {
     void reply.status(404).send({ error: notFoundError(request.url.split('?', 1)[0] as string) });
   });
   // Fastify's own refusals (body parsing, media types) become {"error": ...} like every other.
-  app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
-    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    void reply.status(status).send({ error: status === 500 ? 'internal error' : error.message });
+  app.setErrorHandler((error, _request, reply) => {
+    const { status, body } = refusalOf(error);
+    void reply.status(status).send(body);
   });
 
   for (const route of ROUTES) {
     app.get(route.path, async (request, reply) => {
-      const parsed = parseQuery(route, queryOf(request.url));
-      if (!parsed.ok) return reply.status(400).send({ error: parsed.error });
-      const end = route.tracked ? probe.begin() : undefined;
-      try {
-        await sleepAsync(route.waitMs(parsed.params));
-        const answer = route.reply(parsed.params, (reset) => probe.snapshot({ reset }));
-        if (answer.type === 'text') return reply.type('text/plain; charset=utf-8').send(answer.body);
-        return reply.send(answer.body);
-      } finally {
-        end?.();
-      }
+      const { status, reply: answer } = await answerRoute(route, queryOf(request.url), probe);
+      void reply.status(status);
+      return answer.type === 'text' ? reply.type('text/plain; charset=utf-8').send(answer.body) : reply.send(answer.body);
     });
     app.route({
-      method: [...OTHER_METHODS],
+      method: [...REFUSED_METHODS],
       url: route.path,
       handler: (request, reply) => {
         void reply

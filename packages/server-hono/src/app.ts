@@ -2,35 +2,27 @@ import type http from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import {
   ALLOWED_METHODS,
+  answerRoute,
   methodNotAllowedError,
   notFoundError,
   type Probe,
-  parseQuery,
   queryOf,
+  REFUSED_METHODS,
   ROUTES,
-  sleepAsync,
 } from '@loopbench/contract';
 import { Hono } from 'hono';
-
-const OTHER_METHODS = ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 /** Hono on @hono/node-server, non-blocking: a wait is an awaited timer. HEAD is served by GET routes. */
 export function createApp(probe: Probe): http.RequestListener {
   const app = new Hono();
   for (const route of ROUTES) {
     app.get(route.path, async (c) => {
-      const parsed = parseQuery(route, queryOf(c.req.url));
-      if (!parsed.ok) return c.json({ error: parsed.error }, 400);
-      const end = route.tracked ? probe.begin() : undefined;
-      try {
-        await sleepAsync(route.waitMs(parsed.params));
-        const answer = route.reply(parsed.params, (reset) => probe.snapshot({ reset }));
-        return answer.type === 'text' ? c.text(answer.body) : c.json(answer.body as object);
-      } finally {
-        end?.();
-      }
+      const { status, reply } = await answerRoute(route, queryOf(c.req.url), probe);
+      const code = status as ContentfulStatusCode;
+      return reply.type === 'text' ? c.text(reply.body, code) : c.json(reply.body as object, code);
     });
-    app.on(OTHER_METHODS, route.path, (c) =>
+    app.on([...REFUSED_METHODS], route.path, (c) =>
       c.json({ error: methodNotAllowedError(c.req.method, route.path) }, 405, { allow: ALLOWED_METHODS.join(', ') }),
     );
   }

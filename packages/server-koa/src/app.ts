@@ -1,13 +1,13 @@
 import Router from '@koa/router';
 import {
   ALLOWED_METHODS,
+  answerRoute,
   methodNotAllowedError,
   notFoundError,
   type Probe,
-  parseQuery,
   queryOf,
   ROUTES,
-  sleepAsync,
+  refusalOf,
 } from '@loopbench/contract';
 import Koa from 'koa';
 
@@ -28,29 +28,18 @@ export function createApp(probe: Probe): Koa {
         ctx.body = { error: notFoundError(ctx.path) };
       }
     } catch (error) {
-      const { status, message } = error as { status?: number; message?: string };
-      ctx.status = status !== undefined && status >= 400 && status < 500 ? status : 500;
-      ctx.body = { error: ctx.status === 500 ? 'internal error' : (message ?? 'bad request') };
+      const { status, body } = refusalOf(error);
+      ctx.status = status;
+      ctx.body = body;
     }
   });
 
   for (const route of ROUTES) {
     router.get(route.path, async (ctx) => {
-      const parsed = parseQuery(route, queryOf(ctx.url));
-      if (!parsed.ok) {
-        ctx.status = 400;
-        ctx.body = { error: parsed.error };
-        return;
-      }
-      const end = route.tracked ? probe.begin() : undefined;
-      try {
-        await sleepAsync(route.waitMs(parsed.params));
-        const reply = route.reply(parsed.params, (reset) => probe.snapshot({ reset }));
-        if (reply.type === 'text') ctx.type = 'text/plain';
-        ctx.body = reply.body;
-      } finally {
-        end?.();
-      }
+      const { status, reply } = await answerRoute(route, queryOf(ctx.url), probe);
+      ctx.status = status;
+      if (reply.type === 'text') ctx.type = 'text/plain';
+      ctx.body = reply.body;
     });
     router.all(route.path, (ctx) => {
       ctx.status = 405;

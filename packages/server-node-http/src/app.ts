@@ -1,21 +1,15 @@
 import type http from 'node:http';
 import {
   ALLOWED_METHODS,
+  answerRoute,
   methodNotAllowedError,
   notFoundError,
-  type Params,
   type Probe,
-  parseQuery,
   queryOf,
   type Reply,
   ROUTES,
-  type RouteSpec,
-  sleepAsync,
-  sleepBlocking,
+  type RouteRunner,
 } from '@loopbench/contract';
-
-/** Does a route's wait and work and returns its reply; the default does both on this thread. */
-export type RouteRunner = (route: RouteSpec, params: Params) => Reply | Promise<Reply>;
 
 function send(
   req: http.IncomingMessage,
@@ -41,12 +35,6 @@ const refusal = (error: string): Reply => ({ type: 'json', body: { error } });
  * (server-worker-pool runs it on worker threads).
  */
 export function createApp(probe: Probe, run?: RouteRunner): http.RequestListener {
-  const wait = probe.model === 'blocking' ? sleepBlocking : sleepAsync;
-  const stats = (reset: boolean) => probe.snapshot({ reset });
-  const onThread: RouteRunner = async (route, params) => {
-    await wait(route.waitMs(params));
-    return route.reply(params, stats);
-  };
   const byPath = new Map(ROUTES.map((route) => [route.path, route]));
   const allowed: readonly string[] = ALLOWED_METHODS;
 
@@ -58,15 +46,8 @@ export function createApp(probe: Probe, run?: RouteRunner): http.RequestListener
     if (!allowed.includes(req.method ?? '')) {
       return send(req, res, 405, refusal(methodNotAllowedError(req.method ?? '', path)), { allow: ALLOWED_METHODS.join(', ') });
     }
-    const parsed = parseQuery(route, queryOf(url));
-    if (!parsed.ok) return send(req, res, 400, refusal(parsed.error));
-    const end = route.tracked ? probe.begin() : undefined;
-    try {
-      const reply = route.name === 'stats' || !run ? await onThread(route, parsed.params) : await run(route, parsed.params);
-      send(req, res, 200, reply);
-    } finally {
-      end?.();
-    }
+    const { status, reply } = await answerRoute(route, queryOf(url), probe, run);
+    send(req, res, status, reply);
   };
 
   return (req, res) => {
