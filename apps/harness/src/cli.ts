@@ -1,9 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { type Model, type ServerPackage, startServer, stopAllServers } from '@loopbench/contract';
+import { fileURLToPath } from 'node:url';
+import { installedVersion, type Model, type ServerPackage, startServer, stopAllServers } from '@loopbench/contract';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { compareResults } from './compare.js';
 import { buildServers, discoverServers, findWorkspaceRoot } from './discover.js';
@@ -14,7 +15,7 @@ import { createProgress } from './progress.js';
 import { detectStyle, paint, renderGrid, renderHeader, renderScenario } from './render/terminal.js';
 import { writeReports } from './report.js';
 import { ResultsFileError, readResults } from './results.js';
-import { REQUEST_TIMEOUT_S, runBenchmarks, verifyServer } from './runner.js';
+import { resultsOptions, runBenchmarks, verifyServer } from './runner.js';
 import { ScaffoldError, scaffoldServer } from './scaffold.js';
 import { type RunOptions, SCENARIO_ALIASES, SCENARIOS, type Scenario } from './scenarios.js';
 import { HEADLINE_SERVERS } from './verdict.js';
@@ -175,9 +176,13 @@ interface Io {
   err: NodeJS.WriteStream;
 }
 
+/** The exit code of a run stopped by a signal, as shells report it. */
+const signalExitCode = (signal: NodeJS.Signals) => (signal === 'SIGINT' ? 130 : 143);
+
 async function runCommand(
   flags: RunFlags & { out?: string; json?: boolean; build: boolean; workspace?: string; strict?: boolean },
   io: Io,
+  argv: readonly string[],
 ): Promise<number> {
   const root = workspaceRoot(flags.workspace);
   const discovery = discoverServers(root);
@@ -189,13 +194,9 @@ async function runCommand(
   const outDir = path.resolve(flags.out ?? path.join(root, 'results', timestamp()));
   if (flags.build) buildServers(root, servers);
 
-  const require = createRequire(import.meta.url);
-  const autocannonVersion = (require('autocannon/package.json') as { version: string }).version;
+  const autocannonVersion = installedVersion('autocannon', path.dirname(fileURLToPath(import.meta.url))) ?? 'unknown';
   const environment = collectEnvironment(root, servers, options.pin, autocannonVersion);
-  if (options.pin) {
-    const { execFileSync } = await import('node:child_process');
-    execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
-  }
+  if (options.pin) execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
 
   const style = detectStyle(io.out);
   const controller = new AbortController();
@@ -203,7 +204,7 @@ async function runCommand(
   const onSignal = (signal: NodeJS.Signals) => {
     if (interrupted) {
       io.err.write(`\n${signal} again: stopping at once\n`);
-      process.exit(signal === 'SIGINT' ? 130 : 143);
+      process.exit(signalExitCode(signal));
     }
     interrupted = signal;
     io.err.write(`\n${signal}: stopping every server and keeping the results so far (again to quit at once)\n`);
@@ -216,18 +217,9 @@ async function runCommand(
   const progress = createProgress(io.err, (scenario) => {
     if (!flags.json) io.out.write(`\n${renderScenario(scenario, style)}\n`);
   });
-  const command = ['loopbench', 'run', ...process.argv.slice(3)];
   try {
-    const plan = { scenarios, servers, options, outDir, command, environment, signal: controller.signal };
-    if (!flags.json) {
-      const header = {
-        ...options,
-        servers: servers.map((s) => s.name),
-        scenarios: scenarios.map((s) => s.id),
-        timeoutS: REQUEST_TIMEOUT_S,
-      };
-      io.out.write(`${renderHeader(environment, header)}\n`);
-    }
+    const plan = { scenarios, servers, options, outDir, command: ['loopbench', ...argv], environment, signal: controller.signal };
+    if (!flags.json) io.out.write(`${renderHeader(environment, resultsOptions(plan))}\n`);
     const results = await runBenchmarks(plan, progress);
     progress.close();
     writeReports(results, outDir, { html: true, markdown: true });
@@ -238,7 +230,7 @@ async function runCommand(
       io.err.write(`\n${invalid.length} scenario(s) invalid: ${invalid.join(', ')} (problems are listed under each table)\n`);
     io.err.write(`\nresults: ${path.relative(process.cwd(), outDir) || '.'}/ results.json, summary.md and report.html\n`);
     if (!flags.json) io.out.write(`${outDir}\n`);
-    if (interrupted) return interrupted === 'SIGINT' ? 130 : 143;
+    if (interrupted) return signalExitCode(interrupted);
     if (failed.length > 0) io.err.write(`failed: ${failed.join(', ')} did not start or did not survive a run\n`);
     return failed.length > 0 || (flags.strict && invalid.length > 0) ? 1 : 0;
   } finally {
@@ -320,7 +312,8 @@ function listCommand(flags: { json?: boolean; workspace?: string }, io: Io): num
       SCENARIOS.map((s) => [s.id, s.title]),
     )}\n`,
   );
-  io.out.write(`\n"workers" selects ${SCENARIO_ALIASES.workers?.join(' and ')}. Default servers: ${HEADLINE_SERVERS.join(', ')}.\n`);
+  const aliases = Object.entries(SCENARIO_ALIASES).map(([alias, ids]) => `"${alias}" selects ${ids.join(' and ')}`);
+  io.out.write(`\n${aliases.join('; ')}. Default servers: ${HEADLINE_SERVERS.join(', ')}.\n`);
   for (const problem of discovery.problems) io.out.write(`warning: ${problem}\n`);
   return 0;
 }
@@ -386,7 +379,7 @@ function readyTimeoutOption(): Option {
   ).argParser(seconds(1, 600));
 }
 
-export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+export function buildProgram(io: Io, setExit: (code: number) => void, argv: readonly string[] = []): Command {
   const program = new Command('loopbench')
     .description('Runs the same scenarios against a blocking and a non-blocking server and reports the difference.')
     .exitOverride()
@@ -455,7 +448,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(readyTimeoutOption())
     .option('--workspace <dir>', 'the workspace to look in (default: the one loopbench belongs to)')
     .option('--no-build', 'do not build the server packages first')
-    .action(async (flags) => setExit(await runCommand(flags, io)));
+    .action(async (flags) => setExit(await runCommand(flags, io, argv)));
 
   program
     .command('new')
@@ -492,9 +485,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 /** Parses argv and runs a command; resolves to the exit code. */
 export async function main(argv: readonly string[], io: Io = { out: process.stdout, err: process.stderr }): Promise<number> {
   let code = 0;
-  const program = buildProgram(io, (c) => {
-    code = c;
-  });
+  const program = buildProgram(
+    io,
+    (c) => {
+      code = c;
+    },
+    argv,
+  );
   for (const sub of program.commands) {
     sub.exitOverride().showHelpAfterError(`(run loopbench ${sub.name()} --help for every option)`);
     sub.configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) });

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { waitForExit } from '@loopbench/contract';
 import { describe, expect, it } from 'vitest';
 import { readResults } from './results.js';
+import { SCENARIOS } from './scenarios.js';
 
 const bin = fileURLToPath(new URL('../bin/loopbench.js', import.meta.url));
 
@@ -34,16 +35,7 @@ describe('loopbench run --quick', { timeout: 120_000 }, () => {
 
     const results = readResults(path.join(out, 'results.json'));
     expect(results.complete).toBe(true);
-    expect(results.scenarios.map((s) => s.id)).toEqual([
-      'head-of-line',
-      'io-bound',
-      'hello',
-      'cpu-bound',
-      'workers-io-bound',
-      'workers-cpu-bound',
-      'mixed',
-      'mixed-share',
-    ]);
+    expect(results.scenarios.map((s) => s.id)).toEqual(SCENARIOS.map((s) => s.id));
     const metric = (scenario: string, server: string, name: string) =>
       results.scenarios.find((s) => s.id === scenario)?.results.find((r) => r.server === server)?.metrics[name as 'throughputRps']
         ?.median ?? Number.NaN;

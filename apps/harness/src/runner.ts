@@ -420,6 +420,16 @@ async function runScenario(scenario: Scenario, plan: RunPlan, reporter: Reporter
   return { ...partial, verdict: verdictFor(partial) };
 }
 
+/** Every load option of a plan, as results.json records it. */
+export function resultsOptions(plan: Pick<RunPlan, 'options' | 'servers' | 'scenarios'>): Results['options'] {
+  return {
+    ...plan.options,
+    servers: plan.servers.map((s) => s.name),
+    scenarios: plan.scenarios.map((s) => s.id),
+    timeoutS: REQUEST_TIMEOUT_S,
+  };
+}
+
 /**
  * Runs each scenario against every server: fresh server processes per scenario, verify, a discarded
  * warm-up, then repeats alternating the servers. results.json is rewritten after every scenario.
@@ -432,12 +442,7 @@ export async function runBenchmarks(plan: RunPlan, reporter: Reporter): Promise<
     complete: false,
     command: plan.command,
     environment: plan.environment,
-    options: {
-      ...plan.options,
-      servers: plan.servers.map((s) => s.name),
-      scenarios: plan.scenarios.map((s) => s.id),
-      timeoutS: REQUEST_TIMEOUT_S,
-    },
+    options: resultsOptions(plan),
     scenarios: [],
   };
   const file = path.join(plan.outDir, 'results.json');

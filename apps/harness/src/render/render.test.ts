@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_OPTIONS } from '../cli.js';
 import type { Results, ScenarioResult, ServerResult } from '../results.js';
 import { summarize } from '../stats.js';
 import { checkTheory } from '../theory.js';
@@ -55,21 +56,7 @@ function results(scenarios: ScenarioResult[], complete = true): Results {
       pinned: false,
       loadGenerator: 'autocannon',
     },
-    options: {
-      repeats: 3,
-      durationS: 2,
-      warmupS: 1,
-      connections: 10,
-      workers: 2,
-      ratePerS: 200,
-      quick: false,
-      pin: false,
-      host: '127.0.0.1',
-      readyTimeoutS: 15,
-      servers: ['express-blocking', 'koa'],
-      scenarios: [],
-      timeoutS: 30,
-    },
+    options: { ...DEFAULT_OPTIONS, servers: ['express-blocking', 'koa'], scenarios: [], timeoutS: 30 },
     scenarios,
   };
 }
