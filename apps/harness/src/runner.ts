@@ -354,6 +354,9 @@ async function runScenario(scenario: Scenario, plan: RunPlan, reporter: Reporter
       const warmup = repeat === 0;
       for (const contender of contenders) {
         if (contender.failure || signal?.aborted) continue;
+        // Only the server being measured runs; the others wait frozen, taking no CPU from it or the generator.
+        for (const other of contenders) if (other !== contender) other.running?.pause();
+        contender.running?.resume();
         reporter.step(warmup ? `warming up ${contender.server.name}` : `${contender.server.name}: run ${repeat} of ${options.repeats}`);
         try {
           const run = await measure(contender, repeat);

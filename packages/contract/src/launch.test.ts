@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -67,6 +67,19 @@ describe('startServer', () => {
     expect(processAlive(childPid)).toBe(true);
     await server.stop();
     expect(await waitForExit(childPid)).toBe(true);
+  });
+
+  it.skipIf(!existsSync('/proc/self/stat'))('pauses and resumes the process, and stops a paused one', async () => {
+    const server = await startServer(fixture('pausable', `${READY}; setInterval(() => {}, 1000)`));
+    const state = () => readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1]?.[0];
+    server.pause();
+    for (let i = 0; i < 50 && state() !== 'T'; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(state()).toBe('T');
+    server.resume();
+    for (let i = 0; i < 50 && state() === 'T'; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(state()).not.toBe('T');
+    server.pause();
+    expect(await server.stop(2_000)).toEqual({ code: null, signal: 'SIGTERM' });
   });
 
   it('stopAllServers stops everything still running', async () => {

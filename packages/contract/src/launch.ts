@@ -31,6 +31,12 @@ export interface RunningServer {
   outputTail(): string;
   /** SIGTERM to the whole process group, then SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<ExitStatus>;
+  /**
+   * Freezes the whole process group (SIGSTOP) or thaws it (SIGCONT): a server waiting for its turn
+   * then takes no CPU from the one being measured, and keeps its warm code.
+   */
+  pause(): void;
+  resume(): void;
 }
 
 export class ServerStartError extends Error {
@@ -58,6 +64,12 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
+/** SIGTERM, then SIGCONT: a paused server only acts on the SIGTERM once it runs again. */
+function terminate(child: ChildProcess): void {
+  killGroup(child, 'SIGTERM');
+  killGroup(child, 'SIGCONT');
+}
+
 // A crashing caller must not leave servers behind: the last chance is synchronous.
 process.once('exit', () => {
   for (const child of live) killGroup(child, 'SIGKILL');
@@ -76,7 +88,7 @@ export async function stopAllServers(graceMs = 5_000): Promise<void> {
         new Promise<void>((resolve) => {
           if (child.exitCode !== null || child.signalCode !== null) return resolve();
           child.once('exit', () => resolve());
-          killGroup(child, 'SIGTERM');
+          terminate(child);
           setTimeout(() => killGroup(child, 'SIGKILL'), graceMs).unref();
         }),
     ),
@@ -147,8 +159,10 @@ export function startServer(server: ServerPackage, options: LaunchOptions = {}):
         url: `http://${host}:${ready.port}`,
         exited,
         outputTail: () => tail.join('\n'),
+        pause: () => killGroup(child, 'SIGSTOP'),
+        resume: () => killGroup(child, 'SIGCONT'),
         stop: (graceMs = 10_000) => {
-          killGroup(child, 'SIGTERM');
+          terminate(child);
           const force = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
           return exited.finally(() => clearTimeout(force));
         },

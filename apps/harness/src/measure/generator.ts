@@ -9,7 +9,8 @@ export interface GeneratorHealth {
 /** Saturation limits: past these the generator, not the server, may have set the pace. */
 export const GENERATOR_LIMITS = { eventLoopUtilization: 0.97, eventLoopDelayP99Ms: 50 } as const;
 
-const RESOLUTION_MS = 1;
+/** As the servers' probe: a finer sampler would cost the generator CPU it needs for load. */
+const RESOLUTION_MS = 10;
 
 /** Starts watching this process's event loop; call the result to stop and read it. */
 export function watchGenerator(): () => GeneratorHealth {
