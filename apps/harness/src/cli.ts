@@ -39,7 +39,7 @@ export const DEFAULT_OPTIONS: RunOptions = {
   readyTimeoutS: 15,
 };
 /** --quick: enough to see every effect, not to quote numbers. */
-export const QUICK_OPTIONS: Partial<RunOptions> = { repeats: 2, durationS: 0.4, warmupS: 0.2 };
+export const QUICK_OPTIONS: Partial<RunOptions> = { repeats: 2, durationS: 0.35, warmupS: 0.2 };
 
 function integer(min: number, max: number) {
   return (raw: string) => {

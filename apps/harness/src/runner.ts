@@ -236,7 +236,7 @@ async function openLoopBaseline(
   parameters: Record<string, string | number>,
   signal?: AbortSignal,
 ): Promise<RunOutcome> {
-  const durationMs = options.quick ? 250 : 500;
+  const durationMs = options.quick ? 150 : 500;
   const plan = stallPlan({ ratePerS: options.ratePerS, durationMs, stallAtMs: 0, stallMs: 0 }).filter((r) => r.kind === 'fast');
   const load = await runOpenLoop({ url: (contender.running as RunningServer).url, plan, timeoutMs: 10_000, ...(signal ? { signal } : {}) });
   contender.baselineMs = load.fast.latencyMs.p50;
