@@ -86,8 +86,10 @@ export async function stopAllServers(graceMs = 5_000): Promise<void> {
     [...live].map(
       (child) =>
         new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once('exit', () => resolve());
+          if (child.pid === undefined) return resolve();
+          // 'close', not 'exit': a server leaves the live set once its pipes are drained too.
+          child.once('close', () => resolve());
+          if (child.exitCode !== null || child.signalCode !== null) return;
           terminate(child);
           setTimeout(() => killGroup(child, 'SIGKILL'), graceMs).unref();
         }),
