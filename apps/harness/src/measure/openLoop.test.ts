@@ -59,7 +59,8 @@ describe('runOpenLoop against a stub with a fixed 20 ms delay', () => {
     expect(result).toMatchObject({ planned: 201, sent: 201, answered: 201, errors: 0, timeouts: 0, non2xx: 0 });
     expect(result.fast.latencyMs.p50).toBeGreaterThanOrEqual(20);
     expect(result.fast.latencyMs.p50).toBeLessThan(25);
-    expect(result.fast.latencyMs.p99).toBeLessThan(35);
+    // A generous bound: the stub shares this process, so one pause of it or of the machine lands in p99.
+    expect(result.fast.latencyMs.p99).toBeLessThan(60);
     expect(result.fast.serviceMs.p50).toBeLessThanOrEqual(result.fast.latencyMs.p50);
     expect(result.sendLagMs.p99).toBeLessThan(5);
     expect(result.elapsedMs).toBeGreaterThanOrEqual(1000);
