@@ -40,14 +40,40 @@ $ npx loopbench run --servers express-blocking,koa,${name}
 ## Next
 
 \`src/app.ts\` is node:http wiring around the contract's route table: replace it with your
-framework's (routes from \`ROUTES\`, validation with \`parseQuery\`, the wait of your model, JSON
-refusals) and keep \`npm test\` green. Set \`"framework"\` in \`package.json\` to the framework's package so
+framework's (a route per entry of \`ROUTES\`, each calling \`answerRoute\` with the handler at the top
+of the file, which waits in your model: \`${model === 'blocking' ? 'sleepBlocking' : 'await sleepAsync'}\`; JSON refusals)
+and keep \`npm test\` green. Set \`"framework"\` in \`package.json\` to the framework's package so
 results record its version. See docs/adding-a-framework.md at the repository root.
 
 ## Caveats
 
 - Until \`src/app.ts\` uses your framework, this package measures bare node:http.
 `;
+}
+
+/** The template awaits its waits; a blocking server's handler holds the thread instead, in plain sight. */
+const BLOCKING_EDITS: readonly [string, string][] = [
+  ['  sleepAsync,\n', '  sleepBlocking,\n'],
+  [
+    '/** An ASGI async def endpoint: the wait is an awaited timer, so the event loop serves other requests meanwhile. */',
+    '/** Flask with threaded=False: the wait blocks the one thread, so nothing else is served until it returns. */',
+  ],
+  [
+    'export const awaitingHandler: RouteHandler = async (route, params) => {',
+    'export const blockingHandler: RouteHandler = (route, params) => {',
+  ],
+  ['  await sleepAsync(route.waitMs(params));', '  sleepBlocking(route.waitMs(params));'],
+  ['handle: RouteHandler = awaitingHandler', 'handle: RouteHandler = blockingHandler'],
+];
+
+function makeBlocking(appFile: string): void {
+  let source = readFileSync(appFile, 'utf8');
+  for (const [from, to] of BLOCKING_EDITS) {
+    if (!source.includes(from))
+      throw new ScaffoldError(`the template's src/app.ts has changed: no ${JSON.stringify(from)} to make blocking`);
+    source = source.replace(from, to);
+  }
+  writeFileSync(appFile, source);
 }
 
 /** Creates packages/server-NAME from the template; returns its folder. */
@@ -67,6 +93,7 @@ export function scaffoldServer({ root, name, model, analogue }: ScaffoldOptions)
     mkdirSync(path.dirname(path.join(target, file)), { recursive: true });
     copyFileSync(path.join(template, file), path.join(target, file));
   }
+  if (model === 'blocking') makeBlocking(path.join(target, 'src/app.ts'));
   const templateManifest = JSON.parse(readFileSync(path.join(template, 'package.json'), 'utf8')) as {
     version: string;
     scripts: Record<string, string>;

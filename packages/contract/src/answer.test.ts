@@ -1,14 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { answerRoute, refusalOf } from './answer.js';
+import { answerRoute, type RouteHandler, refusalOf } from './answer.js';
 import { createProbe } from './probe.js';
 import { ROUTES, type RouteSpec } from './routes.js';
+import { sleepAsync, sleepBlocking } from './work.js';
 
 const route = (name: RouteSpec['name']) => ROUTES.find((r) => r.name === name) as RouteSpec;
+
+const awaiting: RouteHandler = async (r, params) => {
+  await sleepAsync(r.waitMs(params));
+  return r.reply(params);
+};
+const blocking: RouteHandler = (r, params) => {
+  sleepBlocking(r.waitMs(params));
+  return r.reply(params);
+};
 
 describe('answerRoute', () => {
   it('refuses bad input with 400 and does not count it', async () => {
     const probe = createProbe('non-blocking');
-    expect(await answerRoute(route('sleep'), 'ms=1e3', probe)).toEqual({
+    expect(await answerRoute(route('sleep'), 'ms=1e3', probe, awaiting)).toEqual({
       status: 400,
       reply: { type: 'json', body: { error: expect.stringContaining('from 0 to 60000') } },
     });
@@ -18,7 +28,7 @@ describe('answerRoute', () => {
   it('waits, replies and counts the request', async () => {
     const probe = createProbe('non-blocking');
     const started = performance.now();
-    expect(await answerRoute(route('sleep'), 'ms=30', probe)).toEqual({
+    expect(await answerRoute(route('sleep'), 'ms=30', probe, awaiting)).toEqual({
       status: 200,
       reply: { type: 'json', body: { message: 'done', ms: 30 } },
     });
@@ -26,19 +36,19 @@ describe('answerRoute', () => {
     expect(probe.snapshot()).toMatchObject({ requestsHandled: 1, inFlight: 0 });
   });
 
-  it('blocks the thread before its first await in the blocking model', () => {
+  it('holds the thread until a blocking handler returns: nothing else runs meanwhile', () => {
     const probe = createProbe('blocking');
     let timerRan = false;
     setTimeout(() => {
       timerRan = true;
     }, 0);
     const started = performance.now();
-    void answerRoute(route('sleep'), 'ms=50', probe);
+    void answerRoute(route('sleep'), 'ms=50', probe, blocking);
     expect(performance.now() - started).toBeGreaterThanOrEqual(49);
     expect(timerRan).toBe(false);
   });
 
-  it('hands work to a runner, but answers /stats itself', async () => {
+  it('hands every route to the server’s handler, but answers /stats itself', async () => {
     const probe = createProbe('non-blocking');
     const ran: string[] = [];
     const run = (r: RouteSpec) => {

@@ -1,6 +1,12 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { checkReply, type RouteCheck } from './checks.js';
+import { answerRoute, type RouteHandler } from './answer.js';
+import { checkReply, ROUTE_CHECKS, type RouteCheck, verifyServer } from './checks.js';
 import type { HttpReply } from './client.js';
+import { createProbe } from './probe.js';
+import { ALLOWED_METHODS, queryOf, ROUTES } from './routes.js';
+import { sleepAsync } from './work.js';
 
 const reply = (status: number, body: string, type = 'application/json; charset=utf-8'): HttpReply => {
   let json: unknown;
@@ -27,5 +33,49 @@ describe('checkReply', () => {
     expect(checkReply(fast, reply(200, '{"message":"fast"}', 'text/html'))).toMatch(/content-type "text\/html"/);
     expect(checkReply({ target: '/hello', status: 200, text: 'Hello' }, reply(200, 'Hi', 'text/plain'))).toMatch(/body "Hi"/);
     expect(checkReply({ target: '/nope', status: 404, error: true }, reply(404, '{"message":"x"}'))).toMatch(/expected \{"error"/);
+  });
+});
+
+/** A bare server on the route table; `hello` lets a test make one route answer wrongly. */
+async function withServer(hello: string, test: (url: string) => Promise<void>): Promise<void> {
+  const probe = createProbe('non-blocking');
+  const handle: RouteHandler = async (route, params) => {
+    await sleepAsync(route.waitMs(params));
+    return route.name === 'hello' ? { type: 'text', body: hello } : route.reply(params);
+  };
+  const server = http.createServer(async (req, res) => {
+    const path = (req.url ?? '/').split('?', 1)[0];
+    const route = ROUTES.find((r) => r.path === path);
+    const allowed = (ALLOWED_METHODS as readonly string[]).includes(req.method ?? '');
+    const { status, reply } = !route
+      ? { status: 404, reply: { type: 'json' as const, body: { error: 'no route' } } }
+      : !allowed
+        ? { status: 405, reply: { type: 'json' as const, body: { error: 'GET only' } } }
+        : await answerRoute(route, queryOf(req.url ?? ''), probe, handle);
+    const text = reply.type === 'text';
+    res.writeHead(status, { 'content-type': text ? 'text/plain' : 'application/json' });
+    res.end(text ? reply.body : JSON.stringify(reply.body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    await test(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  } finally {
+    server.close();
+  }
+}
+
+describe('verifyServer', () => {
+  it('finds nothing wrong with a server that answers every check as the contract says', async () => {
+    await withServer('Hello', async (url) => expect(await verifyServer(url)).toEqual([]));
+  });
+
+  it('names the route and what is wrong with its answer', async () => {
+    await withServer('Hi', async (url) => expect(await verifyServer(url)).toEqual(['GET /hello: body "Hi", expected "Hello"']));
+  });
+
+  it('reports every check when nothing answers', async () => {
+    const problems = await verifyServer('http://127.0.0.1:1');
+    expect(problems).toHaveLength(ROUTE_CHECKS.length);
+    expect(problems[0]).toMatch(/^GET \/health: .*ECONNREFUSED/);
   });
 });

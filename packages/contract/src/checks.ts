@@ -1,4 +1,4 @@
-import type { HttpReply } from './client.js';
+import { type HttpReply, request } from './client.js';
 
 /** One request and the reply the contract promises for it. */
 export interface RouteCheck {
@@ -44,4 +44,19 @@ export function checkReply(check: RouteCheck, reply: HttpReply): string | undefi
   return JSON.stringify(reply.json) === JSON.stringify(check.json)
     ? undefined
     : `body ${reply.body.slice(0, 120)}, expected ${JSON.stringify(check.json)}`;
+}
+
+/** Problems with a running server's answers to the contract's checks; empty when it conforms. */
+export async function verifyServer(url: string): Promise<string[]> {
+  const problems: string[] = [];
+  for (const check of ROUTE_CHECKS) {
+    const method = check.method ?? 'GET';
+    try {
+      const problem = checkReply(check, await request(url + check.target, { method, timeoutMs: 10_000 }));
+      if (problem) problems.push(`${method} ${check.target}: ${problem}`);
+    } catch (error) {
+      problems.push(`${method} ${check.target}: ${(error as Error).message}`);
+    }
+  }
+  return problems;
 }

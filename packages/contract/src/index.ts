@@ -1,5 +1,5 @@
-export { type Answer, answerRoute, REFUSED_METHODS, type RouteRunner, refusalOf, waitOf } from './answer.js';
-export { checkReply, ROUTE_CHECKS, type RouteCheck } from './checks.js';
+export { type Answer, answerRoute, REFUSED_METHODS, type RouteHandler, refusalOf } from './answer.js';
+export { checkReply, ROUTE_CHECKS, type RouteCheck, verifyServer } from './checks.js';
 export { type HttpReply, request } from './client.js';
 export { DeclarationError, installedVersion, readServerPackage, type ServerDeclaration, type ServerPackage } from './declaration.js';
 export {

@@ -30,8 +30,8 @@ export interface RouteSpec {
   readonly tracked: boolean;
   /** How long the server must wait before replying, in its own model (blocking or awaited). */
   readonly waitMs: (params: Params) => number;
-  /** Work done on the thread in both models, then the reply. */
-  readonly reply: (params: Params, stats: (reset: boolean) => unknown) => Reply;
+  /** Work done on the thread in both models, then the reply; only /stats reads the probe, which the contract passes. */
+  readonly reply: (params: Params, stats?: (reset: boolean) => unknown) => Reply;
 }
 
 const noWait = () => 0;
@@ -90,7 +90,10 @@ export const ROUTES: readonly RouteSpec[] = [
     params: [{ name: 'reset', max: 1, default: 0 }],
     tracked: false,
     waitMs: noWait,
-    reply: (p, stats) => json(stats(p.reset === 1)),
+    reply: (p, stats) => {
+      if (!stats) throw new Error('/stats is answered by answerRoute, which reads the probe');
+      return json(stats(p.reset === 1));
+    },
   },
 ];
 

@@ -6,24 +6,33 @@ import {
   type Probe,
   queryOf,
   ROUTES,
+  type RouteHandler,
   refusalOf,
+  sleepBlocking,
 } from '@loopbench/contract';
 import express, { type ErrorRequestHandler } from 'express';
 
 /**
- * The blocking model (the default): each handler runs start to finish on the one thread, waits
- * included, so the next request is not even read until this one is answered (Flask,
- * threaded=False). Declared non-blocking (server-express-async), the same app awaits a timer
- * instead: the control that shows the difference is the I/O model, not Express.
+ * Flask with threaded=False: the wait blocks the one thread (Atomics.wait, like time.sleep), so the
+ * next request is not even read until this one is answered.
  */
-export function createApp(probe: Probe): express.Express {
+export const blockingHandler: RouteHandler = (route, params) => {
+  sleepBlocking(route.waitMs(params));
+  return route.reply(params);
+};
+
+/**
+ * Express, blocking by default. server-express-async passes an awaiting handler to the very same
+ * app: the control that shows the difference is the I/O model, not Express.
+ */
+export function createApp(probe: Probe, handle: RouteHandler = blockingHandler): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
 
   for (const route of ROUTES) {
     app.get(route.path, async (req, res) => {
-      const { status, reply } = await answerRoute(route, queryOf(req.originalUrl), probe);
+      const { status, reply } = await answerRoute(route, queryOf(req.originalUrl), probe, handle);
       res.status(status);
       if (reply.type === 'text') res.type('text/plain').send(reply.body);
       else res.json(reply.body);

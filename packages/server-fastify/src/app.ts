@@ -8,9 +8,17 @@ import {
   queryOf,
   REFUSED_METHODS,
   ROUTES,
+  type RouteHandler,
   refusalOf,
+  sleepAsync,
 } from '@loopbench/contract';
 import Fastify, { type FastifyReply } from 'fastify';
+
+/** FastAPI async def: the wait is an awaited timer, so the event loop serves other requests meanwhile. */
+const awaitingHandler: RouteHandler = async (route, params) => {
+  await sleepAsync(route.waitMs(params));
+  return route.reply(params);
+};
 
 /**
  * Fastify, non-blocking: a wait is an awaited timer. serve() owns the http.Server, so Fastify is
@@ -40,7 +48,7 @@ export async function createApp(probe: Probe): Promise<http.RequestListener> {
 
   for (const route of ROUTES) {
     app.get(route.path, async (request, reply) => {
-      const { status, reply: answer } = await answerRoute(route, queryOf(request.url), probe);
+      const { status, reply: answer } = await answerRoute(route, queryOf(request.url), probe, awaitingHandler);
       void reply.status(status);
       return answer.type === 'text' ? reply.type('text/plain; charset=utf-8').send(answer.body) : reply.send(answer.body);
     });

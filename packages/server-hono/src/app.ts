@@ -9,16 +9,25 @@ import {
   queryOf,
   REFUSED_METHODS,
   ROUTES,
+  type RouteHandler,
+  refusalOf,
+  sleepAsync,
 } from '@loopbench/contract';
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+/** A Starlette async endpoint: the wait is an awaited timer, so the event loop serves other requests meanwhile. */
+const awaitingHandler: RouteHandler = async (route, params) => {
+  await sleepAsync(route.waitMs(params));
+  return route.reply(params);
+};
 
 /** Hono on @hono/node-server, non-blocking: a wait is an awaited timer. HEAD is served by GET routes. */
 export function createApp(probe: Probe): http.RequestListener {
   const app = new Hono();
   for (const route of ROUTES) {
     app.get(route.path, async (c) => {
-      const { status, reply } = await answerRoute(route, queryOf(c.req.url), probe);
+      const { status, reply } = await answerRoute(route, queryOf(c.req.url), probe, awaitingHandler);
       const code = status as ContentfulStatusCode;
       return reply.type === 'text' ? c.text(reply.body, code) : c.json(reply.body as object, code);
     });
@@ -27,6 +36,10 @@ export function createApp(probe: Probe): http.RequestListener {
     );
   }
   app.notFound((c) => c.json({ error: notFoundError(c.req.path) }, 404));
-  app.onError((_error, c) => c.json({ error: 'internal error' }, 500));
+  // Hono's own errors keep their 4xx status and become JSON like every other refusal.
+  app.onError((error, c) => {
+    const { status, body } = refusalOf(error);
+    return c.json(body, status as ContentfulStatusCode);
+  });
   return getRequestListener(app.fetch);
 }

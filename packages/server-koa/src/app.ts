@@ -7,14 +7,19 @@ import {
   type Probe,
   queryOf,
   ROUTES,
+  type RouteHandler,
   refusalOf,
+  sleepAsync,
 } from '@loopbench/contract';
 import Koa from 'koa';
 
-/**
- * The non-blocking model: a wait is an awaited timer, so the event loop serves other requests
- * meanwhile (FastAPI async def). The CPU loop still runs on that one thread.
- */
+/** FastAPI async def: the wait is an awaited timer, so the event loop serves other requests meanwhile. */
+const awaitingHandler: RouteHandler = async (route, params) => {
+  await sleepAsync(route.waitMs(params));
+  return route.reply(params);
+};
+
+/** Koa, non-blocking: many requests wait at once on one thread; the CPU loop still runs on it. */
 export function createApp(probe: Probe): Koa {
   const app = new Koa();
   const router = new Router();
@@ -36,7 +41,7 @@ export function createApp(probe: Probe): Koa {
 
   for (const route of ROUTES) {
     router.get(route.path, async (ctx) => {
-      const { status, reply } = await answerRoute(route, queryOf(ctx.url), probe);
+      const { status, reply } = await answerRoute(route, queryOf(ctx.url), probe, awaitingHandler);
       ctx.status = status;
       if (reply.type === 'text') ctx.type = 'text/plain';
       ctx.body = reply.body;

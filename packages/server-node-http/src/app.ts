@@ -8,7 +8,8 @@ import {
   queryOf,
   type Reply,
   ROUTES,
-  type RouteRunner,
+  type RouteHandler,
+  sleepAsync,
 } from '@loopbench/contract';
 
 function send(
@@ -29,16 +30,22 @@ function send(
 
 const refusal = (error: string): Reply => ({ type: 'json', body: { error } });
 
+/** An ASGI async def endpoint: the wait is an awaited timer, so the event loop serves other requests meanwhile. */
+export const awaitingHandler: RouteHandler = async (route, params) => {
+  await sleepAsync(route.waitMs(params));
+  return route.reply(params);
+};
+
 /**
  * Bare node:http: a Map from path to route and nothing else, the ceiling every framework is
- * measured against. Waits follow the declared model; `run` lets a caller move the work elsewhere
- * (server-worker-pool runs it on worker threads).
+ * measured against. `handle` lets a caller wait and work elsewhere (server-worker-pool hands both
+ * to worker threads).
  */
-export function createApp(probe: Probe, run?: RouteRunner): http.RequestListener {
+export function createApp(probe: Probe, handle: RouteHandler = awaitingHandler): http.RequestListener {
   const byPath = new Map(ROUTES.map((route) => [route.path, route]));
   const allowed: readonly string[] = ALLOWED_METHODS;
 
-  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+  const respond = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = req.url ?? '/';
     const path = url.split('?', 1)[0] as string;
     const route = byPath.get(path);
@@ -46,12 +53,12 @@ export function createApp(probe: Probe, run?: RouteRunner): http.RequestListener
     if (!allowed.includes(req.method ?? '')) {
       return send(req, res, 405, refusal(methodNotAllowedError(req.method ?? '', path)), { allow: ALLOWED_METHODS.join(', ') });
     }
-    const { status, reply } = await answerRoute(route, queryOf(url), probe, run);
+    const { status, reply } = await answerRoute(route, queryOf(url), probe, handle);
     send(req, res, status, reply);
   };
 
   return (req, res) => {
-    handle(req, res).catch((error: Error) => {
+    respond(req, res).catch((error: Error) => {
       if (!res.headersSent) send(req, res, 500, refusal('internal error'));
       else res.destroy(error);
     });

@@ -32,5 +32,6 @@ export function createApp(probe: Probe, env: NodeJS.ProcessEnv = process.env): h
     // A queued task waits like a request queued for a busy thread pool; no limit but memory.
     maxQueue: Number.POSITIVE_INFINITY,
   });
+  // FastAPI runs a plain def endpoint in its thread pool: here every route's wait and work go to the pool.
   return createNodeApp(probe, (route, params) => pool.run({ route: route.name, params }));
 }
