@@ -2,8 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_OPTIONS, main, QUICK_OPTIONS, resolveOptions, selectScenarios, selectServers } from './cli.js';
+import { main } from './cli.js';
 import { discoverServers, findWorkspaceRoot } from './discover.js';
+import { DEFAULT_OPTIONS, QUICK_OPTIONS, resolveOptions } from './options.js';
+import { selectScenarios, selectServers } from './select.js';
 
 /** Runs the CLI in-process with captured output. */
 async function cli(...argv: string[]) {

@@ -28,7 +28,7 @@ describe('classifyChange', () => {
 function results(throughput: number[], node = 'v20.20.2'): Results {
   return {
     schema: 'loopbench-results',
-    schemaVersion: 1,
+    schemaVersion: 2,
     createdAt: '2026-11-21T00:00:00Z',
     complete: true,
     command: [],
@@ -37,12 +37,9 @@ function results(throughput: number[], node = 'v20.20.2'): Results {
     scenarios: [
       {
         id: 'io-bound',
-        title: '',
-        claim: '',
         kind: 'closed-loop',
         valid: true,
         parameters: {},
-        verdict: '',
         results: [
           {
             server: 'koa',

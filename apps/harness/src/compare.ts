@@ -1,6 +1,6 @@
+import { betterOf, type MetricName } from './metrics.js';
 import type { Results } from './results.js';
 import { overlaps, relativeDifference, type Summary } from './stats.js';
-import { BETTER, type MetricName } from './theory.js';
 
 export type ChangeVerdict = 'improved' | 'regressed' | 'unchanged' | 'changed';
 
@@ -40,7 +40,7 @@ export function classifyChange(
   const base = { before, after, change };
   if (overlaps(before, after)) return { ...base, verdict: 'unchanged', reason: 'within noise (ranges overlap)' };
   if (Math.abs(change) * 100 < thresholdPct) return { ...base, verdict: 'unchanged', reason: `below the ${thresholdPct}% threshold` };
-  const better = BETTER[metric];
+  const better = betterOf(metric);
   if (!better) return { ...base, verdict: 'changed', reason: 'beyond noise; neither direction is better' };
   const up = change > 0;
   const improved = (better === 'higher') === up;

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeclarationError, readServerPackage, type ServerPackage } from '@loopbench/contract';
+import { UsageError } from './errors.js';
 
 /** The nearest folder upwards whose package.json declares workspaces. */
 export function findWorkspaceRoot(from: string = path.dirname(fileURLToPath(import.meta.url))): string {
@@ -11,6 +12,14 @@ export function findWorkspaceRoot(from: string = path.dirname(fileURLToPath(impo
     if (existsSync(manifest) && 'workspaces' in JSON.parse(readFileSync(manifest, 'utf8'))) return dir;
     if (path.dirname(dir) === dir) throw new Error(`no workspace root (a package.json with "workspaces") above ${from}`);
   }
+}
+
+/** --workspace, or the workspace this loopbench is installed in. */
+export function workspaceRoot(dir: string | undefined): string {
+  if (dir === undefined) return findWorkspaceRoot();
+  if (!existsSync(path.join(dir, 'package.json')))
+    throw new UsageError(`--workspace ${dir} has no package.json; give the folder of a workspace's root package.json`);
+  return findWorkspaceRoot(dir);
 }
 
 function workspaceDirs(root: string): string[] {

@@ -1,7 +1,11 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { compareResults } from './compare.js';
+import { scenarioText, verdictFor } from './render/describe.js';
+import { renderMarkdown } from './render/markdown.js';
 import { RESULTS_SCHEMA, RESULTS_SCHEMA_VERSION, ResultsFileError, readResults, writeFileAtomic } from './results.js';
 
 describe('writeFileAtomic', () => {
@@ -34,11 +38,39 @@ describe('readResults', () => {
     [
       'future.json',
       JSON.stringify({ schema: RESULTS_SCHEMA, schemaVersion: 99, scenarios: [] }),
-      /schema version 99; this loopbench reads version 1/,
+      /schema version 99; this loopbench reads versions 1 and 2/,
     ],
   ])('refuses %s', (name, content, message) => {
     const file = write(name, content);
     expect(() => readResults(file)).toThrow(ResultsFileError);
     expect(() => readResults(file)).toThrow(message);
+  });
+});
+
+describe('a version-1 results file (written by loopbench before verdicts were made when rendering)', () => {
+  const file = fileURLToPath(new URL('./fixtures/results-v1.json', import.meta.url));
+  const stored = JSON.parse(readFileSync(file, 'utf8')) as { scenarios: { id: string; verdict: string; title: string }[] };
+
+  it('reads as the current version, numbers only', () => {
+    const results = readResults(file);
+    expect(results.schemaVersion).toBe(RESULTS_SCHEMA_VERSION);
+    expect(results.scenarios.map((s) => s.id)).toEqual(['head-of-line', 'io-bound', 'mixed', 'mixed-share']);
+    for (const scenario of results.scenarios) expect(Object.keys(scenario)).not.toContain('verdict');
+  });
+
+  it('gets the same verdicts, made anew from its numbers, as it stored', () => {
+    const results = readResults(file);
+    for (const [i, scenario] of results.scenarios.entries()) {
+      expect(verdictFor(scenario)).toBe(stored.scenarios[i]?.verdict);
+      expect(scenarioText(scenario).title).toBe(stored.scenarios[i]?.title);
+    }
+  });
+
+  it('renders and compares like a file of this version', () => {
+    const results = readResults(file);
+    expect(renderMarkdown(results)).toContain('| head-of-line | /fast latency (ms) |');
+    const comparison = compareResults(results, results, 10);
+    expect(comparison.changes.length).toBeGreaterThan(20);
+    expect(comparison.changes.every((c) => c.verdict === 'unchanged')).toBe(true);
   });
 });

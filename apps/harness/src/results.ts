@@ -2,15 +2,20 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Model } from '@loopbench/contract';
 import type { Environment } from './environment.js';
+import type { KindName } from './kinds/kind.js';
 import type { GeneratorHealth } from './measure/generator.js';
-import type { RunOptions } from './scenarios.js';
+import type { Expectation, MetricName, MetricValues } from './metrics.js';
+import type { RunOptions } from './options.js';
 import type { Summary } from './stats.js';
-import type { Expectation, MetricName, TheoryCheck } from './theory.js';
+import type { TheoryCheck } from './theory.js';
 
 export const RESULTS_SCHEMA = 'loopbench-results';
-export const RESULTS_SCHEMA_VERSION = 1;
+/** 2: numbers only; titles, claims and verdicts are made when rendering. 1 stored them. */
+export const RESULTS_SCHEMA_VERSION = 2;
+/** Versions this loopbench still reads. */
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2];
 
-export type MetricValues = Partial<Record<MetricName, number>>;
+export type { MetricValues };
 
 /** One measured run of one server (warm-ups are not recorded). */
 export interface RunRecord {
@@ -35,6 +40,8 @@ export interface ServerResult {
   problems: string[];
   /** Over the valid runs. */
   metrics: Partial<Record<MetricName, Summary>>;
+  /** What the warm-up measured for theory (open loop: the baseline); absent when nothing. */
+  warmup?: MetricValues;
   expected: Expectation;
   theory: TheoryCheck[];
   runs: RunRecord[];
@@ -44,14 +51,11 @@ export interface ServerResult {
 
 export interface ScenarioResult {
   id: string;
-  title: string;
-  claim: string;
-  kind: 'head-of-line' | 'closed-loop' | 'open-loop';
+  kind: KindName;
   valid: boolean;
-  /** What was sent: target, connections, workers, sleep and offset, measured service time. */
+  /** What was sent: target, connections, workers, sleep and offset, plan shape. */
   parameters: Record<string, string | number>;
   results: ServerResult[];
-  verdict: string;
 }
 
 export interface Results {
@@ -78,19 +82,27 @@ export class ResultsFileError extends Error {
   override name = 'ResultsFileError';
 }
 
-/** Reads a results.json, refusing files of another schema or version with a message that says so. */
+/** Version 1 stored each scenario's title, claim and verdict; they are made from the numbers now. */
+function fromVersion1(parsed: Record<string, unknown>): Results {
+  const scenarios = (parsed.scenarios as Record<string, unknown>[]).map(({ title: _t, claim: _c, verdict: _v, ...scenario }) => scenario);
+  return { ...parsed, schemaVersion: RESULTS_SCHEMA_VERSION, scenarios } as unknown as Results;
+}
+
+/** Reads a results.json of this or an earlier version, refusing anything else with a message that says so. */
 export function readResults(file: string): Results {
-  let parsed: Partial<Results>;
+  let parsed: Record<string, unknown>;
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<Results>;
+    parsed = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   } catch (error) {
     throw new ResultsFileError(`${file}: cannot read it as JSON (${(error as Error).message})`);
   }
-  if (parsed.schema !== RESULTS_SCHEMA)
+  if (parsed?.schema !== RESULTS_SCHEMA)
     throw new ResultsFileError(`${file}: not a loopbench results file (no "schema": "${RESULTS_SCHEMA}")`);
-  if (parsed.schemaVersion !== RESULTS_SCHEMA_VERSION) {
-    throw new ResultsFileError(`${file}: schema version ${parsed.schemaVersion}; this loopbench reads version ${RESULTS_SCHEMA_VERSION}`);
+  if (!READABLE_SCHEMA_VERSIONS.includes(parsed.schemaVersion as number)) {
+    throw new ResultsFileError(
+      `${file}: schema version ${parsed.schemaVersion}; this loopbench reads versions ${READABLE_SCHEMA_VERSIONS.join(' and ')}`,
+    );
   }
   if (!Array.isArray(parsed.scenarios)) throw new ResultsFileError(`${file}: "scenarios" is missing`);
-  return parsed as Results;
+  return parsed.schemaVersion === 1 ? fromVersion1(parsed) : (parsed as unknown as Results);
 }

@@ -1,50 +1,6 @@
 import type { Model } from '@loopbench/contract';
+import { type Expectation, METRICS, type MetricName } from './metrics.js';
 import { relativeDifference } from './stats.js';
-
-/** What theory predicts, under the same metric names as the measurements. */
-export type Expectation = Partial<Record<MetricName, number>>;
-
-export type MetricName =
-  | 'baselineLatencyMs'
-  | 'fastLatencyMs'
-  | 'slowLatencyMs'
-  | 'holDelayMs'
-  | 'blockingIndex'
-  | 'throughputRps'
-  | 'latencyMeanMs'
-  | 'latencyP50Ms'
-  | 'latencyP99Ms'
-  | 'eventLoopUtilization'
-  | 'cpuUtilization'
-  | 'maxInFlight'
-  | 'eventLoopDelayP99Ms'
-  | 'cpuPerRequestMs'
-  | 'fastLatencyMeanMs'
-  | 'fastLatencyP50Ms'
-  | 'fastLatencyP90Ms'
-  | 'fastLatencyP99Ms'
-  | 'fastLatencyP999Ms'
-  | 'fastLatencyMaxMs'
-  | 'sendLagP99Ms'
-  | 'closedLoopP50Ms'
-  | 'closedLoopP99Ms'
-  | 'closedLoopMaxMs';
-
-/** Which way is better, for compare's verdicts; undefined for metrics that are descriptive only. */
-export const BETTER: Partial<Record<MetricName, 'higher' | 'lower'>> = {
-  throughputRps: 'higher',
-  latencyMeanMs: 'lower',
-  latencyP50Ms: 'lower',
-  latencyP99Ms: 'lower',
-  fastLatencyMs: 'lower',
-  holDelayMs: 'lower',
-  blockingIndex: 'lower',
-  fastLatencyMeanMs: 'lower',
-  fastLatencyP50Ms: 'lower',
-  fastLatencyP90Ms: 'lower',
-  fastLatencyP99Ms: 'lower',
-  fastLatencyP999Ms: 'lower',
-};
 
 export interface HeadOfLineInput {
   sleepMs: number;
@@ -169,35 +125,6 @@ export function expectShare(model: Model, input: ShareInput): Expectation {
   return { fastLatencyMeanMs: input.baselineMs + (lambda * secondMoment) / (2 * (1 - rho)) };
 }
 
-/** How far a measurement may stray from theory and still agree: max(relative·|expected|, absolute). */
-const TOLERANCE: Record<MetricName, { relative: number; absolute: number }> = {
-  baselineLatencyMs: { relative: 0.5, absolute: 5 },
-  fastLatencyMs: { relative: 0.05, absolute: 10 },
-  slowLatencyMs: { relative: 0.05, absolute: 10 },
-  holDelayMs: { relative: 0.05, absolute: 10 },
-  blockingIndex: { relative: 0, absolute: 0.1 },
-  throughputRps: { relative: 0.05, absolute: 0 },
-  latencyMeanMs: { relative: 0.1, absolute: 1 },
-  latencyP50Ms: { relative: 0.1, absolute: 1 },
-  latencyP99Ms: { relative: 0.2, absolute: 2 },
-  eventLoopUtilization: { relative: 0, absolute: 0.15 },
-  cpuUtilization: { relative: 0.2, absolute: 0.1 },
-  maxInFlight: { relative: 0.2, absolute: 0 },
-  eventLoopDelayP99Ms: { relative: 0.5, absolute: 5 },
-  cpuPerRequestMs: { relative: 0.1, absolute: 0.01 },
-  // Only a few dozen slow requests per run decide the mean wait, so it is noisy.
-  fastLatencyMeanMs: { relative: 0.3, absolute: 5 },
-  fastLatencyP50Ms: { relative: 0.05, absolute: 5 },
-  fastLatencyP90Ms: { relative: 0.05, absolute: 5 },
-  fastLatencyP99Ms: { relative: 0.05, absolute: 5 },
-  fastLatencyP999Ms: { relative: 0.05, absolute: 10 },
-  fastLatencyMaxMs: { relative: 0.05, absolute: 10 },
-  sendLagP99Ms: { relative: 0.5, absolute: 2 },
-  closedLoopP50Ms: { relative: 0.1, absolute: 5 },
-  closedLoopP99Ms: { relative: 0.1, absolute: 5 },
-  closedLoopMaxMs: { relative: 0.1, absolute: 10 },
-};
-
 export interface TheoryCheck {
   metric: MetricName;
   measured: number;
@@ -208,7 +135,7 @@ export interface TheoryCheck {
 }
 
 export function checkTheory(metric: MetricName, measured: number, expected: number): TheoryCheck {
-  const { relative, absolute } = TOLERANCE[metric];
+  const { relative, absolute } = METRICS[metric].tolerance;
   const allowed = Math.max(relative * Math.abs(expected), absolute);
   return {
     metric,

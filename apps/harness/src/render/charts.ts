@@ -1,9 +1,12 @@
 import hdr from 'hdr-histogram-js';
+import type { KindName } from '../kinds/kind.js';
 import type { Results, ScenarioResult, ServerResult } from '../results.js';
 
 /** A Chart.js configuration as plain JSON (no callbacks), ready to embed in a page. */
 export interface ChartSpec {
   id: string;
+  /** The scenario whose section shows it; charts without one lead the page. */
+  section?: string;
   title: string;
   /** What the chart shows, in a sentence under it. */
   caption: string;
@@ -43,7 +46,7 @@ function headOfLineChart(scenario: ScenarioResult): ChartSpec {
     fast.push(null, [offset, offset + fastMs]);
   }
   return {
-    id: 'chart-head-of-line',
+    id: `chart-${scenario.id}`,
     title: 'Head-of-line: the slow and the fast request on one time axis',
     caption: `/sleep?ms=${scenario.parameters.sleepMs} starts at 0; /fast is sent ${offset} ms later. A bar runs from a request's send to its answer (medians of the runs).`,
     config: {
@@ -94,6 +97,7 @@ function spectrumChart(scenario: ScenarioResult, colour: Map<string, string>): C
   const openLoop = scenario.kind === 'open-loop';
   return {
     id: `chart-spectrum-${scenario.id}`,
+    section: scenario.id,
     title: `${scenario.id}: latency by percentile`,
     caption: openLoop
       ? 'Latency of /fast from its planned send time, all valid runs merged. x = 1/(1 − q): 2 is p50, 10 is p90, 100 is p99, 1,000 is p99.9, 10,000 is p99.99.'
@@ -209,13 +213,19 @@ function utilisationChart(results: Results, colour: Map<string, string>): ChartS
   };
 }
 
+type Colours = Map<string, string>;
+
+/** The charts each kind of scenario gets; a kind missing here is a compile error. */
+const KIND_CHARTS: { readonly [K in KindName]: (scenario: ScenarioResult, colour: Colours) => (ChartSpec | undefined)[] } = {
+  'head-of-line': (scenario) => [headOfLineChart(scenario)],
+  'closed-loop': (scenario, colour) => [spectrumChart(scenario, colour)],
+  'open-loop': (scenario, colour) => [spectrumChart(scenario, colour)],
+};
+
 /** Every chart the report shows, computed from the results alone. */
 export function reportCharts(results: Results): ChartSpec[] {
   const colour = colours(results);
-  const charts: (ChartSpec | undefined)[] = [];
-  const headOfLine = results.scenarios.find((s) => s.id === 'head-of-line');
-  if (headOfLine) charts.push(headOfLineChart(headOfLine));
+  const charts: (ChartSpec | undefined)[] = results.scenarios.flatMap((s) => KIND_CHARTS[s.kind]?.(s, colour) ?? []);
   charts.push(throughputChart(results, colour), utilisationChart(results, colour));
-  for (const scenario of results.scenarios) charts.push(spectrumChart(scenario, colour));
   return charts.filter((c): c is ChartSpec => c !== undefined);
 }

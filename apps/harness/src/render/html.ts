@@ -1,6 +1,7 @@
 import { describeEnvironment } from '../environment.js';
 import type { Results, ScenarioResult } from '../results.js';
 import { type ChartSpec, reportCharts } from './charts.js';
+import { parametersLine, scenarioText, verdictFor } from './describe.js';
 import { scenarioTable } from './rows.js';
 
 const escapeHtml = (text: string) =>
@@ -27,23 +28,22 @@ function scenarioSection(scenario: ScenarioResult, charts: ChartSpec[]): string 
       return `<tr><th scope="row">${escapeHtml(row.label)}</th>${cells}</tr>`;
     })
     .join('\n');
-  const parameters = Object.entries(scenario.parameters)
-    .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toFixed(3)) : v}`)
-    .join(' ');
+  const parameters = parametersLine(scenario);
+  const { title, claim } = scenarioText(scenario);
   const problems = scenario.results.flatMap((r) =>
     r.problems.map((p) => `<li><strong>${escapeHtml(r.server)}</strong>: ${escapeHtml(p)}</li>`),
   );
-  const spectrum = charts.find((c) => c.id === `chart-spectrum-${scenario.id}`);
+  const own = charts.filter((c) => c.section === scenario.id);
   return `<section id="scenario-${scenario.id}" class="${scenario.valid ? 'valid' : 'invalid'}">
 <h2>${escapeHtml(scenario.id)}${scenario.valid ? '' : ' <span class="badge">INVALID</span>'}</h2>
-<p>${escapeHtml(scenario.title)}. <em>Claim:</em> ${escapeHtml(scenario.claim)}.</p>
+<p>${escapeHtml(title)}. <em>Claim:</em> ${escapeHtml(claim)}.</p>
 <p class="params">${escapeHtml(parameters)}</p>
 <div class="table"><table><thead><tr>${head}</tr></thead><tbody>
 ${rows}
 </tbody></table></div>
-<p class="verdict">${escapeHtml(scenario.verdict)}</p>
+<p class="verdict">${escapeHtml(verdictFor(scenario))}</p>
 ${problems.length > 0 ? `<details open><summary>Problems (runs marked invalid are left out of the medians)</summary><ul>${problems.join('')}</ul></details>` : ''}
-${spectrum ? chartFigure(spectrum) : ''}
+${own.map(chartFigure).join('\n')}
 </section>`;
 }
 
@@ -91,15 +91,14 @@ for (const spec of data.charts) {
 export function renderHtml(results: Results, chartLibrary: string): string {
   const charts = reportCharts(results);
   const o = results.options;
-  const overview = ['chart-head-of-line', 'chart-throughput', 'chart-utilisation']
-    .map((id) => charts.find((c) => c.id === id))
-    .filter((c): c is ChartSpec => c !== undefined)
+  const overview = charts
+    .filter((c) => c.section === undefined)
     .map(chartFigure)
     .join('\n');
   const verdicts = results.scenarios
     .map(
       (s) =>
-        `<li><a href="#scenario-${s.id}"><strong>${escapeHtml(s.id)}</strong></a>${s.valid ? '' : ' <span class="badge">INVALID</span>'}: ${escapeHtml(s.verdict)}</li>`,
+        `<li><a href="#scenario-${s.id}"><strong>${escapeHtml(s.id)}</strong></a>${s.valid ? '' : ' <span class="badge">INVALID</span>'}: ${escapeHtml(verdictFor(s))}</li>`,
     )
     .join('\n');
   return `<!doctype html>

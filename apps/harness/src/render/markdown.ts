@@ -1,5 +1,6 @@
 import { describeEnvironment } from '../environment.js';
 import type { Results } from '../results.js';
+import { scenarioText, verdictFor } from './describe.js';
 import { headlineRows, scenarioTable } from './rows.js';
 
 const escapeCell = (text: string) => text.replace(/\|/g, '\\|');
@@ -28,7 +29,8 @@ export function renderMarkdown(results: Results): string {
   }
   for (const scenario of results.scenarios) {
     const table = scenarioTable(scenario);
-    out.push('', `### ${scenario.id}${scenario.valid ? '' : ' (INVALID)'}`, '', `${scenario.title}. Claim: ${scenario.claim}.`, '');
+    const { title, claim } = scenarioText(scenario);
+    out.push('', `### ${scenario.id}${scenario.valid ? '' : ' (INVALID)'}`, '', `${title}. Claim: ${claim}.`, '');
     out.push(
       `| ${table.header.map(escapeCell).join(' | ')} |`,
       `| ${table.header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
@@ -37,7 +39,7 @@ export function renderMarkdown(results: Results): string {
       const cells = row.cells.map((c) => (c.mark === 'none' || !c.text ? c.text : `${c.text} ${c.mark === 'agrees' ? '✓' : '✗'}`));
       out.push(`| ${[row.label, ...cells].map(escapeCell).join(' | ')} |`);
     }
-    out.push('', `**Verdict:** ${scenario.verdict}`);
+    out.push('', `**Verdict:** ${verdictFor(scenario)}`);
     const problems = scenario.results.flatMap((r) => r.problems.map((p) => `- ${r.server}: ${p.split('\n')[0]}`));
     if (problems.length > 0) out.push('', 'Problems:', '', ...problems);
   }

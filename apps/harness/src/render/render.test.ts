@@ -1,12 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_OPTIONS } from '../cli.js';
+import { DEFAULT_OPTIONS } from '../options.js';
 import type { Results, ScenarioResult, ServerResult } from '../results.js';
 import { summarize } from '../stats.js';
 import { checkTheory } from '../theory.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 
-function server(name: string, model: 'blocking' | 'non-blocking', throughput: number[], expected: number, valid = true): ServerResult {
+function server(
+  name: string,
+  model: 'blocking' | 'non-blocking',
+  throughput: number[],
+  expected: number,
+  valid = true,
+  problem = 'run 2: 3 connection errors',
+): ServerResult {
   const metrics = { throughputRps: summarize(throughput) };
   return {
     server: name,
@@ -14,7 +21,7 @@ function server(name: string, model: 'blocking' | 'non-blocking', throughput: nu
     analogue: '',
     valid,
     failed: false,
-    problems: valid ? [] : ['run 2: 3 connection errors'],
+    problems: valid ? [] : [problem],
     metrics,
     expected: { throughputRps: expected },
     theory: [checkTheory('throughputRps', metrics.throughputRps.median, expected)],
@@ -23,23 +30,14 @@ function server(name: string, model: 'blocking' | 'non-blocking', throughput: nu
   };
 }
 
-function scenario(id: string, results: ServerResult[], verdict = 'a verdict'): ScenarioResult {
-  return {
-    id,
-    title: `${id} title`,
-    claim: 'a claim',
-    kind: 'closed-loop',
-    valid: results.every((r) => r.valid),
-    parameters: { connections: 10 },
-    results,
-    verdict,
-  };
+function scenario(id: string, results: ServerResult[]): ScenarioResult {
+  return { id, kind: 'closed-loop', valid: results.every((r) => r.valid), parameters: { connections: 10 }, results };
 }
 
 function results(scenarios: ScenarioResult[], complete = true): Results {
   return {
     schema: 'loopbench-results',
-    schemaVersion: 1,
+    schemaVersion: 2,
     createdAt: '2026-11-21T00:00:00.000Z',
     complete,
     command: ['loopbench', 'run'],
@@ -74,7 +72,10 @@ describe('renderMarkdown', () => {
     expect(md).toContain('| io-bound | throughput (req/s) | 19.7 (19.6–20.1) | 160 (150–170) | 8.12× | ✗ 1 of 2 off |');
     expect(md).toContain('### io-bound');
     expect(md).toContain('| throughput (req/s) | 19.7 (19.6–20.1) | 20.0 ✓ | 160 (150–170) | 200 ✗ | 8.12× (7.46–8.67) |');
-    expect(md).toContain('**Verdict:** a verdict');
+    expect(md).toContain(
+      "**Verdict:** koa served 160 req/s, 8.12× express-blocking's 19.7 req/s (theory: 10.0×). express-blocking's event loop was – occupied",
+    );
+    expect(md).toContain('Theory disagrees on: koa throughputRps 160 (theory 200).');
   });
 
   it('marks invalid scenarios, lists their problems, and says when the run did not finish', () => {
@@ -88,7 +89,7 @@ describe('renderMarkdown', () => {
 
 describe('renderHtml', () => {
   const html = renderHtml(
-    results([io, scenario('hello', [server('koa', 'non-blocking', [1], 1, false)], 'koa said <script>alert(1)</script>')]),
+    results([io, scenario('hello', [server('koa', 'non-blocking', [1], 1, false, 'koa said <script>alert(1)</script>')])]),
     '/* chart library */',
   );
 

@@ -1,36 +1,9 @@
 import { formatNumber, formatRatio } from '../format.js';
+import { METRIC_NAMES, type MetricName, metricLabel } from '../metrics.js';
 import type { ScenarioResult } from '../results.js';
+import { scenarioById } from '../scenarios.js';
 import { ratio, type Summary } from '../stats.js';
-import type { MetricName } from '../theory.js';
-import { headlinePair } from '../verdict.js';
-
-/** The order metrics appear in, with what each means. */
-export const METRIC_LABELS: Record<MetricName, string> = {
-  baselineLatencyMs: 'idle /fast latency (ms)',
-  fastLatencyMs: '/fast latency (ms)',
-  slowLatencyMs: '/sleep latency (ms)',
-  holDelayMs: 'head-of-line delay (ms)',
-  blockingIndex: 'blocking index β',
-  throughputRps: 'throughput (req/s)',
-  latencyMeanMs: 'latency mean (ms)',
-  latencyP50Ms: 'latency p50 (ms)',
-  latencyP99Ms: 'latency p99 (ms)',
-  fastLatencyMeanMs: '/fast latency mean (ms)',
-  fastLatencyP50Ms: '/fast latency p50 (ms)',
-  fastLatencyP90Ms: '/fast latency p90 (ms)',
-  fastLatencyP99Ms: '/fast latency p99 (ms)',
-  fastLatencyP999Ms: '/fast latency p99.9 (ms)',
-  fastLatencyMaxMs: '/fast latency max (ms)',
-  sendLagP99Ms: 'generator send lag p99 (ms)',
-  closedLoopP50Ms: 'closed-loop view: p50 (ms)',
-  closedLoopP99Ms: 'closed-loop view: p99 (ms)',
-  closedLoopMaxMs: 'closed-loop view: max (ms)',
-  eventLoopUtilization: 'event loop occupied',
-  cpuUtilization: 'CPU (cores)',
-  maxInFlight: 'max in flight',
-  eventLoopDelayP99Ms: 'event-loop delay p99 (ms)',
-  cpuPerRequestMs: 'CPU per request (ms)',
-};
+import { headlinePair } from '../verdicts.js';
 
 export type Mark = 'agrees' | 'disagrees' | 'none';
 
@@ -57,46 +30,32 @@ export function scenarioTable(scenario: ScenarioResult): ScenarioTable {
   const header = ['metric', ...scenario.results.flatMap((r) => [r.server, 'theory'])];
   if (showRatio) header.push(`${nonBlocking.server} / ${blocking.server}`);
   const present = new Set(scenario.results.flatMap((r) => Object.keys(r.metrics)));
-  const rows = (Object.keys(METRIC_LABELS) as MetricName[])
-    .filter((metric) => present.has(metric))
-    .map((metric) => {
-      const cells: Cell[] = scenario.results.flatMap((r) => {
-        const check = r.theory.find((t) => t.metric === metric);
-        return [
-          { text: spread(r.metrics[metric]), mark: 'none' as Mark },
-          check
-            ? { text: formatNumber(check.expected), mark: (check.agrees ? 'agrees' : 'disagrees') as Mark }
-            : { text: '', mark: 'none' as Mark },
-        ];
-      });
-      if (showRatio) {
-        const a = nonBlocking.metrics[metric];
-        const b = blocking.metrics[metric];
-        const r = a && b ? ratio(a, b) : undefined;
-        cells.push({
-          text:
-            r && Number.isFinite(r.median)
-              ? `${formatRatio(r.median)}${r.runs.length > 1 ? ` (${formatNumber(r.min)}–${formatNumber(r.max)})` : ''}`
-              : '–',
-          mark: 'none',
-        });
-      }
-      return { label: METRIC_LABELS[metric], metric, cells };
+  const rows = METRIC_NAMES.filter((metric) => present.has(metric)).map((metric) => {
+    const cells: Cell[] = scenario.results.flatMap((r) => {
+      const check = r.theory.find((t) => t.metric === metric);
+      return [
+        { text: spread(r.metrics[metric]), mark: 'none' as Mark },
+        check
+          ? { text: formatNumber(check.expected), mark: (check.agrees ? 'agrees' : 'disagrees') as Mark }
+          : { text: '', mark: 'none' as Mark },
+      ];
     });
+    if (showRatio) {
+      const a = nonBlocking.metrics[metric];
+      const b = blocking.metrics[metric];
+      const r = a && b ? ratio(a, b) : undefined;
+      cells.push({
+        text:
+          r && Number.isFinite(r.median)
+            ? `${formatRatio(r.median)}${r.runs.length > 1 ? ` (${formatNumber(r.min)}–${formatNumber(r.max)})` : ''}`
+            : '–',
+        mark: 'none',
+      });
+    }
+    return { label: metricLabel(metric), metric, cells };
+  });
   return { header, rows };
 }
-
-/** The one metric that sums a scenario up, for the headline table. */
-export const HEADLINE_METRIC: Record<string, MetricName> = {
-  'head-of-line': 'fastLatencyMs',
-  'io-bound': 'throughputRps',
-  hello: 'throughputRps',
-  'cpu-bound': 'throughputRps',
-  'workers-io-bound': 'throughputRps',
-  'workers-cpu-bound': 'throughputRps',
-  mixed: 'fastLatencyP99Ms',
-  'mixed-share': 'fastLatencyMeanMs',
-};
 
 export interface HeadlineRow {
   scenario: string;
@@ -113,7 +72,7 @@ export function headlineRows(scenarios: readonly ScenarioResult[]): { servers: [
   let servers: [string, string] | undefined;
   const rows = scenarios.map((scenario) => {
     const { blocking, nonBlocking } = headlinePair(scenario);
-    const metric = HEADLINE_METRIC[scenario.id] ?? 'throughputRps';
+    const metric = scenarioById(scenario.id)?.headline ?? 'throughputRps';
     if (blocking && nonBlocking) servers ??= [blocking.server, nonBlocking.server];
     const a = blocking?.metrics[metric];
     const b = nonBlocking?.metrics[metric];
@@ -122,7 +81,7 @@ export function headlineRows(scenarios: readonly ScenarioResult[]): { servers: [
     return {
       scenario: scenario.id,
       valid: scenario.valid,
-      metric: METRIC_LABELS[metric],
+      metric: metricLabel(metric),
       blocking: spread(a),
       nonBlocking: spread(b),
       ratio: a && b ? formatRatio(b.median / a.median) : '–',

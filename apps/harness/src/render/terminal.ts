@@ -1,6 +1,7 @@
 import { stripVTControlCharacters, styleText } from 'node:util';
 import { describeEnvironment, type Environment } from '../environment.js';
 import type { Results, ScenarioResult } from '../results.js';
+import { parametersLine, scenarioText, verdictFor } from './describe.js';
 import { type Mark, scenarioTable } from './rows.js';
 
 export interface Style {
@@ -40,18 +41,16 @@ export function renderGrid(header: string[], rows: string[][], numeric = false):
 export function renderScenario(scenario: ScenarioResult, style: Style): string {
   const table = scenarioTable(scenario);
   const rows = table.rows.map((row) => [row.label, ...row.cells.map((c) => marked(style, c.text, c.mark))]);
-  const parameters = Object.entries(scenario.parameters)
-    .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toFixed(3)) : v}`)
-    .join(' ');
+  const parameters = parametersLine(scenario);
   const status = scenario.valid ? '' : ` ${paint(style, ['bold', 'red'], '[INVALID]')}`;
   const problems = scenario.results.flatMap((r) => r.problems.map((p) => `  ! ${r.server}: ${p}`));
   return [
-    `${paint(style, 'bold', `${scenario.id}`)} — ${scenario.title}${status}`,
+    `${paint(style, 'bold', `${scenario.id}`)} — ${scenarioText(scenario).title}${status}`,
     paint(style, 'dim', `  ${parameters}`),
     '',
     renderGrid(table.header, rows, true),
     '',
-    `→ ${scenario.verdict}`,
+    `→ ${verdictFor(scenario)}`,
     ...(problems.length > 0 ? ['', ...problems.map((p) => paint(style, 'yellow', p))] : []),
   ].join('\n');
 }

@@ -1,0 +1,60 @@
+import { runClosedLoop } from '../measure/closedLoop.js';
+import { generatorProblem } from '../measure/generator.js';
+import { signalValues, withServerSignals } from '../measure/serverSide.js';
+import type { Expectation } from '../metrics.js';
+import type { Evidence, ScenarioKind } from './kind.js';
+import { REQUEST_TIMEOUT_S } from './limits.js';
+
+export interface ClosedLoopSettings {
+  /** The request target every connection sends, e.g. /sleep?ms=50. */
+  target: string;
+  connections: number;
+  /** Processes per server, for theory. */
+  workers: number;
+  /** Load is sent from the start of each run, but nothing before this many seconds is measured. */
+  warmupS: number;
+  durationS: number;
+  /** What theory predicts for one server; none for scenarios that have no theory. */
+  theory?: (evidence: Evidence, settings: ClosedLoopSettings) => Expectation;
+}
+
+/**
+ * C connections, each sending its next request when the previous answer arrives (autocannon). Each
+ * run discards its own first seconds, so a blocking server's queue has filled before measuring.
+ */
+export const closedLoop: ScenarioKind<ClosedLoopSettings> = {
+  name: 'closed-loop',
+  parameters: ({ target, connections, warmupS, durationS }) => ({ target, connections, warmupS, durationS }),
+  async run(settings, server, _repeat, signal) {
+    const { load, signals, problems } = await withServerSignals(server, () =>
+      runClosedLoop({
+        url: server.url + settings.target,
+        connections: settings.connections,
+        warmupS: settings.warmupS,
+        durationS: settings.durationS,
+        timeoutS: REQUEST_TIMEOUT_S,
+        ...(signal ? { signal } : {}),
+      }),
+    );
+    const found: string[] = [];
+    if (load.errors > 0) found.push(`${load.errors} connection errors`);
+    if (load.timeouts > 0) found.push(`${load.timeouts} requests timed out after ${REQUEST_TIMEOUT_S} s`);
+    if (load.non2xx > 0) found.push(`${load.non2xx} non-2xx answers`);
+    if (load.responses === 0) found.push('no request was answered');
+    const generator = generatorProblem(load.generator);
+    if (generator) found.push(generator);
+    return {
+      values: {
+        throughputRps: load.throughputRps,
+        latencyMeanMs: load.latencyMs.mean,
+        latencyP50Ms: load.latencyMs.p50,
+        latencyP99Ms: load.latencyMs.p99,
+        ...signalValues(signals, true),
+      },
+      problems: [...found, ...problems],
+      latencyHistogram: load.latencyHistogram,
+      generator: load.generator,
+    };
+  },
+  expect: (settings, evidence) => settings.theory?.(evidence, settings) ?? {},
+};

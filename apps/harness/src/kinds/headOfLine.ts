@@ -1,0 +1,41 @@
+import { measureHeadOfLine } from '../measure/headOfLine.js';
+import { expectHeadOfLine } from '../theory.js';
+import type { RunOutcome, ScenarioKind, ServerUnderTest } from './kind.js';
+
+export interface HeadOfLineSettings {
+  /** How long the slow request waits. */
+  sleepMs: number;
+  /** When /fast is sent after it. */
+  offsetMs: number;
+}
+
+async function once(settings: HeadOfLineSettings, server: ServerUnderTest): Promise<RunOutcome> {
+  const result = await measureHeadOfLine({ url: server.url, ...settings });
+  return {
+    values: {
+      baselineLatencyMs: result.baselineLatencyMs,
+      fastLatencyMs: result.fastLatencyMs,
+      slowLatencyMs: result.slowLatencyMs,
+      fastOffsetMs: result.actualOffsetMs,
+      holDelayMs: result.holDelayMs,
+      blockingIndex: result.blockingIndex,
+    },
+    problems: result.problems,
+  };
+}
+
+/** The articles' two-terminal experiment: /fast sent while a slow request is in flight. One trial is thrown away first. */
+export const headOfLine: ScenarioKind<HeadOfLineSettings> = {
+  name: 'head-of-line',
+  parameters: ({ sleepMs, offsetMs }) => ({ sleepMs, offsetMs }),
+  async warmup(settings, server) {
+    return { values: {}, problems: (await once(settings, server)).problems };
+  },
+  run: (settings, server) => once(settings, server),
+  expect: (settings, { model, metrics }) =>
+    expectHeadOfLine(model, {
+      sleepMs: settings.sleepMs,
+      offsetMs: metrics.fastOffsetMs?.median ?? settings.offsetMs,
+      baselineLatencyMs: metrics.baselineLatencyMs?.median ?? Number.NaN,
+    }),
+};

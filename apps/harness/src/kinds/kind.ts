@@ -1,0 +1,80 @@
+import type { Model } from '@loopbench/contract';
+import type { GeneratorHealth } from '../measure/generator.js';
+import type { Expectation, MetricName, MetricValues } from '../metrics.js';
+import type { Summary } from '../stats.js';
+
+/** The server a run measures, as a scenario kind sees it. */
+export interface ServerUnderTest {
+  readonly name: string;
+  readonly url: string;
+  /** Processes it runs (WORKERS). */
+  readonly workers: number;
+  /** True once its process has exited on its own. */
+  readonly exited: boolean;
+  /** Records process ids seen during a run (workers that answered /stats). */
+  seen(pids: Iterable<number>): void;
+}
+
+/** What one run yields, of any kind. */
+export interface RunOutcome {
+  values: MetricValues;
+  /** Why the run cannot be trusted; empty when it can. */
+  problems: string[];
+  /** Latencies in µs, compressed HDR histogram. */
+  latencyHistogram?: string;
+  generator?: GeneratorHealth;
+}
+
+/** What theory gets to know of one server after its runs. */
+export interface Evidence {
+  model: Model;
+  /** The server hands CPU work to a thread pool (its package declares cpuOffload). */
+  cpuOffload: boolean;
+  /** Cores the servers may use (one fewer with --pin). */
+  cores: number;
+  /** Over the valid runs. */
+  metrics: Partial<Record<MetricName, Summary>>;
+  /** What its warm-up measured for theory, e.g. an open-loop baseline. */
+  warmup: MetricValues;
+}
+
+/**
+ * A kind of scenario (closed loop, open loop, head-of-line …): one module, one interface, its own
+ * settings type. A scenario is data that names its kind and gives it settings.
+ */
+export interface ScenarioKind<S> {
+  readonly name: KindName;
+  /** What the results record of the settings. */
+  parameters(settings: S): Record<string, number | string>;
+  /**
+   * A run before the measured ones, thrown away; the values it returns are kept for theory. Kinds
+   * without it discard the start of every run instead.
+   */
+  warmup?(settings: S, server: ServerUnderTest, signal?: AbortSignal): Promise<{ values: MetricValues; problems: string[] }>;
+  /** One measured run; `repeat` (from 1) seeds anything random, the same for every server. */
+  run(settings: S, server: ServerUnderTest, repeat: number, signal?: AbortSignal): Promise<RunOutcome>;
+  expect(settings: S, evidence: Evidence): Expectation;
+}
+
+export const KIND_NAMES = ['head-of-line', 'closed-loop', 'open-loop'] as const;
+export type KindName = (typeof KIND_NAMES)[number];
+
+/** A kind with its settings bound: what the runner drives, whatever the kind. */
+export interface BoundScenario {
+  readonly kind: KindName;
+  readonly parameters: Record<string, number | string>;
+  warmup?(server: ServerUnderTest, signal?: AbortSignal): Promise<{ values: MetricValues; problems: string[] }>;
+  run(server: ServerUnderTest, repeat: number, signal?: AbortSignal): Promise<RunOutcome>;
+  expect(evidence: Evidence): Expectation;
+}
+
+export function bind<S>(kind: ScenarioKind<S>, settings: S): BoundScenario {
+  const { warmup } = kind;
+  return {
+    kind: kind.name,
+    parameters: kind.parameters(settings),
+    ...(warmup ? { warmup: (server, signal) => warmup.call(kind, settings, server, signal) } : {}),
+    run: (server, repeat, signal) => kind.run(settings, server, repeat, signal),
+    expect: (evidence) => kind.expect(settings, evidence),
+  };
+}

@@ -1,0 +1,5 @@
+/** Per request, for load runs: far longer than any scenario's slowest request. */
+export const REQUEST_TIMEOUT_S = 30;
+
+/** Send lag past this makes an open-loop run untrustworthy: requests left later than planned. */
+export const SEND_LAG_LIMIT_MS = 5;

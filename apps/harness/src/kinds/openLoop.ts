@@ -1,0 +1,114 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { request } from '@loopbench/contract';
+import { runClosedLoop } from '../measure/closedLoop.js';
+import { readListenOverflows } from '../measure/listenOverflows.js';
+import { type PlannedRequest, runOpenLoop, stallPlan } from '../measure/openLoop.js';
+import { signalValues, withServerSignals } from '../measure/serverSide.js';
+import type { Expectation, MetricValues } from '../metrics.js';
+import type { Evidence, ScenarioKind } from './kind.js';
+import { REQUEST_TIMEOUT_S, SEND_LAG_LIMIT_MS } from './limits.js';
+
+export interface OpenLoopSettings {
+  ratePerS: number;
+  /** The requests of one run; `repeat` seeds anything random, the same for every server. */
+  plan(repeat: number): PlannedRequest[];
+  /** What the plan's shape was, for the results. */
+  shape: Record<string, number>;
+  /** How long the warm-up sends fast requests at the rate; its p50 is the baseline theory starts from. */
+  warmupMs: number;
+  /** When set, each run is followed by the same stall under closed-loop load, for comparison. */
+  closedLoopView?: { stallAtMs: number; stallMs: number; durationMs: number; connections: number };
+  theory(evidence: OpenLoopEvidence): Expectation;
+}
+
+export interface OpenLoopEvidence extends Evidence {
+  /** Fast-request latency p50 of the warm-up, with nothing in the way. */
+  baselineMs: number;
+  /** CPU time per request the server reported over the runs. */
+  fastServiceMs: number;
+}
+
+/** The same stall under closed-loop load: what ab, wrk or autocannon would have reported. */
+async function closedLoopView(url: string, view: NonNullable<OpenLoopSettings['closedLoopView']>, signal?: AbortSignal) {
+  const stall = delay(view.stallAtMs).then(() => request(`${url}/sleep?ms=${view.stallMs}`, { timeoutMs: REQUEST_TIMEOUT_S * 1000 }));
+  const closed = await runClosedLoop({
+    url: `${url}/fast`,
+    connections: view.connections,
+    warmupS: 0,
+    durationS: view.durationMs / 1000,
+    timeoutS: REQUEST_TIMEOUT_S,
+    ...(signal ? { signal } : {}),
+  });
+  const problems: string[] = [];
+  const stallReply = await stall;
+  if (stallReply.status !== 200) problems.push(`the closed-loop view's stall answered ${stallReply.status}`);
+  if (closed.errors + closed.timeouts + closed.non2xx > 0) problems.push('the closed-loop view had errors, timeouts or non-2xx answers');
+  const values: MetricValues = {
+    closedLoopP50Ms: closed.latencyMs.p50,
+    closedLoopP99Ms: closed.latencyMs.p99,
+    closedLoopMaxMs: closed.latencyMs.max,
+  };
+  return { values, problems };
+}
+
+/**
+ * Requests at planned times whatever the server does, latency measured from the planned time (no
+ * coordinated omission). A warm-up of fast requests at the same rate gives each server's baseline.
+ */
+export const openLoop: ScenarioKind<OpenLoopSettings> = {
+  name: 'open-loop',
+  parameters: ({ ratePerS, shape, closedLoopView }) => ({
+    ratePerS,
+    ...shape,
+    ...(closedLoopView ? { closedLoopConnections: closedLoopView.connections } : {}),
+  }),
+  async warmup(settings, server, signal) {
+    const plan = stallPlan({ ratePerS: settings.ratePerS, durationMs: settings.warmupMs, stallAtMs: 0, stallMs: 0 }).filter(
+      (r) => r.kind === 'fast',
+    );
+    const load = await runOpenLoop({ url: server.url, plan, timeoutMs: 10_000, ...(signal ? { signal } : {}) });
+    return { values: { baselineLatencyMs: load.fast.latencyMs.p50 }, problems: [] };
+  },
+  async run(settings, server, repeat, signal) {
+    const overflowsBefore = readListenOverflows();
+    const { load, signals, problems } = await withServerSignals(server, () =>
+      runOpenLoop({ url: server.url, plan: settings.plan(repeat), timeoutMs: REQUEST_TIMEOUT_S * 1000, ...(signal ? { signal } : {}) }),
+    );
+    const overflowsAfter = readListenOverflows();
+
+    const found: string[] = [];
+    if (load.sent < load.planned) found.push(`${load.planned - load.sent} of ${load.planned} planned requests were never sent`);
+    if (load.errors > 0) found.push(`${load.errors} requests failed`);
+    if (load.timeouts > 0) found.push(`${load.timeouts} requests timed out after ${REQUEST_TIMEOUT_S} s`);
+    if (load.non2xx > 0) found.push(`${load.non2xx} non-2xx answers`);
+    if (load.sendLagMs.p99 > SEND_LAG_LIMIT_MS) {
+      found.push(`the generator fell behind its plan (send lag p99 ${load.sendLagMs.p99.toFixed(1)} ms > ${SEND_LAG_LIMIT_MS} ms)`);
+    }
+    if (overflowsBefore !== undefined && overflowsAfter !== undefined && overflowsAfter > overflowsBefore) {
+      found.push(`${overflowsAfter - overflowsBefore} connections overflowed a listen backlog (TcpExt ListenOverflows)`);
+    }
+    const fast = load.fast.latencyMs;
+    const values: MetricValues = {
+      fastLatencyMeanMs: fast.mean,
+      fastLatencyP50Ms: fast.p50,
+      fastLatencyP90Ms: fast.p90,
+      fastLatencyP99Ms: fast.p99,
+      fastLatencyP999Ms: fast.p999,
+      fastLatencyMaxMs: fast.max,
+      sendLagP99Ms: load.sendLagMs.p99,
+      ...signalValues(signals, false),
+    };
+    if (settings.closedLoopView && !server.exited && !signal?.aborted) {
+      const view = await closedLoopView(server.url, settings.closedLoopView, signal);
+      Object.assign(values, view.values);
+      found.push(...view.problems);
+    }
+    return { values, problems: [...found, ...problems], latencyHistogram: load.fast.latencyHistogram, generator: load.generator };
+  },
+  expect: (settings, evidence) =>
+    settings.theory({
+      ...evidence,
+      baselineMs: evidence.warmup.baselineLatencyMs ?? Number.NaN,
+      fastServiceMs: evidence.metrics.cpuPerRequestMs?.median ?? 0,
+    }),
+};

@@ -1,0 +1,32 @@
+import type { ServerUnderTest } from '../kinds/kind.js';
+import type { MetricValues } from '../metrics.js';
+import { collectStats, type ServerSignals, signalsBetween } from './serverStats.js';
+
+/**
+ * Runs `load` between two readings of every worker's /stats, and returns what it returned with the
+ * server-side signals of that window (undefined when a worker did not answer, or the server died).
+ */
+export async function withServerSignals<T>(
+  server: ServerUnderTest,
+  load: () => Promise<T>,
+): Promise<{ load: T; signals: ServerSignals | undefined; problems: string[] }> {
+  const before = await collectStats(server.url, server.workers, true);
+  const result = await load();
+  const after = server.exited ? new Map() : await collectStats(server.url, server.workers);
+  server.seen([...before.keys(), ...after.keys()]);
+  const signals = signalsBetween(before, after);
+  const problems = !signals && !server.exited ? ['server-side /stats did not answer from every worker'] : [];
+  return { load: result, signals, problems };
+}
+
+/** The signals every load kind reports; the event-loop delay only where the kind asks for it. */
+export function signalValues(signals: ServerSignals | undefined, withDelay: boolean): MetricValues {
+  if (!signals) return {};
+  return {
+    eventLoopUtilization: signals.eventLoopUtilization,
+    cpuUtilization: signals.cpuUtilization,
+    maxInFlight: signals.maxInFlight,
+    ...(withDelay ? { eventLoopDelayP99Ms: signals.eventLoopDelayP99Ms } : {}),
+    cpuPerRequestMs: signals.cpuPerRequestMs,
+  };
+}

@@ -1,0 +1,123 @@
+import { InvalidArgumentError, Option } from 'commander';
+import { UsageError } from './errors.js';
+import { isLoopbackHost } from './loopback.js';
+
+/** The knobs a run takes; each scenario turns them into its own settings. */
+export interface RunOptions {
+  repeats: number;
+  durationS: number;
+  warmupS: number;
+  connections: number;
+  workers: number;
+  /** Short runs: every effect visible, not numbers to quote. Scenarios shorten their own shapes for it. */
+  quick: boolean;
+  pin: boolean;
+  /** Requests per second of the open-loop scenarios. */
+  ratePerS: number;
+  /** Where servers listen: loopback unless --allow-non-loopback. */
+  host: string;
+  readyTimeoutS: number;
+}
+
+export const DEFAULT_OPTIONS: RunOptions = {
+  repeats: 3,
+  durationS: 2,
+  warmupS: 1,
+  connections: 10,
+  workers: 2,
+  ratePerS: 200,
+  quick: false,
+  pin: false,
+  host: '127.0.0.1',
+  readyTimeoutS: 15,
+};
+
+/** --quick: enough to see every effect, not to quote numbers. */
+export const QUICK_OPTIONS: Partial<RunOptions> = { repeats: 2, durationS: 0.35, warmupS: 0.2 };
+
+/** The flags of `run`, as commander hands them over. */
+export interface RunFlags {
+  scenario?: string[];
+  servers?: string[];
+  repeats?: number;
+  duration?: number;
+  warmup?: number;
+  connections?: number;
+  workers?: number;
+  rate?: number;
+  quick?: boolean;
+  pin?: boolean;
+  host?: string;
+  allowNonLoopback?: boolean;
+  readyTimeout?: number;
+}
+
+/** Defaults, then --quick's, then what was typed. */
+export function resolveOptions(flags: RunFlags): RunOptions {
+  const quick = flags.quick === true;
+  const base = { ...DEFAULT_OPTIONS, ...(quick ? QUICK_OPTIONS : {}) };
+  return {
+    repeats: flags.repeats ?? base.repeats,
+    durationS: flags.duration ?? base.durationS,
+    warmupS: flags.warmup ?? base.warmupS,
+    connections: flags.connections ?? base.connections,
+    workers: flags.workers ?? base.workers,
+    ratePerS: flags.rate ?? base.ratePerS,
+    quick,
+    pin: flags.pin === true,
+    host: checkedHost(flags.host ?? base.host, flags.allowNonLoopback === true),
+    readyTimeoutS: flags.readyTimeout ?? base.readyTimeoutS,
+  };
+}
+
+/** Load goes to this machine only, unless the user says otherwise in so many words. */
+function checkedHost(host: string, allowNonLoopback: boolean): string {
+  if (!isLoopbackHost(host) && !allowNonLoopback) {
+    throw new UsageError(
+      `--host ${host} is not a loopback address; loopbench sends load only to 127.0.0.1 or ::1 unless you add --allow-non-loopback`,
+    );
+  }
+  return host;
+}
+
+export function integer(min: number, max: number) {
+  return (raw: string) => {
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      throw new InvalidArgumentError(`give a whole number from ${min} to ${max}.`);
+    }
+    return Number(raw);
+  };
+}
+
+export function seconds(min: number, max: number) {
+  return (raw: string) => {
+    const value = Number(raw);
+    if (!/^\d+(\.\d+)?$/.test(raw) || value < min || value > max)
+      throw new InvalidArgumentError(`give seconds from ${min} to ${max}, e.g. 3 or 0.5.`);
+    return value;
+  };
+}
+
+/** A comma list, also when the option is given more than once. */
+export function list(raw: string, previous: string[] = []): string[] {
+  return [
+    ...previous,
+    ...raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
+}
+
+/** Options more than one command takes. */
+export const shared = {
+  servers: () => new Option('--servers <names>', 'comma-separated server names, or "all" (default: express-blocking,koa)').argParser(list),
+  workspace: (what = 'the workspace to look in') => new Option('--workspace <dir>', `${what} (default: the one loopbench belongs to)`),
+  noBuild: () => new Option('--no-build', 'do not build the server packages first'),
+  json: (what = 'print as JSON') => new Option('--json', what),
+  readyTimeout: () =>
+    new Option(
+      '--ready-timeout <s>',
+      `seconds a server may take to print its ready line (default ${DEFAULT_OPTIONS.readyTimeoutS})`,
+    ).argParser(seconds(1, 600)),
+};

@@ -1,0 +1,68 @@
+import { formatNumber, formatRatio } from '../format.js';
+import type { ScenarioResult } from '../results.js';
+import { scenarioById } from '../scenarios.js';
+import { headlinePair, m } from '../verdicts.js';
+
+/** The bare node:http server, the ceiling frameworks are measured against, when it ran. */
+export const CEILING_SERVER = 'node-http';
+
+/** Title and claim of a scenario, from this loopbench's own definition; results files keep only its id. */
+export function scenarioText(scenario: Pick<ScenarioResult, 'id'>): { title: string; claim: string } {
+  const known = scenarioById(scenario.id);
+  return known
+    ? { title: known.title, claim: known.claim }
+    : { title: scenario.id, claim: 'unknown to this loopbench, so shown without its claim' };
+}
+
+/** Every other server's throughput as a share of bare node:http's, when both ran. */
+function ceilingNote(scenario: ScenarioResult): string {
+  const ceiling = m(
+    scenario.results.find((r) => r.server === CEILING_SERVER),
+    'throughputRps',
+  );
+  if (ceiling === undefined) return '';
+  const shares = scenario.results
+    .filter((r) => r.server !== CEILING_SERVER && m(r, 'throughputRps') !== undefined)
+    .map((r) => `${r.server} ${formatRatio((m(r, 'throughputRps') as number) / ceiling)}`);
+  return shares.length > 0 ? ` Throughput as a share of bare ${CEILING_SERVER}'s: ${shares.join(', ')}.` : '';
+}
+
+function theoryNote(scenario: ScenarioResult): string {
+  const misses = scenario.results.flatMap((r) =>
+    r.theory
+      .filter((t) => !t.agrees)
+      .map((t) => `${r.server} ${t.metric} ${formatNumber(t.measured)} (theory ${formatNumber(t.expected)})`),
+  );
+  return misses.length > 0 ? ` Theory disagrees on: ${misses.join('; ')}.` : ' Every number agrees with theory.';
+}
+
+function invalidNote(scenario: ScenarioResult): string {
+  const invalid = scenario.results.filter((r) => !r.valid).map((r) => r.server);
+  return invalid.length > 0 ? ` Invalid runs for ${invalid.join(', ')}: see problems.` : '';
+}
+
+/** One plain-words sentence (or two) saying what the scenario showed, made from its numbers. */
+export function verdictFor(scenario: ScenarioResult): string {
+  const { blocking, nonBlocking } = headlinePair(scenario);
+  const tail = ceilingNote(scenario) + theoryNote(scenario) + invalidNote(scenario);
+  const verdict = scenarioById(scenario.id)?.verdict;
+  if (blocking && nonBlocking && verdict) return `${verdict({ blocking, nonBlocking }, scenario)}${tail}`;
+  const served = scenario.results
+    .filter((r) => m(r, 'throughputRps') !== undefined)
+    .map((r) => `${r.server} ${formatNumber(m(r, 'throughputRps'))} req/s`);
+  const lead =
+    served.length > 0
+      ? `Served: ${served.join(', ')}.`
+      : verdict
+        ? 'No blocking and non-blocking pair to compare.'
+        : `No verdict: this loopbench has no scenario "${scenario.id}".`;
+  return `${lead}${tail}`;
+}
+
+/** The scenario's parameters and each server's warm-up values, as one `key=value` line. */
+export function parametersLine(scenario: ScenarioResult): string {
+  const warmups = scenario.results.flatMap((r) => Object.entries(r.warmup ?? {}).map(([k, v]) => [`${k}.${r.server}`, v] as const));
+  return [...Object.entries(scenario.parameters), ...warmups]
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toFixed(3)) : v}`)
+    .join(' ');
+}

@@ -1,0 +1,40 @@
+import type { ServerPackage } from '@loopbench/contract';
+import { UsageError } from './errors.js';
+import { SCENARIO_ALIASES, SCENARIOS, type Scenario } from './scenarios.js';
+import { HEADLINE_SERVERS } from './verdicts.js';
+
+/** The servers named by --servers: a comma list, or "all"; default the articles' pair. */
+export function selectServers(available: readonly ServerPackage[], names: readonly string[] | undefined): ServerPackage[] {
+  if (available.length === 0) throw new UsageError('no server packages found in the workspace (a package.json with a "loopbench" field)');
+  if (names === undefined) {
+    const headline = available.filter((s) => (HEADLINE_SERVERS as readonly string[]).includes(s.name));
+    return headline.length > 0 ? headline : [...available];
+  }
+  if (names.includes('all')) return [...available];
+  return names.map((name) => {
+    const found = available.find((s) => s.name === name);
+    if (!found) {
+      throw new UsageError(
+        `unknown server "${name}"; give --servers ${available.map((s) => s.name).join(',')} or --servers all (see loopbench list)`,
+      );
+    }
+    return found;
+  });
+}
+
+/** The scenarios named by --scenario (ids or aliases), in suite order; default all. */
+export function selectScenarios(ids: readonly string[] | undefined): Scenario[] {
+  if (ids === undefined || ids.length === 0) return [...SCENARIOS];
+  const wanted = new Set<string>();
+  for (const id of ids) {
+    const expanded = SCENARIO_ALIASES[id] ?? [id];
+    for (const one of expanded) {
+      if (!SCENARIOS.some((s) => s.id === one)) {
+        const known = [...SCENARIOS.map((s) => s.id), ...Object.keys(SCENARIO_ALIASES)].join(', ');
+        throw new UsageError(`unknown scenario "${id}"; give one of ${known} (see loopbench list)`);
+      }
+      wanted.add(one);
+    }
+  }
+  return SCENARIOS.filter((s) => wanted.has(s.id));
+}
