@@ -3,6 +3,7 @@ import { compareCommand } from './commands/compare.js';
 import type { CommandContext, Io } from './commands/context.js';
 import { listCommand } from './commands/list.js';
 import { newCommand } from './commands/new.js';
+import { probeCommand } from './commands/probe.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { verifyCommand } from './commands/verify.js';
@@ -10,7 +11,7 @@ import { UsageError } from './errors.js';
 import { ResultsFileError } from './results.js';
 
 /** The commands, in the order help lists them; each lives in its own file under commands/. */
-const COMMANDS = [listCommand, verifyCommand, runCommand, newCommand, reportCommand, compareCommand] as const;
+const COMMANDS = [listCommand, verifyCommand, runCommand, reportCommand, compareCommand, probeCommand, newCommand] as const;
 
 export function buildProgram(context: CommandContext): Command {
   const { io } = context;

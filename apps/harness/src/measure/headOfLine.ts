@@ -2,6 +2,48 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { type HttpReply, request } from '@loopbench/contract';
 import { median } from '../stats.js';
 
+export interface HeadOfLineTrialOptions {
+  /** The server's origin, e.g. http://127.0.0.1:3000. */
+  url: string;
+  slowTarget: string;
+  fastTarget: string;
+  /** When the fast request is sent after the slow one. */
+  offsetMs: number;
+  timeoutMs: number;
+  baselineSamples?: number;
+}
+
+export interface HeadOfLineTrial {
+  /** Median latency of the fast request on the idle server. */
+  baselineLatencyMs: number;
+  baseline: HttpReply[];
+  fast: HttpReply;
+  slow: HttpReply;
+  /** When the fast request actually left, after the slow one. */
+  actualOffsetMs: number;
+}
+
+/**
+ * The articles' two-terminal experiment, timed: the fast request a few times on the idle server,
+ * then the slow one at t0 and the fast one on a fresh connection at t0 + Δ.
+ */
+export async function headOfLineTrial(options: HeadOfLineTrialOptions): Promise<HeadOfLineTrial> {
+  const { url, slowTarget, fastTarget, offsetMs, timeoutMs, baselineSamples = 5 } = options;
+  const baseline: HttpReply[] = [];
+  for (let i = 0; i < baselineSamples; i++) baseline.push(await request(url + fastTarget, { timeoutMs }));
+  const t0 = performance.now();
+  const slowReply = request(url + slowTarget, { timeoutMs });
+  await delay(Math.max(0, offsetMs - (performance.now() - t0)));
+  const actualOffsetMs = performance.now() - t0;
+  const [fast, slow] = await Promise.all([request(url + fastTarget, { timeoutMs }), slowReply]);
+  return { baselineLatencyMs: median(baseline.map((r) => r.latencyMs)), baseline, fast, slow, actualOffsetMs };
+}
+
+/** How much of the slow request's remaining time the fast one waited: 1 behind it, 0 beside it. */
+export function blockingIndex(trial: Pick<HeadOfLineTrial, 'baselineLatencyMs' | 'fast' | 'actualOffsetMs'>, slowMs: number): number {
+  return (trial.fast.latencyMs - trial.baselineLatencyMs) / (slowMs - trial.actualOffsetMs);
+}
+
 export interface HeadOfLineOptions {
   url: string;
   sleepMs: number;
@@ -26,32 +68,25 @@ function problem(name: string, reply: HttpReply, expected: unknown): string | un
   return undefined;
 }
 
-/**
- * The articles' two-terminal experiment, timed: B = median /fast latency on the idle server; then
- * /sleep?ms=S at t0 and /fast on a fresh connection at t0 + Δ. D = L_fast − B and β = D / (S − Δ).
- */
+/** The trial on the contract's routes: /sleep?ms=S and /fast. D = L_fast − B and β = D / (S − Δ). */
 export async function measureHeadOfLine(options: HeadOfLineOptions): Promise<HeadOfLineResult> {
   const { url, sleepMs, offsetMs, baselineSamples = 5 } = options;
-  const baseline: number[] = [];
-  for (let i = 0; i < baselineSamples; i++) baseline.push((await request(`${url}/fast`)).latencyMs);
-  const baselineLatencyMs = median(baseline);
-
-  const timeoutMs = sleepMs * 3 + 5_000;
-  const t0 = performance.now();
-  const slow = request(`${url}/sleep?ms=${sleepMs}`, { timeoutMs });
-  await delay(Math.max(0, offsetMs - (performance.now() - t0)));
-  const actualOffsetMs = performance.now() - t0;
-  const [fast, slowReply] = await Promise.all([request(`${url}/fast`, { timeoutMs }), slow]);
-
-  const holDelayMs = fast.latencyMs - baselineLatencyMs;
-  const problems = [problem('/fast', fast, { message: 'fast' }), problem('/sleep', slowReply, { message: 'done', ms: sleepMs })];
+  const trial = await headOfLineTrial({
+    url,
+    slowTarget: `/sleep?ms=${sleepMs}`,
+    fastTarget: '/fast',
+    offsetMs,
+    timeoutMs: sleepMs * 3 + 5_000,
+    baselineSamples,
+  });
+  const problems = [problem('/fast', trial.fast, { message: 'fast' }), problem('/sleep', trial.slow, { message: 'done', ms: sleepMs })];
   return {
-    baselineLatencyMs,
-    fastLatencyMs: fast.latencyMs,
-    slowLatencyMs: slowReply.latencyMs,
-    actualOffsetMs,
-    holDelayMs,
-    blockingIndex: holDelayMs / (sleepMs - actualOffsetMs),
+    baselineLatencyMs: trial.baselineLatencyMs,
+    fastLatencyMs: trial.fast.latencyMs,
+    slowLatencyMs: trial.slow.latencyMs,
+    actualOffsetMs: trial.actualOffsetMs,
+    holDelayMs: trial.fast.latencyMs - trial.baselineLatencyMs,
+    blockingIndex: blockingIndex(trial, sleepMs),
     problems: problems.filter((p): p is string => p !== undefined),
   };
 }
