@@ -1,6 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { main } from './cli.js';
 import { discoverServers, findWorkspaceRoot } from './discover.js';
@@ -39,6 +41,12 @@ describe('usage errors exit 2 and say what to type', () => {
     [['run', '--workers', '65'], /give a whole number from 1 to 64/],
     [['run', '--servers', 'kao'], /unknown server "kao"; give --servers [a-z-]+(,[a-z-]+)+ or --servers all/],
     [['run', '--scenario', 'nope'], /unknown scenario "nope"; give one of head-of-line, io-bound/],
+    [['run', '--servers', ','], /--servers names nothing; give --servers [a-z-]+,/],
+    [['run', '--servers', ''], /--servers names nothing/],
+    [['verify', '--servers', ' , '], /--servers names nothing/],
+    [['run', '--servers', 'koa,koa'], /--servers names "koa" twice; give each once/],
+    [['run', '--scenario', ','], /--scenario names nothing; give --scenario head-of-line,/],
+    [['run', '--scenario', 'hello', '--scenario', 'hello'], /--scenario names "hello" twice/],
     [['compare', 'only-one.json'], /missing required argument 'after'/],
     [['compare', '/nonexistent/a.json', '/nonexistent/b.json'], /cannot read it as JSON/],
     [['frobnicate'], /unknown command 'frobnicate'/],
@@ -62,6 +70,26 @@ describe('usage errors exit 2 and say what to type', () => {
     }
   });
 
+  it('refuses an --out that cannot be a folder at once, before any server starts', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'loopbench-cli-'));
+    const file = path.join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    const fixture = fileURLToPath(new URL('./fixtures/results-v1.json', import.meta.url));
+    for (const argv of [
+      ['run', '--servers', 'koa', '--scenario', 'hello', '--no-build', '--out', '/proc/lb'],
+      ['report', fixture, '--out', '/proc/lb'],
+    ]) {
+      const { code, err } = await cli(...argv);
+      expect(err).toMatch(/--out \/proc\/lb: cannot create \/proc\/lb \(ENOENT\); give a folder you can write to/);
+      expect(code).toBe(2);
+    }
+    for (const out of [file, path.join(file, 'below')]) {
+      const { code, err } = await cli('run', '--servers', 'koa', '--scenario', 'hello', '--no-build', '--out', out);
+      expect(err).toMatch(/a-file is a file, not a folder/);
+      expect(code).toBe(2);
+    }
+  });
+
   it('refuses a JSON file that is not a results file', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'loopbench-cli-'));
     const file = path.join(dir, 'other.json');
@@ -69,6 +97,19 @@ describe('usage errors exit 2 and say what to type', () => {
     const { code, err } = await cli('compare', file, file);
     expect(code).toBe(2);
     expect(err).toMatch(/not a loopbench results file/);
+  });
+});
+
+describe('bin/loopbench.js before a build', () => {
+  it('says in one line what to run instead of a stack trace', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'loopbench-unbuilt-'));
+    mkdirSync(path.join(dir, 'bin'));
+    copyFileSync(fileURLToPath(new URL('../bin/loopbench.js', import.meta.url)), path.join(dir, 'bin', 'loopbench.js'));
+    const result = spawnSync(process.execPath, [path.join(dir, 'bin', 'loopbench.js'), 'list'], { encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      'loopbench is not built yet: run `npm run build` at the repository root first (npm run bench builds it too)\n',
+    );
   });
 });
 

@@ -27,9 +27,43 @@ describe('readResults', () => {
     return file;
   };
 
+  const v1 = readFileSync(fileURLToPath(new URL('./fixtures/results-v1.json', import.meta.url)), 'utf8');
+  // biome-ignore lint/suspicious/noExplicitAny: the tests edit parsed JSON in place, whatever its shape.
+  const edited = (edit: (results: any) => void) => {
+    const results = JSON.parse(v1);
+    edit(results);
+    return JSON.stringify(results);
+  };
+
   it('reads a file of this schema and version', () => {
-    const file = write('ok.json', JSON.stringify({ schema: RESULTS_SCHEMA, schemaVersion: RESULTS_SCHEMA_VERSION, scenarios: [] }));
+    const file = write(
+      'ok.json',
+      edited((r) => Object.assign(r, { schemaVersion: RESULTS_SCHEMA_VERSION, scenarios: [] })),
+    );
     expect(readResults(file).scenarios).toEqual([]);
+  });
+
+  it.each([
+    ['null.json', 'null', /not a loopbench results file/],
+    ['no-environment.json', edited((r) => delete r.environment), /results\.environment is undefined, not an object/],
+    [
+      'metrics-array.json',
+      edited((r) => {
+        r.scenarios[1].results[0].metrics = [];
+      }),
+      /results\.scenarios\[1\]\.results\[0\]\.metrics is an array, not an object/,
+    ],
+    [
+      'metric-text.json',
+      edited((r) => {
+        r.scenarios[0].results[1].metrics.blockingIndex.median = 'low';
+      }),
+      /results\.scenarios\[0\]\.results\[1\]\.metrics\.blockingIndex\.median is string, not a number/,
+    ],
+  ])('refuses %s, saying where it is wrong', (name, content, message) => {
+    const file = write(name, content);
+    expect(() => readResults(file)).toThrow(ResultsFileError);
+    expect(() => readResults(file)).toThrow(message);
   });
 
   it.each([

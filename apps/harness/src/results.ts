@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Model } from '@loopbench/contract';
 import type { Environment } from './environment.js';
@@ -6,6 +6,8 @@ import type { KindName } from './kinds/kind.js';
 import type { GeneratorHealth } from './measure/generator.js';
 import type { Expectation, MetricName, MetricValues } from './metrics.js';
 import type { RunOptions } from './options.js';
+import { makeDirectory } from './outDir.js';
+import { RESULTS_SHAPE } from './resultsShape.js';
 import type { Summary } from './stats.js';
 import type { TheoryCheck } from './theory.js';
 
@@ -72,7 +74,7 @@ export interface Results {
 
 /** Writes through a temporary file and a rename, so a reader never sees half a file. */
 export function writeFileAtomic(file: string, content: string): void {
-  mkdirSync(path.dirname(file), { recursive: true });
+  makeDirectory(path.dirname(file));
   const temporary = `${file}.${process.pid}.tmp`;
   writeFileSync(temporary, content);
   renameSync(temporary, file);
@@ -96,13 +98,14 @@ export function readResults(file: string): Results {
   } catch (error) {
     throw new ResultsFileError(`${file}: cannot read it as JSON (${(error as Error).message})`);
   }
-  if (parsed?.schema !== RESULTS_SCHEMA)
+  if (typeof parsed !== 'object' || parsed === null || parsed.schema !== RESULTS_SCHEMA)
     throw new ResultsFileError(`${file}: not a loopbench results file (no "schema": "${RESULTS_SCHEMA}")`);
   if (!READABLE_SCHEMA_VERSIONS.includes(parsed.schemaVersion as number)) {
     throw new ResultsFileError(
       `${file}: schema version ${parsed.schemaVersion}; this loopbench reads versions ${READABLE_SCHEMA_VERSIONS.join(' and ')}`,
     );
   }
-  if (!Array.isArray(parsed.scenarios)) throw new ResultsFileError(`${file}: "scenarios" is missing`);
+  const problem = RESULTS_SHAPE(parsed, 'results');
+  if (problem) throw new ResultsFileError(`${file}: ${problem}; it is not a results file this loopbench wrote, or it was edited`);
   return parsed.schemaVersion === 1 ? fromVersion1(parsed) : (parsed as unknown as Results);
 }

@@ -67,6 +67,9 @@ describe('loopbench new', () => {
   it('refuses bad names, an existing package and a missing analogue', () => {
     const dir = workspaceCopy();
     expect(() => scaffoldServer({ root: dir, name: 'Bad Name', model: 'non-blocking', analogue: 'x' })).toThrow(/not a server name/);
+    expect(() => scaffoldServer({ root: dir, name: 'all', model: 'non-blocking', analogue: 'x' })).toThrow(
+      /--servers all means every server/,
+    );
     expect(() => scaffoldServer({ root: dir, name: 'node-http', model: 'non-blocking', analogue: 'x' })).toThrow(/already exists/);
     expect(() => scaffoldServer({ root: dir, name: 'ok', model: 'non-blocking', analogue: ' ' })).toThrow(ScaffoldError);
     const missing = run(process.execPath, [bin, 'new', 'demo', '--workspace', dir], dir);

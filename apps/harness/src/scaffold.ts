@@ -1,6 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { MODELS, type Model } from '@loopbench/contract';
+import { MODELS, type Model, RESERVED_SERVER_NAMES } from '@loopbench/contract';
 
 /** The package a new server starts from: bare node:http, which already passes the contract. */
 export const TEMPLATE_PACKAGE = 'packages/server-node-http';
@@ -80,6 +80,9 @@ function makeBlocking(appFile: string): void {
 export function scaffoldServer({ root, name, model, analogue }: ScaffoldOptions): string {
   if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(name)) {
     throw new ScaffoldError(`"${name}" is not a server name: use lower-case letters, digits and dashes, e.g. loopbench new fastify-async`);
+  }
+  if (RESERVED_SERVER_NAMES.includes(name)) {
+    throw new ScaffoldError(`"${name}" cannot name a server: --servers ${name} means every server; choose another name`);
   }
   if (!MODELS.includes(model)) throw new ScaffoldError(`--model must be ${MODELS.join(' or ')} (got "${model}")`);
   if (analogue.trim() === '')

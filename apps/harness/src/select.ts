@@ -10,6 +10,7 @@ export function selectServers(available: readonly ServerPackage[], names: readon
     const headline = available.filter((s) => (HEADLINE_SERVERS as readonly string[]).includes(s.name));
     return headline.length > 0 ? headline : [...available];
   }
+  checkNames('--servers', names, available.map((s) => s.name).join(','));
   if (names.includes('all')) return [...available];
   return names.map((name) => {
     const found = available.find((s) => s.name === name);
@@ -22,9 +23,17 @@ export function selectServers(available: readonly ServerPackage[], names: readon
   });
 }
 
+/** A list option that names nothing, or one name twice, is a mistake, not a default. */
+function checkNames(flag: string, names: readonly string[], example: string): void {
+  if (names.length === 0) throw new UsageError(`${flag} names nothing; give ${flag} ${example}, or leave it out for the default`);
+  const twice = names.find((name, i) => names.indexOf(name) !== i);
+  if (twice !== undefined) throw new UsageError(`${flag} names "${twice}" twice; give each once`);
+}
+
 /** The scenarios named by --scenario (ids or aliases), in suite order; default all. */
 export function selectScenarios(ids: readonly string[] | undefined): Scenario[] {
-  if (ids === undefined || ids.length === 0) return [...SCENARIOS];
+  if (ids === undefined) return [...SCENARIOS];
+  checkNames('--scenario', ids, SCENARIOS.map((s) => s.id).join(','));
   const wanted = new Set<string>();
   for (const id of ids) {
     const expanded = SCENARIO_ALIASES[id] ?? [id];

@@ -23,6 +23,9 @@ export interface ServerPackage extends ServerDeclaration {
   frameworkVersion?: string;
 }
 
+/** Names a server cannot have: the harness reads them as something else (`--servers all`). */
+export const RESERVED_SERVER_NAMES: readonly string[] = ['all'];
+
 export class DeclarationError extends Error {
   override name = 'DeclarationError';
 }
@@ -49,6 +52,8 @@ export function readServerPackage(packageDir: string): ServerPackage | undefined
   const problems: string[] = [];
   if (typeof field.name !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(field.name)) {
     problems.push('"name" must be lower-case letters, digits and dashes, e.g. "koa"');
+  } else if (RESERVED_SERVER_NAMES.includes(field.name)) {
+    problems.push(`"name" cannot be "${field.name}": --servers ${field.name} means every server`);
   }
   if (!MODELS.includes(field.model as Model)) problems.push(`"model" must be one of ${MODELS.join(', ')}`);
   if (typeof field.analogue !== 'string' || field.analogue === '') problems.push('"analogue" must name the Python setup it stands for');

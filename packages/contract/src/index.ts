@@ -1,7 +1,14 @@
 export { type Answer, answerRoute, REFUSED_METHODS, type RouteHandler, refusalOf } from './answer.js';
 export { checkReply, ROUTE_CHECKS, type RouteCheck, verifyServer } from './checks.js';
 export { type HttpReply, request } from './client.js';
-export { DeclarationError, installedVersion, readServerPackage, type ServerDeclaration, type ServerPackage } from './declaration.js';
+export {
+  DeclarationError,
+  installedVersion,
+  RESERVED_SERVER_NAMES,
+  readServerPackage,
+  type ServerDeclaration,
+  type ServerPackage,
+} from './declaration.js';
 export {
   type ExitStatus,
   type LaunchOptions,

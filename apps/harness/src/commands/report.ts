@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
+import { prepareOutDir } from '../outDir.js';
 import { writeReports } from '../report.js';
 import { readResults } from '../results.js';
 import type { CommandContext, Io } from './context.js';
@@ -15,7 +16,7 @@ function report(file: string, flags: ReportFlags, io: Io): number {
   const results = readResults(file);
   const both = !flags.html && !flags.markdown;
   const started = performance.now();
-  const written = writeReports(results, path.resolve(flags.out ?? path.dirname(file)), {
+  const written = writeReports(results, prepareOutDir(path.resolve(flags.out ?? path.dirname(file))), {
     html: both || flags.html === true,
     markdown: both || flags.markdown === true,
   });

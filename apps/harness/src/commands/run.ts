@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import { buildServers, discoverServers, workspaceRoot } from '../discover.js';
 import { collectEnvironment } from '../environment.js';
 import { DEFAULT_OPTIONS, integer, list, QUICK_OPTIONS, type RunFlags, resolveOptions, seconds, shared } from '../options.js';
+import { prepareOutDir } from '../outDir.js';
 import { checkPinning, pinHarness } from '../pinning.js';
 import { createProgress } from '../progress.js';
 import { detectStyle, renderHeader, renderScenario } from '../render/terminal.js';
@@ -40,7 +41,7 @@ async function run(flags: Flags, io: Io, argv: readonly string[]): Promise<numbe
   const scenarios = selectScenarios(flags.scenario);
   const options = resolveOptions(flags);
   if (options.pin) checkPinning();
-  const outDir = path.resolve(flags.out ?? path.join(root, 'results', timestamp()));
+  const outDir = prepareOutDir(path.resolve(flags.out ?? path.join(root, 'results', timestamp())));
   if (flags.build) buildServers(root, servers);
 
   const autocannonVersion = installedVersion('autocannon', path.dirname(fileURLToPath(import.meta.url))) ?? 'unknown';
