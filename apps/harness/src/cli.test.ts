@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,8 +62,30 @@ describe('usage errors exit 2 and say what to type', () => {
     expect(out).toMatch(/Usage: loopbench/);
   });
 
+  it('prints its version, and refuses a value out of range with an example inside it', async () => {
+    const version = await cli('--version');
+    expect(version.code).toBe(0);
+    expect(version.out).toMatch(/^\d+\.\d+\.\d+\n$/);
+    const { code, err } = await cli('run', '--ready-timeout', '0.5');
+    expect(code).toBe(2);
+    expect(err).toMatch(/give seconds from 1 to 600, e\.g\. 3 or 1\.5\./);
+  });
+
+  it('warns before comparing runs made with different options', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'loopbench-cli-'));
+    const fixture = JSON.parse(readFileSync(fileURLToPath(new URL('./fixtures/results-v1.json', import.meta.url)), 'utf8'));
+    const before = path.join(dir, 'quick.json');
+    writeFileSync(before, JSON.stringify({ ...fixture, options: { ...fixture.options, quick: true, durationS: 0.35 } }));
+    const after = path.join(dir, 'full.json');
+    writeFileSync(after, JSON.stringify(fixture));
+    const { err } = await cli('compare', before, after);
+    expect(err).toContain(
+      'warning: the two runs used different options, so what changed may be the options, not the code: quick: true → false; durationS: 0.35 → 2',
+    );
+  });
+
   it('exits 0 on --help of every command', async () => {
-    for (const command of ['list', 'verify', 'run', 'compare']) {
+    for (const command of ['list', 'verify', 'run', 'report', 'compare', 'probe', 'new']) {
       const { code, out } = await cli(command, '--help');
       expect(code).toBe(0);
       expect(out).toContain(`Usage: loopbench ${command}`);

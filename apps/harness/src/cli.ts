@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { compareCommand } from './commands/compare.js';
 import type { CommandContext, Io } from './commands/context.js';
@@ -10,6 +11,8 @@ import { verifyCommand } from './commands/verify.js';
 import { UsageError } from './errors.js';
 import { ResultsFileError } from './results.js';
 
+const HARNESS_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 /** The commands, in the order help lists them; each lives in its own file under commands/. */
 const COMMANDS = [listCommand, verifyCommand, runCommand, reportCommand, compareCommand, probeCommand, newCommand] as const;
 
@@ -17,6 +20,7 @@ export function buildProgram(context: CommandContext): Command {
   const { io } = context;
   const program = new Command('loopbench')
     .description('Runs the same scenarios against a blocking and a non-blocking server and reports the difference.')
+    .version(HARNESS_VERSION, '-V, --version', 'print the version of loopbench')
     .exitOverride()
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) });

@@ -75,6 +75,15 @@ describe('compareResults', () => {
     expect(comparison.unmatched).toEqual([]);
   });
 
+  it('names the load options that differ between the runs', () => {
+    const quick = results([200]);
+    quick.options = { ...quick.options, quick: true, durationS: 0.35 };
+    const full = results([200]);
+    full.options = { ...full.options, quick: false, durationS: 2 };
+    expect(compareResults(quick, full, 10).optionDifferences).toEqual(['quick: true → false', 'durationS: 0.35 → 2']);
+    expect(compareResults(full, full, 10).optionDifferences).toEqual([]);
+  });
+
   it('names scenario and server pairs found in only one file', () => {
     const after = results([200]);
     after.scenarios[0]?.results.push({ ...(after.scenarios[0]?.results[0] as Results['scenarios'][0]['results'][0]), server: 'fastify' });

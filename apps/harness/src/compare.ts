@@ -24,6 +24,8 @@ export interface Comparison {
   unmatched: string[];
   /** Environment fields that differ, which make any change suspect. */
   environmentDifferences: string[];
+  /** Load options that differ (e.g. --quick against a full run): changes may be the options'. */
+  optionDifferences: string[];
 }
 
 /**
@@ -48,6 +50,7 @@ export function classifyChange(
 }
 
 const ENVIRONMENT_FIELDS = ['node', 'os', 'cpuModel', 'cpuCount', 'pinned'] as const;
+const OPTION_FIELDS = ['quick', 'repeats', 'durationS', 'warmupS', 'connections', 'workers', 'ratePerS', 'pin', 'host'] as const;
 
 export function compareResults(before: Results, after: Results, thresholdPct: number): Comparison {
   const changes: MetricChange[] = [];
@@ -81,5 +84,8 @@ export function compareResults(before: Results, after: Results, thresholdPct: nu
   const environmentDifferences = ENVIRONMENT_FIELDS.filter((f) => before.environment[f] !== after.environment[f]).map(
     (f) => `${f}: ${before.environment[f]} → ${after.environment[f]}`,
   );
-  return { changes, regressions: changes.filter((c) => c.verdict === 'regressed'), unmatched, environmentDifferences };
+  const optionDifferences = OPTION_FIELDS.filter((f) => before.options?.[f] !== after.options?.[f]).map(
+    (f) => `${f}: ${before.options?.[f]} → ${after.options?.[f]}`,
+  );
+  return { changes, regressions: changes.filter((c) => c.verdict === 'regressed'), unmatched, environmentDifferences, optionDifferences };
 }

@@ -93,7 +93,9 @@ export function seconds(min: number, max: number) {
   return (raw: string) => {
     const value = Number(raw);
     if (!/^\d+(\.\d+)?$/.test(raw) || value < min || value > max)
-      throw new InvalidArgumentError(`give seconds from ${min} to ${max}, e.g. 3 or 0.5.`);
+      throw new InvalidArgumentError(
+        `give seconds from ${min} to ${max}, e.g. ${min < 1 ? '3 or 0.5' : `${Math.max(min, Math.min(3, max))} or ${min + 0.5}`}.`,
+      );
     return value;
   };
 }

@@ -13,6 +13,11 @@ interface CompareFlags {
 
 function compare(before: string, after: string, flags: CompareFlags, io: Io): number {
   const comparison = compareResults(readResults(before), readResults(after), flags.threshold);
+  if (comparison.optionDifferences.length > 0) {
+    io.err.write(
+      `warning: the two runs used different options, so what changed may be the options, not the code: ${comparison.optionDifferences.join('; ')}\n`,
+    );
+  }
   if (flags.json) {
     io.out.write(`${JSON.stringify(comparison, null, 2)}\n`);
     return comparison.regressions.length > 0 ? 1 : 0;
@@ -41,8 +46,6 @@ export const compareCommand = ({ io, setExit }: CommandContext) =>
     .description('what changed between two results.json files, beyond the noise; exits 1 when something regressed')
     .argument('<before>', 'the older results.json')
     .argument('<after>', 'the newer results.json')
-    .addOption(
-      new Option('--threshold <pct>', 'smallest change, in percent, that counts (default 10)').argParser(integer(0, 1000)).default(10),
-    )
+    .addOption(new Option('--threshold <pct>', 'smallest change, in percent, that counts').argParser(integer(0, 1000)).default(10))
     .option('--json', 'print the comparison as JSON')
     .action((before: string, after: string, flags: CompareFlags) => setExit(compare(before, after, flags, io)));

@@ -32,7 +32,7 @@ export const newCommand = ({ io, setExit }: CommandContext) =>
   new Command('new')
     .description('create packages/server-NAME: a server that passes the conformance suite, to turn into your framework')
     .argument('<name>', 'the server name, e.g. sanic-like (the package is @loopbench/server-NAME)')
-    .requiredOption('--analogue <text>', 'the Python setup it stands for, e.g. "Sanic on its own server"')
+    .requiredOption('--analogue <text>', 'required: the Python setup it stands for, e.g. "Sanic on its own server"')
     .addOption(new Option('--model <model>', 'how it waits').choices(['non-blocking', 'blocking']).default('non-blocking'))
     .addOption(shared.workspace('the workspace to add it to'))
     .action((name: string, flags: NewFlags) => setExit(create(name, flags, io)));

@@ -78,7 +78,7 @@ async function run(flags: Flags, io: Io, argv: readonly string[]): Promise<numbe
     const failed = [...new Set(results.scenarios.flatMap((s) => s.results.filter((r) => r.failed).map((r) => r.server)))];
     if (invalid.length > 0)
       io.err.write(`\n${invalid.length} scenario(s) invalid: ${invalid.join(', ')} (problems are listed under each table)\n`);
-    io.err.write(`\nresults: ${path.relative(process.cwd(), outDir) || '.'}/ results.json, summary.md and report.html\n`);
+    io.err.write(`\nresults: ${outDir}/ results.json, summary.md and report.html\n`);
     if (!flags.json) io.out.write(`${outDir}\n`);
     if (interrupted) return signalExitCode(interrupted);
     if (failed.length > 0) io.err.write(`failed: ${failed.join(', ')} did not start or did not survive a run\n`);

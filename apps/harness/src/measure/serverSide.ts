@@ -10,9 +10,9 @@ export async function withServerSignals<T>(
   server: ServerUnderTest,
   load: () => Promise<T>,
 ): Promise<{ load: T; signals: ServerSignals | undefined; problems: string[] }> {
-  const before = await collectStats(server.url, server.workers, true);
+  const before = await collectStats(server.name, server.url, server.workers, true);
   const result = await load();
-  const after = server.exited ? new Map() : await collectStats(server.url, server.workers);
+  const after = server.exited ? new Map() : await collectStats(server.name, server.url, server.workers);
   server.seen([...before.keys(), ...after.keys()]);
   const signals = signalsBetween(before, after);
   const problems = !signals && !server.exited ? ['server-side /stats did not answer from every worker'] : [];

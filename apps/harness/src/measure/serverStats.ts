@@ -1,10 +1,22 @@
 import { request, type StatsSnapshot } from '@loopbench/contract';
 
+/**
+ * How long /stats may take: it is answered at once unless the server is still working off requests
+ * queued by the run (a blocking server: at most C of them), so a server that takes longer is hung.
+ */
+export const STATS_TIMEOUT_MS = 10_000;
+
 /** /stats from every worker of a server, by pid. Fresh connections reach the workers in turn. */
-export async function collectStats(url: string, workers: number, reset = false): Promise<Map<number, StatsSnapshot>> {
+export async function collectStats(name: string, url: string, workers: number, reset = false): Promise<Map<number, StatsSnapshot>> {
   const byPid = new Map<number, StatsSnapshot>();
   for (let attempt = 0; attempt < workers * 6 && byPid.size < workers; attempt++) {
-    const reply = await request(`${url}/stats${reset ? '?reset=1' : ''}`, { timeoutMs: 120_000 });
+    const reply = await request(`${url}/stats${reset ? '?reset=1' : ''}`, { timeoutMs: STATS_TIMEOUT_MS }).catch((error: Error) => {
+      throw new Error(
+        error.message.includes('no answer within')
+          ? `${name} did not answer /stats within ${STATS_TIMEOUT_MS / 1000} s: it is hung or stopped`
+          : `${name}: /stats failed (${error.message})`,
+      );
+    });
     const stats = reply.json as StatsSnapshot;
     if (reply.status === 200 && !byPid.has(stats.pid)) byPid.set(stats.pid, stats);
   }
