@@ -90,6 +90,11 @@ describe('loopbench run --quick', { timeout: 120_000 }, () => {
     expect(existsSync(path.join(out, 'results.json'))).toBe(true);
     const results = readResults(path.join(out, 'results.json'));
     expect(results.complete).toBe(false);
+    // Interrupted, not failed: the harness's own stop is blamed on no server.
+    expect(results.scenarios.map((s) => s.interrupted)).toEqual([true]);
+    const serverResults = results.scenarios.flatMap((s) => s.results);
+    expect(serverResults.map((r) => r.failed)).toEqual([false, false]);
+    expect(JSON.stringify(serverResults.map((r) => r.problems))).not.toMatch(/exited during the run|connection errors/);
     const pids = results.scenarios.flatMap((s) => s.results.flatMap((r) => r.pids));
     expect(pids.length).toBeGreaterThanOrEqual(2);
     expect(await Promise.all(pids.map((pid) => waitForExit(pid)))).not.toContain(false);

@@ -55,6 +55,8 @@ export interface ScenarioResult {
   id: string;
   kind: KindName;
   valid: boolean;
+  /** Ctrl-C or SIGTERM stopped it: its unfinished run is left out, and no server is blamed. */
+  interrupted?: boolean;
   /** What was sent: target, connections, workers, sleep and offset, plan shape. */
   parameters: Record<string, string | number>;
   results: ServerResult[];

@@ -75,6 +75,11 @@ async function runScenario(scenario: Scenario, plan: RunPlan, reporter: Reporter
         contender.running?.resume();
         reporter.step(repeat === 0 ? `warming up ${contender.name}` : `${contender.name}: run ${repeat} of ${options.repeats}`);
         await runOnce(bound, contender, repeat, signal);
+        // Stopped by Ctrl-C or SIGTERM: the harness's own stop, not the server's failure.
+        if (signal?.aborted) {
+          if (contender.runs.at(-1)?.repeat === repeat) contender.runs.pop();
+          break;
+        }
         if (contender.exited) {
           contender.failure = contender.crashProblem(true);
           reporter.warn(contender.failure);
@@ -97,6 +102,7 @@ async function runScenario(scenario: Scenario, plan: RunPlan, reporter: Reporter
     id: scenario.id,
     kind: scenario.kind,
     valid: results.every((r) => r.valid) && !signal?.aborted,
+    ...(signal?.aborted ? { interrupted: true } : {}),
     parameters: { workers, ...bound.parameters },
     results,
   };

@@ -59,6 +59,12 @@ export function verdictFor(scenario: ScenarioResult): string {
   return `${lead}${tail}`;
 }
 
+/** What is wrong with a scenario as a whole, for a badge: '' when nothing is. */
+export function statusOf(scenario: Pick<ScenarioResult, 'valid' | 'interrupted'>): '' | 'INVALID' | 'INTERRUPTED' {
+  if (scenario.interrupted) return 'INTERRUPTED';
+  return scenario.valid ? '' : 'INVALID';
+}
+
 /** The scenario's parameters and each server's warm-up values, as one `key=value` line. */
 export function parametersLine(scenario: ScenarioResult): string {
   const warmups = scenario.results.flatMap((r) => Object.entries(r.warmup ?? {}).map(([k, v]) => [`${k}.${r.server}`, v] as const));

@@ -1,7 +1,7 @@
 import { describeEnvironment } from '../environment.js';
 import type { Results, ScenarioResult } from '../results.js';
 import { type ChartSpec, reportCharts } from './charts.js';
-import { parametersLine, scenarioText, verdictFor } from './describe.js';
+import { parametersLine, scenarioText, statusOf, verdictFor } from './describe.js';
 import { scenarioTable } from './rows.js';
 
 const escapeHtml = (text: string) =>
@@ -9,6 +9,11 @@ const escapeHtml = (text: string) =>
 
 /** JSON inside a <script> element: nothing in it may close the element. */
 const scriptSafe = (text: string) => text.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
+
+function badge(scenario: ScenarioResult): string {
+  const status = statusOf(scenario);
+  return status ? ` <span class="badge">${status}</span>` : '';
+}
 
 function chartFigure(chart: ChartSpec): string {
   return `<figure class="chart"><figcaption><strong>${escapeHtml(chart.title)}</strong><br>${escapeHtml(chart.caption)}</figcaption><div class="canvas"><canvas id="${chart.id}" role="img" aria-label="${escapeHtml(chart.title)}"></canvas></div></figure>`;
@@ -35,7 +40,7 @@ function scenarioSection(scenario: ScenarioResult, charts: ChartSpec[]): string 
   );
   const own = charts.filter((c) => c.section === scenario.id);
   return `<section id="scenario-${scenario.id}" class="${scenario.valid ? 'valid' : 'invalid'}">
-<h2>${escapeHtml(scenario.id)}${scenario.valid ? '' : ' <span class="badge">INVALID</span>'}</h2>
+<h2>${escapeHtml(scenario.id)}${badge(scenario)}</h2>
 <p>${escapeHtml(title)}. <em>Claim:</em> ${escapeHtml(claim)}.</p>
 <p class="params">${escapeHtml(parameters)}</p>
 <div class="table"><table><thead><tr>${head}</tr></thead><tbody>
@@ -96,10 +101,7 @@ export function renderHtml(results: Results, chartLibrary: string): string {
     .map(chartFigure)
     .join('\n');
   const verdicts = results.scenarios
-    .map(
-      (s) =>
-        `<li><a href="#scenario-${s.id}"><strong>${escapeHtml(s.id)}</strong></a>${s.valid ? '' : ' <span class="badge">INVALID</span>'}: ${escapeHtml(verdictFor(s))}</li>`,
-    )
+    .map((s) => `<li><a href="#scenario-${s.id}"><strong>${escapeHtml(s.id)}</strong></a>${badge(s)}: ${escapeHtml(verdictFor(s))}</li>`)
     .join('\n');
   return `<!doctype html>
 <html lang="en">

@@ -1,6 +1,6 @@
 import { describeEnvironment } from '../environment.js';
 import type { Results } from '../results.js';
-import { scenarioText, verdictFor } from './describe.js';
+import { scenarioText, statusOf, verdictFor } from './describe.js';
 import { headlineRows, scenarioTable } from './rows.js';
 
 const escapeCell = (text: string) => text.replace(/\|/g, '\\|');
@@ -23,14 +23,14 @@ export function renderMarkdown(results: Results): string {
       '| --- | --- | ---: | ---: | ---: | --- |',
       ...headline.rows.map(
         (r) =>
-          `| ${r.scenario}${r.valid ? '' : ' (INVALID)'} | ${escapeCell(r.metric)} | ${r.blocking} | ${r.nonBlocking} | ${r.ratio} | ${r.theory} |`,
+          `| ${r.scenario}${r.status ? ` (${r.status})` : ''} | ${escapeCell(r.metric)} | ${r.blocking} | ${r.nonBlocking} | ${r.ratio} | ${r.theory} |`,
       ),
     );
   }
   for (const scenario of results.scenarios) {
     const table = scenarioTable(scenario);
     const { title, claim } = scenarioText(scenario);
-    out.push('', `### ${scenario.id}${scenario.valid ? '' : ' (INVALID)'}`, '', `${title}. Claim: ${claim}.`, '');
+    out.push('', `### ${scenario.id}${statusOf(scenario) ? ` (${statusOf(scenario)})` : ''}`, '', `${title}. Claim: ${claim}.`, '');
     out.push(
       `| ${table.header.map(escapeCell).join(' | ')} |`,
       `| ${table.header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,

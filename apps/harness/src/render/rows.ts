@@ -4,6 +4,7 @@ import type { ScenarioResult } from '../results.js';
 import { scenarioById } from '../scenarios.js';
 import { ratio, type Summary } from '../stats.js';
 import { headlinePair } from '../verdicts.js';
+import { statusOf } from './describe.js';
 
 export type Mark = 'agrees' | 'disagrees' | 'none';
 
@@ -59,7 +60,7 @@ export function scenarioTable(scenario: ScenarioResult): ScenarioTable {
 
 export interface HeadlineRow {
   scenario: string;
-  valid: boolean;
+  status: ReturnType<typeof statusOf>;
   metric: string;
   blocking: string;
   nonBlocking: string;
@@ -80,7 +81,7 @@ export function headlineRows(scenarios: readonly ScenarioResult[]): { servers: [
     const checks = scenario.results.reduce((n, r) => n + r.theory.length, 0);
     return {
       scenario: scenario.id,
-      valid: scenario.valid,
+      status: statusOf(scenario),
       metric: metricLabel(metric),
       blocking: spread(a),
       nonBlocking: spread(b),

@@ -1,7 +1,7 @@
 import { stripVTControlCharacters, styleText } from 'node:util';
 import { describeEnvironment, type Environment } from '../environment.js';
 import type { Results, ScenarioResult } from '../results.js';
-import { parametersLine, scenarioText, verdictFor } from './describe.js';
+import { parametersLine, scenarioText, statusOf, verdictFor } from './describe.js';
 import { type Mark, scenarioTable } from './rows.js';
 
 export interface Style {
@@ -42,7 +42,7 @@ export function renderScenario(scenario: ScenarioResult, style: Style): string {
   const table = scenarioTable(scenario);
   const rows = table.rows.map((row) => [row.label, ...row.cells.map((c) => marked(style, c.text, c.mark))]);
   const parameters = parametersLine(scenario);
-  const status = scenario.valid ? '' : ` ${paint(style, ['bold', 'red'], '[INVALID]')}`;
+  const status = statusOf(scenario) ? ` ${paint(style, ['bold', 'red'], `[${statusOf(scenario)}]`)}` : '';
   const problems = scenario.results.flatMap((r) => r.problems.map((p) => `  ! ${r.server}: ${p}`));
   return [
     `${paint(style, 'bold', `${scenario.id}`)} — ${scenarioText(scenario).title}${status}`,
