@@ -306,6 +306,29 @@ export function defineConformanceSuite(packageDir: string | URL): void {
       log('%s: %d generated requests, statuses %j', server.name, total, Object.fromEntries(outcomes));
     });
 
+    it.each([
+      ['an HTTP/1.1 request without Host', 'GET /fast HTTP/1.1\r\n\r\n', 400, 'Host'],
+      ['CONNECT', 'CONNECT example.org:443 HTTP/1.1\r\nHost: example.org:443\r\n\r\n', 405, 'GET'],
+    ])('answers %s with a JSON refusal', async (_name, raw, status, mention) => {
+      const { port, host } = running().ready;
+      const reply = await new Promise<string>((resolve, reject) => {
+        let text = '';
+        const socket = net.connect(port, host, () => socket.write(raw));
+        socket.on('data', (chunk) => {
+          text += chunk;
+          if (/\r\n\r\n[\s\S]*\}$/.test(text)) socket.destroy();
+        });
+        socket.on('error', reject);
+        socket.on('close', () => resolve(text));
+        socket.setTimeout(5_000, () => socket.destroy());
+      });
+      expect(reply).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+      expect(reply).toMatch(/content-type: application\/json/i);
+      const body = JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)) as { error?: string };
+      expect(body.error).toContain(mention);
+      expect((await request(`${running().url}/health`)).status).toBe(200);
+    });
+
     it('closes the connection of a client that never finishes its headers', async () => {
       const { port, host } = running().ready;
       const started = performance.now();

@@ -1,12 +1,12 @@
 import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readServerPackage } from './declaration.js';
 import { createProbe, type Model, type Probe } from './probe.js';
-import { LIMITS, uriTooLongError } from './routes.js';
+import { ALLOWED_METHODS, LIMITS, methodNotAllowedError, uriTooLongError } from './routes.js';
 
 /** The same socket settings for every server, so no framework wins by its defaults. */
 export const SERVER_SETTINGS = {
@@ -65,11 +65,21 @@ export function createHttpServer(listener: http.RequestListener): http.Server {
   const options = {
     maxHeaderSize: SERVER_SETTINGS.maxHeaderSizeBytes,
     connectionsCheckingInterval: SERVER_SETTINGS.connectionsCheckingIntervalMs,
+    // Node's own refusal of a Host-less HTTP/1.1 request has an empty body; ours is JSON like the rest.
+    requireHostHeader: false,
   };
   const server = http.createServer(options, (req, res) => {
     const length = req.url?.length ?? 0;
     if (length > LIMITS.urlLengthMax) return refuse(res, 414, uriTooLongError(length));
+    if (req.httpVersion === '1.1' && req.headers.host === undefined) return refuse(res, 400, 'an HTTP/1.1 request needs a Host header');
     listener(req, res);
+  });
+  // CONNECT never reaches a request listener: Node hands it over as a raw socket, closed unanswered unless answered here.
+  server.on('connect', (req: http.IncomingMessage, socket: Socket) => {
+    const body = JSON.stringify({ error: methodNotAllowedError('CONNECT', req.url ?? '') });
+    socket.end(
+      `HTTP/1.1 405 Method Not Allowed\r\nallow: ${ALLOWED_METHODS.join(', ')}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
   });
   // Parser-level refusals (oversized headers, malformed requests) get JSON too, then the socket closes.
   server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) => {
