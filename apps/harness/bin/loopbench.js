@@ -6,4 +6,10 @@ const cli = await import('../dist/cli.js').catch((error) => {
   process.exit(1);
 });
 
+// `loopbench list | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (error) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(0);
+});
+
 process.exitCode = await cli.main(process.argv.slice(2));

@@ -159,6 +159,15 @@ describe('list', () => {
   });
 });
 
+describe('list on a terminal', () => {
+  it('fits 80 columns', async () => {
+    const { code, out } = await cli('list');
+    expect(code).toBe(0);
+    for (const line of out.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
+    expect(out).toMatch(/^express-blocking \(blocking\)\n {4}stands for Flask/m);
+  });
+});
+
 describe('selection and options', () => {
   const { servers } = discoverServers(findWorkspaceRoot());
 

@@ -13,7 +13,11 @@ export function createProgress(stream: NodeJS.WriteStream, onScenario: (result: 
   let scenarioLabel = '';
   let current = '';
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)}s`;
-  const draw = () => stream.write(`\r\u001b[2K[${elapsed()}] ${scenarioLabel} ${current}`);
+  // Cut to the terminal's width: a line that wraps cannot be rewritten in place.
+  const draw = () => {
+    const line = `[${elapsed()}] ${scenarioLabel} ${current}`;
+    stream.write(`\r\u001b[2K${line.slice(0, Math.max(20, (stream.columns ?? 80) - 1))}`);
+  };
   const clear = () => live && stream.write('\r\u001b[2K');
   const timer = live ? setInterval(draw, 200) : undefined;
   timer?.unref();

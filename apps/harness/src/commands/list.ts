@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { discoverServers, workspaceRoot } from '../discover.js';
 import { shared } from '../options.js';
-import { renderGrid } from '../render/terminal.js';
+import { wrap } from '../render/terminal.js';
 import { SCENARIO_ALIASES, SCENARIOS } from '../scenarios.js';
 import { HEADLINE_SERVERS } from '../verdicts.js';
 import type { CommandContext, Io } from './context.js';
@@ -26,22 +26,17 @@ function list(flags: ListFlags, io: Io): number {
     io.out.write(`${JSON.stringify({ servers, scenarios, problems: discovery.problems }, null, 2)}\n`);
     return 0;
   }
+  // One block per server and per scenario, folded to the terminal: a table of them was 244 columns wide.
+  const width = Math.max(60, Math.min(io.out.columns ?? 80, 100));
   io.out.write('Servers (from the workspace):\n\n');
-  const servers = discovery.servers.map((s) => [
-    s.name,
-    s.model,
-    s.analogue,
-    `${s.packageName}${s.frameworkVersion ? ` (${s.framework} ${s.frameworkVersion})` : ''}`,
-  ]);
-  io.out.write(`${renderGrid(['name', 'model', 'stands for', 'package'], servers)}\n\nScenarios:\n\n`);
-  io.out.write(
-    `${renderGrid(
-      ['id', 'kind', 'what it runs'],
-      SCENARIOS.map((s) => [s.id, s.kind, s.title]),
-    )}\n`,
-  );
+  for (const s of discovery.servers) {
+    const pkg = `${s.packageName}${s.frameworkVersion ? `, ${s.framework} ${s.frameworkVersion}` : ''}`;
+    io.out.write(`${s.name} (${s.model})\n${wrap(`stands for ${s.analogue}`, width, '    ')}\n${wrap(pkg, width, '    ')}\n`);
+  }
+  io.out.write('\nScenarios:\n\n');
+  for (const s of SCENARIOS) io.out.write(`${s.id} (${s.kind})\n${wrap(s.title, width, '    ')}\n`);
   const aliases = Object.entries(SCENARIO_ALIASES).map(([alias, ids]) => `"${alias}" selects ${ids.join(' and ')}`);
-  io.out.write(`\n${aliases.join('; ')}. Default servers: ${HEADLINE_SERVERS.join(', ')}.\n`);
+  io.out.write(`\n${wrap(`${aliases.join('; ')}. Default servers: ${HEADLINE_SERVERS.join(', ')}.`, width)}\n`);
   for (const problem of discovery.problems) io.out.write(`warning: ${problem}\n`);
   return 0;
 }

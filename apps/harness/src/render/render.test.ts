@@ -5,6 +5,7 @@ import { summarize } from '../stats.js';
 import { checkTheory } from '../theory.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
+import { wrap } from './terminal.js';
 
 function server(
   name: string,
@@ -106,5 +107,18 @@ describe('renderHtml', () => {
     expect(html).not.toContain('<script>alert(1)</script>');
     expect(html).toContain('koa said &lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).not.toMatch(/\b(src|href)="(https?:)?\/\//);
+  });
+});
+
+describe('wrap', () => {
+  it('folds words into indented lines no wider than asked', () => {
+    const text = 'FastAPI plain def endpoints, run in its thread pool (anyio, 40 threads) and a few more words to fold';
+    const lines = wrap(text, 40, '    ').split('\n');
+    expect(lines.length).toBeGreaterThan(2);
+    for (const line of lines) {
+      expect(line.length).toBeLessThanOrEqual(40);
+      expect(line.startsWith('    ')).toBe(true);
+    }
+    expect(lines.map((l) => l.trim()).join(' ')).toBe(text);
   });
 });

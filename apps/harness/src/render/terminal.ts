@@ -24,6 +24,20 @@ function marked(style: Style, text: string, mark: Mark): string {
   return mark === 'agrees' ? `${text} ${paint(style, 'green', '✓')}` : `${text} ${paint(style, 'red', '✗')}`;
 }
 
+/** Words folded into lines of at most `width` columns, each line indented. */
+export function wrap(text: string, width: number, indent = ''): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && indent.length + line.length + 1 + word.length > width) {
+      lines.push(indent + line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(indent + line);
+  return lines.join('\n');
+}
+
 /** A plain-text table; text columns align left, `numeric` ones (all but the first) right. */
 export function renderGrid(header: string[], rows: string[][], numeric = false): string {
   const widths = header.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ''))));
