@@ -1,17 +1,28 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { installedVersion, stopAllServers } from '@loopbench/contract';
+import { installedVersion, type ServerPackage, stopAllServers } from '@loopbench/contract';
 import { Command, Option } from 'commander';
 import { buildServers, discoverServers, workspaceRoot } from '../discover.js';
 import { collectEnvironment } from '../environment.js';
-import { DEFAULT_OPTIONS, integer, list, QUICK_OPTIONS, type RunFlags, resolveOptions, seconds, shared } from '../options.js';
+import {
+  DEFAULT_OPTIONS,
+  integer,
+  list,
+  QUICK_OPTIONS,
+  type RunFlags,
+  type RunOptions,
+  resolveOptions,
+  seconds,
+  shared,
+} from '../options.js';
 import { prepareOutDir } from '../outDir.js';
 import { checkPinning, pinHarness } from '../pinning.js';
 import { createProgress } from '../progress.js';
 import { detectStyle, renderHeader, renderScenario } from '../render/terminal.js';
 import { writeReports } from '../report.js';
+import { lockOutDir, registerRun } from '../runLock.js';
 import { resultsOptions, runBenchmarks } from '../runner.js';
-import { SCENARIO_ALIASES, SCENARIOS } from '../scenarios.js';
+import { SCENARIO_ALIASES, SCENARIOS, type Scenario } from '../scenarios.js';
 import { selectScenarios, selectServers } from '../select.js';
 import type { CommandContext, Io } from './context.js';
 
@@ -42,6 +53,36 @@ async function run(flags: Flags, io: Io, argv: readonly string[]): Promise<numbe
   const options = resolveOptions(flags);
   if (options.pin) checkPinning();
   const outDir = prepareOutDir(path.resolve(flags.out ?? path.join(root, 'results', timestamp())));
+  const releaseOutDir = lockOutDir(outDir);
+  const run = registerRun();
+  for (const other of run.others) {
+    io.err.write(
+      `warning: another loopbench run (pid ${other}) is measuring on this machine: both share its cores, so neither's numbers are to be trusted\n`,
+    );
+  }
+  try {
+    return await measure(flags, io, argv, { root, servers, scenarios, options, outDir });
+  } finally {
+    run.release();
+    releaseOutDir();
+  }
+}
+
+/** What a run measures, once every option has been checked. */
+interface Selected {
+  root: string;
+  servers: ServerPackage[];
+  scenarios: Scenario[];
+  options: RunOptions;
+  outDir: string;
+}
+
+async function measure(
+  flags: Flags,
+  io: Io,
+  argv: readonly string[],
+  { root, servers, scenarios, options, outDir }: Selected,
+): Promise<number> {
   if (flags.build) buildServers(root, servers);
 
   const autocannonVersion = installedVersion('autocannon', path.dirname(fileURLToPath(import.meta.url))) ?? 'unknown';

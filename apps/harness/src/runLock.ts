@@ -1,0 +1,55 @@
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { processAlive } from '@loopbench/contract';
+import { UsageError } from './errors.js';
+
+const LOCK_FILE = '.loopbench.lock';
+
+/** Where every loopbench run on this machine leaves its pid while it measures. */
+export const RUNS_DIR = path.join(os.tmpdir(), 'loopbench-runs');
+
+function pidIn(file: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Claims `dir` for this run, so two runs never write the same results: a second run into it is a
+ * usage error while the first is alive; a lock left by a run that died is taken over.
+ * Returns the release function.
+ */
+export function lockOutDir(dir: string, pid = process.pid): () => void {
+  const file = path.join(dir, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeFileSync(fd, `${pid}\n`);
+      closeSync(fd);
+      return () => rmSync(file, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = pidIn(file);
+      if (holder !== undefined && holder !== pid && processAlive(holder)) {
+        throw new UsageError(`another loopbench run (pid ${holder}) is writing to ${dir}; give another --out, or wait for it to finish`);
+      }
+      rmSync(file, { force: true });
+    }
+  }
+  throw new UsageError(`cannot claim ${dir} for this run; give another --out`);
+}
+
+/** Records this run as measuring on this machine; returns the other live runs' pids and the release function. */
+export function registerRun(pid = process.pid, dir = RUNS_DIR): { others: number[]; release: () => void } {
+  mkdirSync(dir, { recursive: true });
+  const others = readdirSync(dir)
+    .map(Number)
+    .filter((other) => Number.isInteger(other) && other !== pid && processAlive(other));
+  const file = path.join(dir, String(pid));
+  writeFileSync(file, '');
+  return { others, release: () => rmSync(file, { force: true }) };
+}
