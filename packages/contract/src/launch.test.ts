@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readServerPackage, type ServerPackage } from './declaration.js';
 import { liveServerPids, processAlive, ServerStartError, startServer, stopAllServers, waitForExit } from './launch.js';
@@ -80,6 +82,33 @@ describe('startServer', () => {
     expect(state()).not.toBe('T');
     server.pause();
     expect(await server.stop(2_000)).toEqual({ code: null, signal: 'SIGTERM' });
+  });
+
+  it('leaves no server behind, frozen or not, when its starter is killed with SIGKILL', { timeout: 30_000 }, async () => {
+    const dirs = ['orphan-a', 'orphan-b'].map((name) => fixture(name, `${READY}; setInterval(() => {}, 1000)`).packageDir);
+    const launch = new URL('../dist/launch.js', import.meta.url).href;
+    const declaration = new URL('../dist/declaration.js', import.meta.url).href;
+    const starter = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { startServer } from ${JSON.stringify(launch)};
+         import { readServerPackage } from ${JSON.stringify(declaration)};
+         const servers = [];
+         for (const dir of ${JSON.stringify(dirs)}) servers.push(await startServer(readServerPackage(dir)));
+         servers[0].pause();
+         console.log(JSON.stringify(servers.map((s) => s.pid)));
+         setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const pids = await new Promise<number[]>((resolve) => {
+      createInterface({ input: starter.stdout as NodeJS.ReadableStream }).once('line', (line) => resolve(JSON.parse(line)));
+    });
+    expect(pids.map(processAlive)).toEqual([true, true]);
+    starter.kill('SIGKILL');
+    expect(await Promise.all(pids.map((pid) => waitForExit(pid, 10_000)))).toEqual([true, true]);
   });
 
   it('stopAllServers stops everything still running', async () => {

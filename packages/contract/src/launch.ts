@@ -75,6 +75,45 @@ process.once('exit', () => {
   for (const child of live) killGroup(child, 'SIGKILL');
 });
 
+/**
+ * The reaper: a small process in a group of its own that learns each server's process group over a
+ * pipe and, when the pipe closes because its starter died (kill -9 runs no exit handler), wakes every
+ * group it still knows (a frozen server acts on nothing) and stops it.
+ */
+const REAPER = `
+process.on('SIGINT', () => {});
+const groups = new Set();
+let pending = '';
+process.stdin.on('data', (chunk) => {
+  pending += chunk;
+  for (let at = pending.indexOf('\\n'); at !== -1; at = pending.indexOf('\\n')) {
+    const line = pending.slice(0, at);
+    pending = pending.slice(at + 1);
+    if (line[0] === '+') groups.add(Number(line.slice(1)));
+    else groups.delete(Number(line.slice(1)));
+  }
+});
+const signal = (name) => { for (const group of groups) { try { process.kill(-group, name); } catch {} } };
+process.stdin.on('end', () => {
+  signal('SIGCONT');
+  signal('SIGTERM');
+  setTimeout(() => { signal('SIGCONT'); signal('SIGKILL'); process.exit(0); }, 2000);
+});
+`;
+
+let reaper: ChildProcess | undefined;
+
+/** Tells the reaper (started on first use) that a server's group was started (+) or is gone (-). */
+function toReaper(change: '+' | '-', pid: number): void {
+  if (!reaper) {
+    reaper = spawn(process.execPath, ['-e', REAPER], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+    reaper.unref();
+    (reaper.stdin as NodeJS.WritableStream & { unref?: () => void }).unref?.();
+    reaper.stdin?.on('error', () => {});
+  }
+  reaper.stdin?.write(`${change}${pid}\n`);
+}
+
 /** Process groups of every server started and not yet exited. */
 export function liveServerPids(): number[] {
   return [...live].flatMap((c) => (c.pid === undefined ? [] : [c.pid]));
@@ -108,6 +147,7 @@ export function startServer(server: ServerPackage, options: LaunchOptions = {}):
   log('starting %s: %s in %s', server.name, [command, ...args].join(' '), server.packageDir);
   const child = spawn(command, args, { cwd: server.packageDir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
+  if (child.pid !== undefined) toReaper('+', child.pid);
 
   const tail: string[] = [];
   const remember = (line: string) => {
@@ -117,6 +157,7 @@ export function startServer(server: ServerPackage, options: LaunchOptions = {}):
   const exited = new Promise<ExitStatus>((resolve) => {
     const done = (status: ExitStatus) => {
       live.delete(child);
+      if (child.pid !== undefined) toReaper('-', child.pid);
       resolve(status);
     };
     // 'close' comes after 'exit' once the output pipes are drained, so the tail is complete.
