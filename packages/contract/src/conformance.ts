@@ -374,6 +374,32 @@ export function defineConformanceSuite(packageDir: string | URL): void {
       else expect(fast.latencyMs).toBeLessThan(100);
     });
 
+    it(`answers 10 pipelined /sleep?ms=100 on one connection in order, the first within 0.5 s${blocking ? ', the last after ≥ 0.9 s' : ''}`, async () => {
+      const { port, host } = running().ready;
+      const started = performance.now();
+      const answeredAtMs: number[] = [];
+      await new Promise<void>((resolve, reject) => {
+        let text = '';
+        const socket = net.connect(port, host, () =>
+          socket.write(
+            'GET /sleep?ms=100 HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(9) +
+              'GET /sleep?ms=100 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+          ),
+        );
+        socket.on('data', (chunk) => {
+          text += chunk;
+          const count = text.split('{"message":"done","ms":100}').length - 1;
+          while (answeredAtMs.length < count) answeredAtMs.push(performance.now() - started);
+        });
+        socket.on('error', reject);
+        socket.on('close', () => resolve());
+        socket.setTimeout(10_000, () => socket.destroy(new Error('pipelined requests were not all answered')));
+      });
+      expect(answeredAtMs).toHaveLength(10);
+      expect(answeredAtMs[0]).toBeLessThan(500);
+      if (blocking) expect(answeredAtMs[9]).toBeGreaterThanOrEqual(900);
+    });
+
     it(`under 10 concurrent sleeps /stats reports max in flight ${blocking ? '1' : '> 1'}`, async () => {
       await request(`${running().url}/stats?reset=1`);
       await concurrently(10, () => request(`${running().url}/sleep?ms=100`));

@@ -15,6 +15,34 @@ export function sleepAsync(ms: number): Promise<void> {
   return ms > 0 ? delay(ms) : Promise.resolve();
 }
 
+/**
+ * Runs tasks one at a time, each starting on a later turn of the event loop than the last one
+ * finished. A blocking server needs it for pipelined requests: Node parses every request a packet
+ * holds in one go, so without it each handler would block in turn and every answer would leave only
+ * when the last was done; with it each answer leaves before the next request's wait starts, as
+ * werkzeug's loop does. An idle server runs a task at once.
+ */
+export function oneAtATime(): (task: () => Promise<void>) => void {
+  const queue: (() => Promise<void>)[] = [];
+  let busy = false;
+  const next = (): void => {
+    const task = queue.shift();
+    if (!task) {
+      busy = false;
+      return;
+    }
+    busy = true;
+    // A task answers its own errors; the queue only needs to know it is over.
+    void task()
+      .catch(() => {})
+      .then(() => setImmediate(next));
+  };
+  return (task) => {
+    queue.push(task);
+    if (!busy) next();
+  };
+}
+
 /** The article's CPU task: `for i in range(n): c += 1`. Returns the count so the loop cannot be elided. */
 export function countTo(iterations: number): number {
   let count = 0;
