@@ -29,6 +29,8 @@ export interface RunRecord {
   /** Load runs: 2xx latencies in µs (open loop: of fast requests, from their planned time), compressed HDR histogram. */
   latencyHistogram?: string;
   generator?: GeneratorHealth;
+  /** Metrics this run measured from too few samples to quote, so left out of `values`. */
+  tooFewSamples?: MetricName[];
 }
 
 export interface ServerResult {

@@ -48,6 +48,7 @@ async function runOnce(bound: BoundScenario, contender: Contender, repeat: numbe
       values: run.values,
       ...(run.latencyHistogram !== undefined ? { latencyHistogram: run.latencyHistogram } : {}),
       ...(run.generator !== undefined ? { generator: run.generator } : {}),
+      ...(run.tooFewSamples ? { tooFewSamples: run.tooFewSamples } : {}),
     });
   } catch (error) {
     const problem = contender.exited ? contender.crashProblem() : `${contender.name}: ${(error as Error).message}`;

@@ -1,9 +1,9 @@
 import { runClosedLoop } from '../measure/closedLoop.js';
 import { generatorProblem } from '../measure/generator.js';
 import { signalValues, withServerSignals } from '../measure/serverSide.js';
-import type { Expectation } from '../metrics.js';
+import type { Expectation, MetricName } from '../metrics.js';
 import type { Evidence, ScenarioKind } from './kind.js';
-import { REQUEST_TIMEOUT_S } from './limits.js';
+import { MIN_LATENCY_SAMPLES, REQUEST_TIMEOUT_S } from './limits.js';
 
 export interface ClosedLoopSettings {
   /** The request target every connection sends, e.g. /sleep?ms=50. */
@@ -43,14 +43,15 @@ export const closedLoop: ScenarioKind<ClosedLoopSettings> = {
     if (load.responses === 0) found.push('no request was answered');
     const generator = generatorProblem(load.generator);
     if (generator) found.push(generator);
+    // A window shorter than a blocking server's cycle (C·S) holds a sample or two: not a latency to quote.
+    const enough = load.latencyMs.count >= MIN_LATENCY_SAMPLES;
     return {
       values: {
         throughputRps: load.throughputRps,
-        latencyMeanMs: load.latencyMs.mean,
-        latencyP50Ms: load.latencyMs.p50,
-        latencyP99Ms: load.latencyMs.p99,
+        ...(enough ? { latencyMeanMs: load.latencyMs.mean, latencyP50Ms: load.latencyMs.p50, latencyP99Ms: load.latencyMs.p99 } : {}),
         ...signalValues(signals, true),
       },
+      ...(enough ? {} : { tooFewSamples: ['latencyMeanMs', 'latencyP50Ms', 'latencyP99Ms'] as MetricName[] }),
       problems: [...found, ...problems],
       latencyHistogram: load.latencyHistogram,
       generator: load.generator,

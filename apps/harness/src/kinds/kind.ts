@@ -22,6 +22,8 @@ export interface RunOutcome {
   problems: string[];
   /** Latencies in µs, compressed HDR histogram. */
   latencyHistogram?: string;
+  /** Metrics left out of `values` because the run had too few samples to quote them. */
+  tooFewSamples?: MetricName[];
   generator?: GeneratorHealth;
 }
 

@@ -30,12 +30,18 @@ export function scenarioTable(scenario: ScenarioResult): ScenarioTable {
   const showRatio = blocking !== undefined && nonBlocking !== undefined;
   const header = ['metric', ...scenario.results.flatMap((r) => [r.server, 'theory'])];
   if (showRatio) header.push(`${nonBlocking.server} / ${blocking.server}`);
-  const present = new Set(scenario.results.flatMap((r) => Object.keys(r.metrics)));
+  // A metric some server measured from too few samples gets a row that says so, never a number.
+  const tooFew = (r: ScenarioResult['results'][number], metric: MetricName) =>
+    !r.metrics[metric] && r.runs.some((run) => run.tooFewSamples?.includes(metric));
+  const present = new Set([
+    ...scenario.results.flatMap((r) => Object.keys(r.metrics)),
+    ...scenario.results.flatMap((r) => r.runs.flatMap((run) => run.tooFewSamples ?? [])),
+  ]);
   const rows = METRIC_NAMES.filter((metric) => present.has(metric)).map((metric) => {
     const cells: Cell[] = scenario.results.flatMap((r) => {
       const check = r.theory.find((t) => t.metric === metric);
       return [
-        { text: spread(r.metrics[metric]), mark: 'none' as Mark },
+        { text: tooFew(r, metric) ? 'too few samples' : spread(r.metrics[metric]), mark: 'none' as Mark },
         check
           ? { text: formatNumber(check.expected), mark: (check.agrees ? 'agrees' : 'disagrees') as Mark }
           : { text: '', mark: 'none' as Mark },
