@@ -1,30 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { waitForExit } from '@loopbench/contract';
 import { describe, expect, it } from 'vitest';
+import { loopbench } from './loopbench.testing.js';
 import { readResults } from './results.js';
 import { SCENARIOS } from './scenarios.js';
-
-const bin = fileURLToPath(new URL('../bin/loopbench.js', import.meta.url));
-
-function loopbench(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-  return { child, done };
-}
 
 describe('loopbench run --quick', { timeout: 120_000 }, () => {
   it('measures head-of-line blocking and I/O throughput, writes its files and leaves no server running', async () => {

@@ -1,28 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { waitForExit } from '@loopbench/contract';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildServers, discoverServers, findWorkspaceRoot } from './discover.js';
+import { loopbench } from './loopbench.testing.js';
 import { readResults } from './results.js';
 
-const bin = fileURLToPath(new URL('../bin/loopbench.js', import.meta.url));
 const root = findWorkspaceRoot();
 const koaDir = path.join(root, 'packages', 'server-koa');
-
-function loopbench(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; output: string }> } {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  return { child, done: new Promise((resolve) => child.on('exit', (code) => resolve({ code, output }))) };
-}
 
 /** A throwaway workspace: the real koa server beside fixture servers that fail in known ways. */
 function workspace(fixtures: Record<string, string[] | { file: string; source: string }>): string {

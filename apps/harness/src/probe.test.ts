@@ -1,13 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { type RunningServer, startServer } from '@loopbench/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverServers, findWorkspaceRoot } from './discover.js';
+import { loopbench } from './loopbench.testing.js';
 import { classify, type ProbeResult } from './probe.js';
 
-const bin = fileURLToPath(new URL('../bin/loopbench.js', import.meta.url));
 /** Debian's interpreter where there is one; only the standard library is used. */
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
@@ -51,21 +50,8 @@ async function startStdlib(kind: 'threading' | 'single'): Promise<{ url: string;
   return { url: `http://127.0.0.1:${Number(line)}`, child };
 }
 
-function loopbench(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
-
 async function probeJson(url: string, ...extra: string[]): Promise<{ code: number | null; result: ProbeResult; stderr: string }> {
-  const { code, stdout, stderr } = await loopbench(['probe', url, '--slow', '/slow', '--fast', '/fast', '--json', ...extra]);
+  const { code, stdout, stderr } = await loopbench(['probe', url, '--slow', '/slow', '--fast', '/fast', '--json', ...extra]).done;
   return { code, result: JSON.parse(stdout || 'null') as ProbeResult, stderr };
 }
 
@@ -127,7 +113,8 @@ describe('loopbench probe against the workspace servers', { timeout: 60_000 }, (
     ['koa', 'concurrent'],
   ])('%s is %s', async (name, verdict) => {
     const { url } = servers.get(name) as RunningServer;
-    const { code, stdout, stderr } = await loopbench(['probe', url, '--slow', '/sleep?ms=200', '--fast', '/fast', '--expect', verdict]);
+    const { code, stdout, stderr } = await loopbench(['probe', url, '--slow', '/sleep?ms=200', '--fast', '/fast', '--expect', verdict])
+      .done;
     expect(code, stderr).toBe(0);
     expect(stdout).toMatch(new RegExp(`^${verdict}: `, 'm'));
     expect(stdout).toContain('Next: ');
@@ -143,23 +130,23 @@ describe('loopbench probe against the workspace servers', { timeout: 60_000 }, (
     const [url, ...rest] = args as [string, ...string[]];
     const flags = { '--slow': '/slow', '--fast': '/fast' } as Record<string, string>;
     for (let i = 0; i < rest.length; i += 2) flags[rest[i] as string] = rest[i + 1] as string;
-    const { code, stderr } = await loopbench(['probe', url, ...Object.entries(flags).flat()]);
+    const { code, stderr } = await loopbench(['probe', url, ...Object.entries(flags).flat()]).done;
     expect(stderr).toMatch(message);
     expect(code).toBe(2);
   });
 
   it('says what to change when the server answers, but not as asked', async () => {
     const { url } = servers.get('koa') as RunningServer;
-    const notFound = await loopbench(['probe', url, '--slow', '/sleep?ms=200', '--fast', '/nope']);
+    const notFound = await loopbench(['probe', url, '--slow', '/sleep?ms=200', '--fast', '/nope']).done;
     expect(notFound.code).toBe(2);
     expect(notFound.stderr).toMatch(/GET \/nope answered 404 .*give a --fast path that answers 2xx/);
-    const notSlower = await loopbench(['probe', url, '--slow', '/fast', '--fast', '/hello']);
+    const notSlower = await loopbench(['probe', url, '--slow', '/fast', '--fast', '/hello']).done;
     expect(notSlower.code).toBe(2);
     expect(notSlower.stderr).toMatch(/is not slower than GET \/hello .* give a --slow path that waits/);
   });
 
   it('exits 1 when nothing answers', async () => {
-    const { code, stderr } = await loopbench(['probe', 'http://127.0.0.1:1', '--slow', '/slow', '--fast', '/fast']);
+    const { code, stderr } = await loopbench(['probe', 'http://127.0.0.1:1', '--slow', '/slow', '--fast', '/fast']).done;
     expect(code).toBe(1);
     expect(stderr).toMatch(/nothing answers at http:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)/);
   });

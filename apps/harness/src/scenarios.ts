@@ -68,27 +68,22 @@ export const SHARE = { slowShare: 0.05, slowMs: 50, durationMs: 4000, quickDurat
 /** The open-loop warm-up: fast requests only, at the scenario's rate. */
 const openLoopWarmupMs = (options: RunOptions) => (options.quick ? 150 : 500);
 
-const ioBound = (id: string, title: string, processes: Scenario['processes'], claim: string): Scenario =>
-  scenario(closedLoop, {
-    id,
-    title,
-    claim,
-    processes,
-    headline: 'throughputRps',
-    verdict: verdicts.ioBound,
-    settings: (options, workers) => load(options, workers, `/sleep?ms=${IO_SLEEP_MS}`, ioTheory),
-  });
+/** A closed-loop scenario on one target, with its theory and verdict; io-bound and cpu-bound come in two sizes. */
+const loadScenario =
+  (target: string, theory: ClosedLoopSettings['theory'], verdict: Verdict) =>
+  (id: string, title: string, processes: Scenario['processes'], claim: string): Scenario =>
+    scenario(closedLoop, {
+      id,
+      title,
+      claim,
+      processes,
+      headline: 'throughputRps',
+      verdict,
+      settings: (options, workers) => load(options, workers, target, theory),
+    });
 
-const cpuBound = (id: string, title: string, processes: Scenario['processes'], claim: string): Scenario =>
-  scenario(closedLoop, {
-    id,
-    title,
-    claim,
-    processes,
-    headline: 'throughputRps',
-    verdict: verdicts.cpuBound,
-    settings: (options, workers) => load(options, workers, `/cpu?iterations=${CPU_ITERATIONS}`, cpuTheory),
-  });
+const ioBound = loadScenario(`/sleep?ms=${IO_SLEEP_MS}`, ioTheory, verdicts.ioBound);
+const cpuBound = loadScenario(`/cpu?iterations=${CPU_ITERATIONS}`, cpuTheory, verdicts.cpuBound);
 
 /** The suite, in the order it runs. */
 export const SCENARIOS: readonly Scenario[] = [
