@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { readServerPackage } from './declaration.js';
 import { createProbe, type Model, type Probe } from './probe.js';
 import { ALLOWED_METHODS, LIMITS, methodNotAllowedError, uriTooLongError } from './routes.js';
+import { oneAtATime } from './work.js';
 
 /** The same socket settings for every server, so no framework wins by its defaults. */
 export const SERVER_SETTINGS = {
@@ -54,14 +55,33 @@ export function readServeEnv(env: NodeJS.ProcessEnv = process.env): ServeEnv {
   };
 }
 
+/** The listener, called for the next request only once the last one's answer has gone (or its client has). */
+function oneRequestAtATime(listener: http.RequestListener): http.RequestListener {
+  const serial = oneAtATime();
+  return (req, res) =>
+    serial(
+      () =>
+        new Promise<void>((resolve) => {
+          res.once('close', () => resolve());
+          listener(req, res);
+        }),
+    );
+}
+
 function refuse(res: http.ServerResponse, status: number, error: string): void {
   const body = JSON.stringify({ error });
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
 
-/** An unstarted http.Server with the shared settings around a framework's request listener. */
-export function createHttpServer(listener: http.RequestListener): http.Server {
+/**
+ * An unstarted http.Server with the shared settings around a framework's request listener. A
+ * blocking server takes its requests one at a time, the next once the last answer has left, as
+ * werkzeug's loop does: Node parses every request a packet holds in one go, so pipelined requests
+ * would otherwise each block in turn and all their answers leave together at the end.
+ */
+export function createHttpServer(listener: http.RequestListener, model: Model = 'non-blocking'): http.Server {
+  const take = model === 'blocking' ? oneRequestAtATime(listener) : listener;
   const options = {
     maxHeaderSize: SERVER_SETTINGS.maxHeaderSizeBytes,
     connectionsCheckingInterval: SERVER_SETTINGS.connectionsCheckingIntervalMs,
@@ -72,7 +92,7 @@ export function createHttpServer(listener: http.RequestListener): http.Server {
     const length = req.url?.length ?? 0;
     if (length > LIMITS.urlLengthMax) return refuse(res, 414, uriTooLongError(length));
     if (req.httpVersion === '1.1' && req.headers.host === undefined) return refuse(res, 400, 'an HTTP/1.1 request needs a Host header');
-    listener(req, res);
+    take(req, res);
   });
   // CONNECT never reaches a request listener: Node hands it over as a raw socket, closed unanswered unless answered here.
   server.on('connect', (req: http.IncomingMessage, socket: Socket) => {
@@ -151,7 +171,7 @@ function onStopSignal(stop: () => void): void {
 }
 
 async function listen(options: ServeOptions, env: ServeEnv, announceWhenReady: boolean): Promise<void> {
-  const server = createHttpServer(await options.createListener(createProbe(options.model)));
+  const server = createHttpServer(await options.createListener(createProbe(options.model)), options.model);
   server.on('error', (error: NodeJS.ErrnoException) => {
     process.stderr.write(`${options.name}: cannot listen on ${env.host}:${env.port}: ${error.message}\n`);
     process.exit(1);

@@ -17,10 +17,7 @@ export function sleepAsync(ms: number): Promise<void> {
 
 /**
  * Runs tasks one at a time, each starting on a later turn of the event loop than the last one
- * finished. A blocking server needs it for pipelined requests: Node parses every request a packet
- * holds in one go, so without it each handler would block in turn and every answer would leave only
- * when the last was done; with it each answer leaves before the next request's wait starts, as
- * werkzeug's loop does. An idle server runs a task at once.
+ * finished (serve() takes a blocking server's requests through it). An idle queue runs a task at once.
  */
 export function oneAtATime(): (task: () => Promise<void>) => void {
   const queue: (() => Promise<void>)[] = [];
@@ -32,10 +29,14 @@ export function oneAtATime(): (task: () => Promise<void>) => void {
       return;
     }
     busy = true;
-    // A task answers its own errors; the queue only needs to know it is over.
+    // A task answers its own errors; the queue only needs to know it is over. With nothing waiting,
+    // the next request runs at once, so a server without pipelining pays no extra turn of the loop.
     void task()
       .catch(() => {})
-      .then(() => setImmediate(next));
+      .then(() => {
+        if (queue.length > 0) setImmediate(next);
+        else busy = false;
+      });
   };
   return (task) => {
     queue.push(task);

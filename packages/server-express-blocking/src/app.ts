@@ -3,7 +3,6 @@ import {
   answerRoute,
   methodNotAllowedError,
   notFoundError,
-  oneAtATime,
   type Probe,
   queryOf,
   ROUTES,
@@ -31,22 +30,13 @@ export function createApp(probe: Probe, handle: RouteHandler = blockingHandler):
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  // Blocking, requests are served one at a time, pipelined ones too: each answer leaves before the next wait.
-  const serve = handle === blockingHandler ? oneAtATime() : (task: () => Promise<void>) => void task();
-
   for (const route of ROUTES) {
-    app.get(route.path, (req, res, next) =>
-      serve(async () => {
-        try {
-          const { status, reply } = await answerRoute(route, queryOf(req.originalUrl), probe, handle);
-          res.status(status);
-          if (reply.type === 'text') res.type('text/plain').send(reply.body);
-          else res.json(reply.body);
-        } catch (error) {
-          next(error);
-        }
-      }),
-    );
+    app.get(route.path, async (req, res) => {
+      const { status, reply } = await answerRoute(route, queryOf(req.originalUrl), probe, handle);
+      res.status(status);
+      if (reply.type === 'text') res.type('text/plain').send(reply.body);
+      else res.json(reply.body);
+    });
     app.all(route.path, (req, res) => {
       res
         .status(405)
