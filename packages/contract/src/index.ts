@@ -47,4 +47,4 @@ export {
   serve,
   serveFromPackage,
 } from './serve.js';
-export { countTo, oneAtATime, sleepAsync, sleepBlocking } from './work.js';
+export { countTo, sleepAsync, sleepBlocking } from './work.js';

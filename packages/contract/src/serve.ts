@@ -1,8 +1,9 @@
 import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { readServerPackage } from './declaration.js';
 import { createProbe, type Model, type Probe } from './probe.js';
@@ -68,6 +69,13 @@ function oneRequestAtATime(listener: http.RequestListener): http.RequestListener
     );
 }
 
+/** A JSON refusal written straight to a socket that no ServerResponse owns, then the socket closes. */
+function refuseOnSocket(socket: Duplex, status: number, body: string, headers = ''): void {
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\n${headers}connection: close\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
 function refuse(res: http.ServerResponse, status: number, error: string): void {
   const body = JSON.stringify({ error });
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
@@ -95,11 +103,9 @@ export function createHttpServer(listener: http.RequestListener, model: Model = 
     take(req, res);
   });
   // CONNECT never reaches a request listener: Node hands it over as a raw socket, closed unanswered unless answered here.
-  server.on('connect', (req: http.IncomingMessage, socket: Socket) => {
+  server.on('connect', (req: http.IncomingMessage, socket: Duplex) => {
     const body = JSON.stringify({ error: methodNotAllowedError('CONNECT', req.url ?? '') });
-    socket.end(
-      `HTTP/1.1 405 Method Not Allowed\r\nallow: ${ALLOWED_METHODS.join(', ')}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-    );
+    refuseOnSocket(socket, 405, body, `allow: ${ALLOWED_METHODS.join(', ')}\r\n`);
   });
   // Parser-level refusals (oversized headers, malformed requests) get JSON too, then the socket closes.
   server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) => {
@@ -112,9 +118,7 @@ export function createHttpServer(listener: http.RequestListener, model: Model = 
           : [400, `malformed request (${error.code ?? error.message})`];
     // A reply to HEAD has no body; the packet that failed to parse usually begins with the method.
     const body = error.rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ' ? '' : JSON.stringify({ error: message });
-    socket.end(
-      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-    );
+    refuseOnSocket(socket, status, body);
   });
   server.keepAliveTimeout = SERVER_SETTINGS.keepAliveTimeoutMs;
   server.headersTimeout = SERVER_SETTINGS.headersTimeoutMs;

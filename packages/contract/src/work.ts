@@ -22,12 +22,9 @@ export function sleepAsync(ms: number): Promise<void> {
 export function oneAtATime(): (task: () => Promise<void>) => void {
   const queue: (() => Promise<void>)[] = [];
   let busy = false;
+  // Called only with a task waiting.
   const next = (): void => {
-    const task = queue.shift();
-    if (!task) {
-      busy = false;
-      return;
-    }
+    const task = queue.shift() as () => Promise<void>;
     busy = true;
     // A task answers its own errors; the queue only needs to know it is over. With nothing waiting,
     // the next request runs at once, so a server without pipelining pays no extra turn of the loop.

@@ -54,8 +54,8 @@ async function run(flags: Flags, io: Io, argv: readonly string[]): Promise<numbe
   if (options.pin) checkPinning();
   const outDir = prepareOutDir(path.resolve(flags.out ?? path.join(root, 'results', timestamp())));
   const releaseOutDir = lockOutDir(outDir);
-  const run = registerRun();
-  for (const other of run.others) {
+  const registration = registerRun();
+  for (const other of registration.others) {
     io.err.write(
       `warning: another loopbench run (pid ${other}) is measuring on this machine: both share its cores, so neither's numbers are to be trusted\n`,
     );
@@ -63,7 +63,7 @@ async function run(flags: Flags, io: Io, argv: readonly string[]): Promise<numbe
   try {
     return await measure(flags, io, argv, { root, servers, scenarios, options, outDir });
   } finally {
-    run.release();
+    registration.release();
     releaseOutDir();
   }
 }
