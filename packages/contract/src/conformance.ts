@@ -5,11 +5,12 @@ import { debuglog } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkReply, ROUTE_CHECKS } from './checks.js';
-import { request } from './client.js';
+import { type HttpReply, request } from './client.js';
 import { readServerPackage, type ServerPackage } from './declaration.js';
 import { type LaunchOptions, processAlive, type RunningServer, startServer, waitForExit } from './launch.js';
 import { LIMITS, parseQuery, queryOf, ROUTES } from './routes.js';
 import { SERVER_SETTINGS } from './serve.js';
+import { parseServerTiming } from './timing.js';
 
 const log = debuglog('loopbench:conformance');
 
@@ -202,6 +203,17 @@ export function defineConformanceSuite(packageDir: string | URL): void {
       expect(stats.rssBytes).toBeGreaterThan(1_000_000);
     });
 
+    it('times every answer in Server-Timing: app;dur=<ms>, the wait included, within the latency', async () => {
+      const sleep = await request(`${running().url}/sleep?ms=20`);
+      const dur = parseServerTiming(sleep.headers['server-timing']);
+      expect(dur).toBeGreaterThanOrEqual(19);
+      expect(dur).toBeLessThanOrEqual(sleep.latencyMs);
+      for (const target of ['/hello', '/stats', '/sleep?ms=abc', '/nowhere']) {
+        const reply = await request(running().url + target);
+        expect(parseServerTiming(reply.headers['server-timing']), target).toBeGreaterThanOrEqual(0);
+      }
+    });
+
     it('counts requests handled, not /stats itself', async () => {
       const url = running().url;
       const before = (await request(`${url}/stats`)).json as { requestsHandled: number };
@@ -363,6 +375,21 @@ export function defineConformanceSuite(packageDir: string | URL): void {
       const ratio = two.wallMs / one.wallMs;
       if (blocking) expect(ratio).toBeGreaterThanOrEqual(1.7);
       else expect(ratio).toBeLessThanOrEqual(1.3);
+    });
+
+    it(`of two concurrent /sleep?ms=300 the later is served ~300 ms${blocking ? ', after waiting its turn' : ', at once'} (Server-Timing)`, async () => {
+      const url = `${running().url}/sleep?ms=300`;
+      const replies = await Promise.all([request(url), request(url)]);
+      const [first, second] = replies.sort((a, b) => a.latencyMs - b.latencyMs) as [HttpReply, HttpReply];
+      for (const reply of replies) {
+        const dur = parseServerTiming(reply.headers['server-timing']) ?? Number.NaN;
+        expect(dur).toBeGreaterThanOrEqual(295);
+        expect(dur).toBeLessThan(500);
+      }
+      const waited = second.latencyMs - (parseServerTiming(second.headers['server-timing']) ?? Number.NaN);
+      if (blocking) expect(waited).toBeGreaterThanOrEqual(200);
+      else expect(waited).toBeLessThan(100);
+      expect(first.status).toBe(200);
     });
 
     it(`a /fast sent while /sleep?ms=1000 is in flight ${blocking ? 'waits ≥ 700 ms' : 'answers in < 100 ms'}`, async () => {

@@ -47,4 +47,5 @@ export {
   serve,
   serveFromPackage,
 } from './serve.js';
+export { parseServerTiming, SERVER_TIMING_METRIC, timeResponse } from './timing.js';
 export { countTo, sleepAsync, sleepBlocking } from './work.js';

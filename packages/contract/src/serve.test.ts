@@ -2,12 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, readServeEnv } from './serve.js';
 
 describe('readServeEnv', () => {
-  it('defaults to loopback, any free port, one process', () => {
-    expect(readServeEnv({})).toEqual({ host: '127.0.0.1', port: 0, workers: 1 });
+  it('defaults to loopback, any free port, one process, Server-Timing on', () => {
+    expect(readServeEnv({})).toEqual({ host: '127.0.0.1', port: 0, workers: 1, serverTiming: true });
   });
 
-  it('reads HOST, PORT and WORKERS', () => {
-    expect(readServeEnv({ HOST: '::1', PORT: '3000', WORKERS: '4' })).toEqual({ host: '::1', port: 3000, workers: 4 });
+  it('reads HOST, PORT, WORKERS and SERVER_TIMING', () => {
+    expect(readServeEnv({ HOST: '::1', PORT: '3000', WORKERS: '4', SERVER_TIMING: '0' })).toEqual({
+      host: '::1',
+      port: 3000,
+      workers: 4,
+      serverTiming: false,
+    });
   });
 
   it.each([
@@ -16,6 +21,7 @@ describe('readServeEnv', () => {
     [{ PORT: '80.5' }, /PORT must be an integer/],
     [{ WORKERS: '0' }, /WORKERS must be an integer from 1 to 64 \(got "0"\), e\.g\. WORKERS=2/],
     [{ WORKERS: '65' }, /WORKERS must be/],
+    [{ SERVER_TIMING: 'yes' }, /SERVER_TIMING must be an integer from 0 to 1 \(got "yes"\), e\.g\. SERVER_TIMING=0/],
   ])('refuses %j', (env, message) => {
     expect(() => readServeEnv(env)).toThrow(ConfigError);
     expect(() => readServeEnv(env)).toThrow(message);

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { readServerPackage } from './declaration.js';
 import { createProbe, type Model, type Probe } from './probe.js';
 import { ALLOWED_METHODS, LIMITS, methodNotAllowedError, uriTooLongError } from './routes.js';
+import { timeResponse } from './timing.js';
 import { oneAtATime } from './work.js';
 
 /** The same socket settings for every server, so no framework wins by its defaults. */
@@ -30,29 +31,41 @@ export interface ServeEnv {
   host: string;
   port: number;
   workers: number;
+  /** Whether answers carry Server-Timing (SERVER_TIMING=0 turns it off, to measure its cost). */
+  serverTiming: boolean;
 }
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-function integerFromEnv(env: NodeJS.ProcessEnv, key: string, fallback: number, min: number, max: number): number {
+function integerFromEnv(env: NodeJS.ProcessEnv, key: string, fallback: number, [min, max, example]: [number, number, number]): number {
   const raw = env[key];
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new ConfigError(
-      `${key} must be an integer from ${min} to ${max} (got ${JSON.stringify(raw)}), e.g. ${key}=${max === 65_535 ? 3000 : 2}`,
-    );
+    throw new ConfigError(`${key} must be an integer from ${min} to ${max} (got ${JSON.stringify(raw)}), e.g. ${key}=${example}`);
   }
   return Number(raw);
 }
 
-/** PORT (0 = any free port), HOST (default 127.0.0.1), WORKERS (node:cluster processes, default 1). */
+/**
+ * PORT (0 = any free port), HOST (default 127.0.0.1), WORKERS (node:cluster processes, default 1),
+ * SERVER_TIMING (1, the default: every answer carries Server-Timing; 0: none).
+ */
 export function readServeEnv(env: NodeJS.ProcessEnv = process.env): ServeEnv {
   return {
     host: env.HOST || '127.0.0.1',
-    port: integerFromEnv(env, 'PORT', 0, 0, 65_535),
-    workers: integerFromEnv(env, 'WORKERS', 1, 1, 64),
+    port: integerFromEnv(env, 'PORT', 0, [0, 65_535, 3000]),
+    workers: integerFromEnv(env, 'WORKERS', 1, [1, 64, 2]),
+    serverTiming: integerFromEnv(env, 'SERVER_TIMING', 1, [0, 1, 0]) === 1,
+  };
+}
+
+/** The listener, with each answer timed from the moment the listener is called (Server-Timing). */
+function timed(listener: http.RequestListener): http.RequestListener {
+  return (req, res) => {
+    timeResponse(res);
+    listener(req, res);
   };
 }
 
@@ -76,7 +89,8 @@ function refuseOnSocket(socket: Duplex, status: number, body: string, headers = 
   );
 }
 
-function refuse(res: http.ServerResponse, status: number, error: string): void {
+function refuse(res: http.ServerResponse, status: number, error: string, serverTiming: boolean): void {
+  if (serverTiming) timeResponse(res);
   const body = JSON.stringify({ error });
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
   res.end(body);
@@ -87,9 +101,13 @@ function refuse(res: http.ServerResponse, status: number, error: string): void {
  * blocking server takes its requests one at a time, the next once the last answer has left, as
  * werkzeug's loop does: Node parses every request a packet holds in one go, so pipelined requests
  * would otherwise each block in turn and all their answers leave together at the end.
+ *
+ * Every answer carries `Server-Timing: app;dur=<ms>`, the time from when the server took the request
+ * (for a blocking one, when its turn came) to its answer's head, unless `serverTiming` is false.
  */
-export function createHttpServer(listener: http.RequestListener, model: Model = 'non-blocking'): http.Server {
-  const take = model === 'blocking' ? oneRequestAtATime(listener) : listener;
+export function createHttpServer(listener: http.RequestListener, model: Model = 'non-blocking', serverTiming = true): http.Server {
+  const handler = serverTiming ? timed(listener) : listener;
+  const take = model === 'blocking' ? oneRequestAtATime(handler) : handler;
   const options = {
     maxHeaderSize: SERVER_SETTINGS.maxHeaderSizeBytes,
     connectionsCheckingInterval: SERVER_SETTINGS.connectionsCheckingIntervalMs,
@@ -98,8 +116,10 @@ export function createHttpServer(listener: http.RequestListener, model: Model = 
   };
   const server = http.createServer(options, (req, res) => {
     const length = req.url?.length ?? 0;
-    if (length > LIMITS.urlLengthMax) return refuse(res, 414, uriTooLongError(length));
-    if (req.httpVersion === '1.1' && req.headers.host === undefined) return refuse(res, 400, 'an HTTP/1.1 request needs a Host header');
+    if (length > LIMITS.urlLengthMax) return refuse(res, 414, uriTooLongError(length), serverTiming);
+    if (req.httpVersion === '1.1' && req.headers.host === undefined) {
+      return refuse(res, 400, 'an HTTP/1.1 request needs a Host header', serverTiming);
+    }
     take(req, res);
   });
   // CONNECT never reaches a request listener: Node hands it over as a raw socket, closed unanswered unless answered here.
@@ -175,7 +195,7 @@ function onStopSignal(stop: () => void): void {
 }
 
 async function listen(options: ServeOptions, env: ServeEnv, announceWhenReady: boolean): Promise<void> {
-  const server = createHttpServer(await options.createListener(createProbe(options.model)), options.model);
+  const server = createHttpServer(await options.createListener(createProbe(options.model)), options.model, env.serverTiming);
   server.on('error', (error: NodeJS.ErrnoException) => {
     process.stderr.write(`${options.name}: cannot listen on ${env.host}:${env.port}: ${error.message}\n`);
     process.exit(1);

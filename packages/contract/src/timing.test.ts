@@ -1,0 +1,61 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { request } from './client.js';
+import { parseServerTiming, timeResponse } from './timing.js';
+
+describe('parseServerTiming', () => {
+  it.each([
+    ['app;dur=12.345', 12.345],
+    ['db;dur=3, app;dur=7', 7],
+    ['app;desc="handler";dur=0.5', 0.5],
+    ['app;dur=20', 20],
+  ])('%s → %d ms', (value, ms) => {
+    expect(parseServerTiming(value)).toBe(ms);
+  });
+
+  it.each([[undefined], [''], ['db;dur=3'], ['app'], ['application;dur=3']])('%j has no app duration', (value) => {
+    expect(parseServerTiming(value)).toBeUndefined();
+  });
+
+  it('reads a header that came as several values', () => {
+    expect(parseServerTiming(['db;dur=1', 'app;dur=2.5'])).toBe(2.5);
+  });
+});
+
+describe('timeResponse', () => {
+  let server: http.Server | undefined;
+  afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+
+  const serve = async (listener: http.RequestListener) => {
+    server = http.createServer((req, res) => {
+      timeResponse(res);
+      listener(req, res);
+    });
+    await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+
+  it('times an implicit head, from the call to the answer', async () => {
+    const url = await serve((_req, res) => {
+      setTimeout(() => res.end('late'), 30);
+    });
+    const reply = await request(url);
+    const ms = parseServerTiming(reply.headers['server-timing']);
+    expect(ms).toBeGreaterThanOrEqual(29);
+    expect(ms).toBeLessThanOrEqual(reply.latencyMs);
+  });
+
+  it('keeps the headers a framework passes to writeHead, as an object or as a raw list', async () => {
+    const url = await serve((req, res) => {
+      if (req.url === '/raw') res.writeHead(201, ['x-one', '1', 'content-type', 'text/plain']).end('raw');
+      else res.writeHead(202, { 'x-two': '2' }).end('object');
+    });
+    const raw = await request(`${url}/raw`);
+    expect([raw.status, raw.headers['x-one'], raw.body]).toEqual([201, '1', 'raw']);
+    expect(parseServerTiming(raw.headers['server-timing'])).toBeGreaterThanOrEqual(0);
+    const object = await request(`${url}/object`);
+    expect([object.status, object.headers['x-two'], object.body]).toEqual([202, '2', 'object']);
+    expect(parseServerTiming(object.headers['server-timing'])).toBeGreaterThanOrEqual(0);
+  });
+});
