@@ -36,6 +36,10 @@ export const METRICS = {
   closedLoopP50Ms: { label: 'closed-loop view: p50', unit: 'ms', tolerance: { relative: 0.1, absolute: 5 } },
   closedLoopP99Ms: { label: 'closed-loop view: p99', unit: 'ms', tolerance: { relative: 0.1, absolute: 5 } },
   closedLoopMaxMs: { label: 'closed-loop view: max', unit: 'ms', tolerance: { relative: 0.1, absolute: 10 } },
+  // Latency split by the server's Server-Timing (open loop: of /fast): waiting includes the network.
+  queueMsMean: { label: 'waiting in line, mean', unit: 'ms', better: 'lower', tolerance: { relative: 0.1, absolute: 5 } },
+  serviceMsMean: { label: 'being served, mean', unit: 'ms', tolerance: { relative: 0.05, absolute: 2 } },
+  queueShare: { label: 'share of latency waiting', better: 'lower', tolerance: { relative: 0, absolute: 0.05 } },
   eventLoopUtilization: { label: 'event loop occupied', tolerance: { relative: 0, absolute: 0.15 } },
   cpuUtilization: { label: 'CPU', unit: 'cores', tolerance: { relative: 0.2, absolute: 0.1 } },
   maxInFlight: { label: 'max in flight', tolerance: { relative: 0.2, absolute: 0 } },

@@ -57,7 +57,19 @@ describe('report.html in a browser', () => {
         .filter((s) => s.kind !== 'head-of-line' && s.results.some((r) => r.runs.some((run) => run.valid)))
         .map((s) => `chart-spectrum-${s.id}`);
       expect(spectra).toContain('chart-spectrum-io-bound');
-      expect(charts.map((c) => c.id).sort()).toEqual(['chart-head-of-line', 'chart-throughput', 'chart-utilisation', ...spectra].sort());
+      // io-bound and mixed record their first run's timeline: requests split into waiting and served, and /stats readings.
+      const timelines = ['io-bound', 'mixed'].flatMap((id) => [`chart-timeline-${id}`, `chart-loop-timeline-${id}`]);
+      expect(charts.map((c) => c.id).sort()).toEqual(
+        ['chart-head-of-line', 'chart-throughput', 'chart-utilisation', ...spectra, ...timelines].sort(),
+      );
+      const kinds = (await page.evaluate(
+        `[...document.querySelectorAll('figure[data-chart]')].map((f) => f.dataset.chart + ' ' + f.querySelector('canvas').id)`,
+      )) as string[];
+      for (const id of ['io-bound', 'mixed']) {
+        expect(kinds).toContain(`timeline chart-timeline-${id}`);
+        expect(kinds).toContain(`loop-timeline chart-loop-timeline-${id}`);
+      }
+      expect(kinds).toHaveLength(charts.length);
       const problems = JSON.stringify(results.scenarios.flatMap((s) => s.results.flatMap((r) => r.problems)));
       for (const chart of charts) {
         expect(chart.datasets.length, `${chart.id}; run problems: ${problems}`).toBeGreaterThanOrEqual(

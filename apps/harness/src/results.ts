@@ -4,6 +4,7 @@ import type { Model } from '@loopbench/contract';
 import type { Environment } from './environment.js';
 import type { KindName } from './kinds/kind.js';
 import type { GeneratorHealth } from './measure/generator.js';
+import type { Timeline } from './measure/timeline.js';
 import type { Expectation, MetricName, MetricValues } from './metrics.js';
 import type { RunOptions } from './options.js';
 import { makeDirectory } from './outDir.js';
@@ -31,6 +32,8 @@ export interface RunRecord {
   generator?: GeneratorHealth;
   /** Metrics this run measured from too few samples to quote, so left out of `values`. */
   tooFewSamples?: MetricName[];
+  /** io-bound and mixed, first repeat: a bounded sample of requests and /stats readings on one time axis. */
+  timeline?: Timeline;
 }
 
 export interface ServerResult {

@@ -63,7 +63,15 @@ const serverResult = object({
   warmup: optional(record(number)),
   expected: record(number),
   theory: array(object({ metric: string, measured: number, expected: number, agrees: boolean })),
-  runs: array(object({ repeat: number, valid: boolean, problems: array(string), values: record(number) })),
+  runs: array(
+    object({
+      repeat: number,
+      valid: boolean,
+      problems: array(string),
+      values: record(number),
+      timeline: optional(object({ requests: array(array(number)), samples: array(array(number)) })),
+    }),
+  ),
   pids: array(number),
 });
 

@@ -49,6 +49,7 @@ async function runOnce(bound: BoundScenario, contender: Contender, repeat: numbe
       ...(run.latencyHistogram !== undefined ? { latencyHistogram: run.latencyHistogram } : {}),
       ...(run.generator !== undefined ? { generator: run.generator } : {}),
       ...(run.tooFewSamples ? { tooFewSamples: run.tooFewSamples } : {}),
+      ...(run.timeline ? { timeline: run.timeline } : {}),
     });
   } catch (error) {
     const problem = contender.exited ? contender.crashProblem() : `${contender.name}: ${(error as Error).message}`;

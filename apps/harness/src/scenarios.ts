@@ -45,9 +45,15 @@ export const IO_SLEEP_MS = 50;
 /** Ten times the article's loop, so the loop (~10 ms) dominates per-request HTTP overhead. */
 export const CPU_ITERATIONS = 10_000_000;
 
-function load(options: RunOptions, workers: number, target: string, theory?: ClosedLoopSettings['theory']): ClosedLoopSettings {
+function load(
+  options: RunOptions,
+  workers: number,
+  target: string,
+  theory?: ClosedLoopSettings['theory'],
+  timeline = false,
+): ClosedLoopSettings {
   const { connections, warmupS, durationS } = options;
-  return { target, connections, workers, warmupS, durationS, ...(theory ? { theory } : {}) };
+  return { target, connections, workers, warmupS, durationS, ...(theory ? { theory } : {}), ...(timeline ? { timeline } : {}) };
 }
 
 const ioTheory = ({ model }: Evidence, { connections, workers }: ClosedLoopSettings): Expectation =>
@@ -71,7 +77,7 @@ const openLoopWarmupMs = (options: RunOptions) => (options.quick ? 150 : 500);
 /** A closed-loop scenario on one target, with its theory and verdict; io-bound and cpu-bound come in two sizes. */
 const loadScenario =
   (target: string, theory: ClosedLoopSettings['theory'], verdict: Verdict) =>
-  (id: string, title: string, processes: Scenario['processes'], claim: string): Scenario =>
+  (id: string, title: string, processes: Scenario['processes'], claim: string, timeline = false): Scenario =>
     scenario(closedLoop, {
       id,
       title,
@@ -79,7 +85,7 @@ const loadScenario =
       processes,
       headline: 'throughputRps',
       verdict,
-      settings: (options, workers) => load(options, workers, target, theory),
+      settings: (options, workers) => load(options, workers, target, theory, timeline),
     });
 
 const ioBound = loadScenario(`/sleep?ms=${IO_SLEEP_MS}`, ioTheory, verdicts.ioBound);
@@ -100,7 +106,8 @@ export const SCENARIOS: readonly Scenario[] = [
     'io-bound',
     `I/O-bound: C connections on /sleep?ms=${IO_SLEEP_MS}`,
     'one',
-    'waiting: blocking serves 1/S requests per second, non-blocking C/S (Little’s law); the blocked thread is occupied, not working',
+    'waiting: blocking serves 1/S requests per second, non-blocking C/S (Little’s law); the blocked thread is occupied, not working, and each request waits (C − 1)·S of its C·S in line',
+    true,
   ),
   scenario(closedLoop, {
     id: 'hello',
@@ -145,6 +152,7 @@ export const SCENARIOS: readonly Scenario[] = [
         plan: () => stallPlan({ ratePerS: options.ratePerS, ...shape }),
         warmupMs: openLoopWarmupMs(options),
         closedLoopView: { ...shape, connections: options.connections },
+        timeline: { fromMs: 0, toMs: shape.durationMs },
         theory: ({ model, baselineMs, fastServiceMs }) =>
           expectStall(model, {
             stallMs: shape.stallMs,

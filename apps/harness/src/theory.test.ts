@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { checkTheory, expectCpuBound, expectHeadOfLine, expectIoBound, expectShare, expectStall, stallQuantileMs } from './theory.js';
+import {
+  checkTheory,
+  expectCpuBound,
+  expectHeadOfLine,
+  expectIoBound,
+  expectShare,
+  expectSplit,
+  expectStall,
+  stallMeanMs,
+  stallQuantileMs,
+} from './theory.js';
 
 describe('expectHeadOfLine', () => {
   it('has a blocking server make /fast wait out the rest of the sleep', () => {
@@ -25,7 +35,16 @@ describe('expectIoBound', () => {
   const input = { connections: 10, workers: 1, cores: 2, sleepMs: 50 };
 
   it('gives a blocking process 1/S and a queue of C·S (Little’s law)', () => {
-    expect(expectIoBound('blocking', input)).toEqual({ throughputRps: 20, latencyMeanMs: 500, maxInFlight: 1, eventLoopUtilization: 1 });
+    expect(expectIoBound('blocking', input)).toEqual({
+      throughputRps: 20,
+      latencyMeanMs: 500,
+      maxInFlight: 1,
+      eventLoopUtilization: 1,
+      // Each request waits for the other nine: (C − 1)·S of its C·S.
+      queueMsMean: 450,
+      serviceMsMean: 50,
+      queueShare: 0.9,
+    });
   });
 
   it('gives a non-blocking process C/S at latency S', () => {
@@ -34,13 +53,21 @@ describe('expectIoBound', () => {
       latencyMeanMs: 50,
       maxInFlight: 10,
       eventLoopUtilization: 0,
+      queueMsMean: 0,
+      serviceMsMean: 50,
+      queueShare: 0,
     });
   });
 
   it('multiplies blocking concurrency by workers, and splits connections between them', () => {
-    expect(expectIoBound('blocking', { ...input, workers: 2 })).toMatchObject({ throughputRps: 40, latencyMeanMs: 250, maxInFlight: 1 });
+    expect(expectIoBound('blocking', { ...input, workers: 2 })).toMatchObject({
+      throughputRps: 40,
+      latencyMeanMs: 250,
+      maxInFlight: 1,
+      queueShare: 0.8,
+    });
     expect(expectIoBound('non-blocking', { ...input, workers: 2 })).toMatchObject({ throughputRps: 200, maxInFlight: 5 });
-    expect(expectIoBound('blocking', { ...input, workers: 20 })).toMatchObject({ throughputRps: 200 });
+    expect(expectIoBound('blocking', { ...input, workers: 20 })).toMatchObject({ throughputRps: 200, queueShare: 0 });
   });
 });
 
@@ -55,6 +82,8 @@ describe('expectCpuBound', () => {
       maxInFlight: 1,
       eventLoopUtilization: 1,
       cpuUtilization: 1,
+      // Both models compute one request at a time: the other nine wait in line.
+      queueShare: 0.9,
     });
   });
 
@@ -63,6 +92,8 @@ describe('expectCpuBound', () => {
       throughputRps: 200,
       latencyMeanMs: 50,
       cpuUtilization: 2,
+      // Its handler awaits a pool thread, so Server-Timing counts that wait as being served.
+      queueShare: 0,
     });
   });
 
@@ -120,10 +151,45 @@ describe('expectShare', () => {
 describe('expectStall', () => {
   it('gives a non-blocking server its baseline everywhere', () => {
     expect(expectStall('non-blocking', { stallMs: 1000, durationMs: 1500, utilization: 0, baselineMs: 2 })).toEqual({
+      fastLatencyMeanMs: 2,
       fastLatencyP50Ms: 2,
       fastLatencyP90Ms: 2,
       fastLatencyP99Ms: 2,
       fastLatencyP999Ms: 2,
     });
+  });
+});
+
+describe('stallMeanMs', () => {
+  it('is the baseline plus f·S/2 when a share f of requests waits uniformly up to S', () => {
+    // f = 1000 / 2000 = 0.5: half the requests wait, 500 ms on average.
+    expect(stallMeanMs({ stallMs: 1000, durationMs: 2000, utilization: 0, baselineMs: 2 })).toBe(252);
+  });
+
+  it('agrees with the mean of the stall quantiles', () => {
+    const input = { stallMs: 1600, durationMs: 2000, utilization: 0.05, baselineMs: 1 };
+    const quantiles = Array.from({ length: 10_000 }, (_, i) => stallQuantileMs((i + 0.5) / 10_000, input));
+    expect(stallMeanMs(input)).toBeCloseTo(quantiles.reduce((a, b) => a + b, 0) / quantiles.length, 0);
+  });
+
+  it('caps the waiting share at every request when the stall outlasts the run', () => {
+    const input = { stallMs: 1000, durationMs: 500, utilization: 0, baselineMs: 0 };
+    const quantiles = Array.from({ length: 10_000 }, (_, i) => stallQuantileMs((i + 0.5) / 10_000, input));
+    expect(stallMeanMs(input)).toBeCloseTo(quantiles.reduce((a, b) => a + b, 0) / quantiles.length, 0);
+  });
+});
+
+describe('expectSplit', () => {
+  it('waits whatever of the predicted latency is not served', () => {
+    expect(expectSplit(640, 0.2)).toEqual({ queueMsMean: 639.8, queueShare: 639.8 / 640 });
+    const fast = expectSplit(1.5, 0.3);
+    expect(fast.queueMsMean).toBeCloseTo(1.2, 9);
+    expect(fast.queueShare).toBeCloseTo(0.8, 9);
+  });
+
+  it('predicts nothing without a latency or a measured service time', () => {
+    expect(expectSplit(undefined, 1)).toEqual({});
+    expect(expectSplit(10, undefined)).toEqual({});
+    expect(expectSplit(Number.NaN, 1)).toEqual({});
   });
 });

@@ -31,16 +31,27 @@ export interface LoadInput {
 }
 
 /**
+ * Of a closed loop's C requests in a process that serves `parallel` of them at once, each waits
+ * behind the others: the share of its latency spent waiting in line is 1 − parallel/C.
+ */
+const waitingShare = (connections: number, parallel: number) => 1 - Math.min(1, parallel / connections);
+
+/**
  * I/O-bound closed loop (Little's law, L = X·W): a blocking process serves one sleep at a time, so
- * N workers give X = N/S; a non-blocking one overlaps every connection's sleep, X = C/S.
+ * N workers give X = N/S; a non-blocking one overlaps every connection's sleep, X = C/S. A request
+ * of the blocking server is served for S and waits (C/N − 1)·S in line before it.
  */
 export function expectIoBound(model: Model, input: LoadInput & { sleepMs: number }): Expectation {
   const { connections, workers, sleepMs } = input;
   const concurrent = model === 'blocking' ? Math.min(workers, connections) : connections;
   const throughputRps = (concurrent / sleepMs) * 1000;
+  const latencyMeanMs = (connections / throughputRps) * 1000;
   return {
     throughputRps,
-    latencyMeanMs: (connections / throughputRps) * 1000,
+    latencyMeanMs,
+    queueMsMean: latencyMeanMs - sleepMs,
+    serviceMsMean: sleepMs,
+    queueShare: waitingShare(connections, concurrent),
     maxInFlight: model === 'blocking' ? 1 : Math.ceil(connections / workers),
     // A blocked thread is occupied all the time; an awaiting loop is idle almost all of it.
     eventLoopUtilization: model === 'blocking' ? 1 : 0,
@@ -58,8 +69,10 @@ export function expectCpuBound(_model: Model, input: LoadInput & { serviceMs: nu
   const parallel = Math.min(input.cpuOffload ? cores : workers, cores, connections);
   const throughputRps = (parallel / serviceMs) * 1000;
   const expected: Expectation = { throughputRps, latencyMeanMs: (connections / throughputRps) * 1000, cpuUtilization: parallel };
-  // On the loop the thread computes, one request at a time; off it, the loop only dispatches.
-  return input.cpuOffload ? expected : { ...expected, maxInFlight: 1, eventLoopUtilization: 1 };
+  // Off the loop, a request waits for a pool thread inside its handler, so Server-Timing counts that wait as served.
+  if (input.cpuOffload) return { ...expected, queueShare: 0 };
+  // On the loop the thread computes, one request at a time, in both models: the others wait in line.
+  return { ...expected, maxInFlight: 1, eventLoopUtilization: 1, queueShare: waitingShare(connections, workers) };
 }
 
 export interface StallInput {
@@ -84,13 +97,21 @@ export function stallQuantileMs(q: number, input: StallInput): number {
   return input.baselineMs + (tail >= share ? 0 : input.stallMs * (1 - tail / share));
 }
 
+/** The mean of the stall model: E[wait] = ∫ min(1, f·(1 − x/S)) dx over 0..S. */
+export function stallMeanMs(input: StallInput): number {
+  const share = input.stallMs / ((1 - input.utilization) * input.durationMs);
+  const wait = share <= 1 ? (share * input.stallMs) / 2 : input.stallMs * (1 - 1 / (2 * share));
+  return input.baselineMs + wait;
+}
+
 /** The stall model for a blocking server; a non-blocking one keeps its baseline. */
 export function expectStall(model: Model, input: StallInput): Expectation {
   if (model === 'non-blocking') {
     const b = input.baselineMs;
-    return { fastLatencyP50Ms: b, fastLatencyP90Ms: b, fastLatencyP99Ms: b, fastLatencyP999Ms: b };
+    return { fastLatencyMeanMs: b, fastLatencyP50Ms: b, fastLatencyP90Ms: b, fastLatencyP99Ms: b, fastLatencyP999Ms: b };
   }
   return {
+    fastLatencyMeanMs: stallMeanMs(input),
     fastLatencyP50Ms: stallQuantileMs(0.5, input),
     fastLatencyP90Ms: stallQuantileMs(0.9, input),
     fastLatencyP99Ms: stallQuantileMs(0.99, input),
@@ -123,6 +144,16 @@ export function expectShare(model: Model, input: ShareInput): Expectation {
   const rho = lambda * mean;
   if (rho >= 1) return { fastLatencyMeanMs: Number.POSITIVE_INFINITY };
   return { fastLatencyMeanMs: input.baselineMs + (lambda * secondMoment) / (2 * (1 - rho)) };
+}
+
+/**
+ * The split of a predicted mean latency: a request is served for its measured Server-Timing time and
+ * waits the rest (in line, on the network, in the client).
+ */
+export function expectSplit(latencyMeanMs: number | undefined, serviceMsMean: number | undefined): Expectation {
+  if (latencyMeanMs === undefined || serviceMsMean === undefined || !Number.isFinite(latencyMeanMs) || latencyMeanMs <= 0) return {};
+  const queueMsMean = Math.max(0, latencyMeanMs - serviceMsMean);
+  return { queueMsMean, queueShare: queueMsMean / latencyMeanMs };
 }
 
 export interface TheoryCheck {

@@ -38,6 +38,12 @@ function expectedRatio({ blocking: b, nonBlocking: nb }: Pair): string {
   return Number.isFinite(ratio) ? ` (theory: ${formatRatio(ratio)})` : '';
 }
 
+/** Where the latency went, by the servers' Server-Timing; empty when it was not measured. */
+function waitingSentence({ blocking: b, nonBlocking: nb }: Pair): string {
+  if (m(b, 'queueShare') === undefined || m(nb, 'queueShare') === undefined) return '';
+  return ` ${b.server}: ${formatPercent(m(b, 'queueShare'))} of the latency was waiting in line; ${nb.server}: ${formatPercent(m(nb, 'queueShare'))}.`;
+}
+
 /** Each scenario's verdict lead, by what the scenario shows. */
 export const verdicts = {
   headOfLine: ({ blocking: b, nonBlocking: nb }, scenario) =>
@@ -45,7 +51,8 @@ export const verdicts = {
     `${b.server} made it wait ${n(b, 'fastLatencyMs')} ms (blocking index ${n(b, 'blockingIndex')} against ${n(nb, 'blockingIndex')}).`,
   ioBound: (pair) =>
     `${throughputSentence(pair)}${expectedRatio(pair)}. ` +
-    `${pair.blocking.server}'s event loop was ${formatPercent(m(pair.blocking, 'eventLoopUtilization'))} occupied while using ${formatPercent(m(pair.blocking, 'cpuUtilization'))} of a core: waiting, not working.`,
+    `${pair.blocking.server}'s event loop was ${formatPercent(m(pair.blocking, 'eventLoopUtilization'))} occupied while using ${formatPercent(m(pair.blocking, 'cpuUtilization'))} of a core: waiting, not working.` +
+    waitingSentence(pair),
   hello: (pair) =>
     `${throughputSentence(pair)}: with no waiting and no work this is per-request framework overhead only, not the I/O model.`,
   cpuBound: (pair) => {
@@ -56,12 +63,16 @@ export const verdicts = {
       Math.abs(ratio - 1) < 0.1
         ? 'non-blocking did not help CPU work'
         : `the gap is their CPU per request (${formatRatio(cpuRatio)} the other way), not the I/O model: non-blocking does not help CPU work`;
-    return `${throughputSentence(pair)}: ${why}; both event loops were ${formatPercent(m(nb, 'eventLoopUtilization'))}/${formatPercent(m(b, 'eventLoopUtilization'))} busy computing.`;
+    return `${throughputSentence(pair)}: ${why}; both event loops were ${formatPercent(m(nb, 'eventLoopUtilization'))}/${formatPercent(m(b, 'eventLoopUtilization'))} busy computing.${waitingSentence(pair)}`;
   },
   mixed: ({ blocking: b, nonBlocking: nb }, scenario) =>
     `While one ${parameter(scenario, 'stallMs')} ms request stalled the server, ${b.server} made the /fast users who arrived meanwhile wait: ` +
     `p50 ${n(b, 'fastLatencyP50Ms')} ms, p99 ${n(b, 'fastLatencyP99Ms')} ms; ${nb.server} kept p99 at ${n(nb, 'fastLatencyP99Ms')} ms. ` +
-    `A closed-loop tool saw a p99 of ${n(b, 'closedLoopP99Ms')} ms for ${b.server} under the same stall.`,
+    `A closed-loop tool saw a p99 of ${n(b, 'closedLoopP99Ms')} ms for ${b.server} under the same stall.` +
+    (m(b, 'queueMsMean') === undefined || m(nb, 'queueMsMean') === undefined
+      ? ''
+      : ` By Server-Timing, a /fast request spent on average ${n(b, 'queueMsMean')} ms waiting and ${n(b, 'serviceMsMean')} ms being served on ${b.server}, ` +
+        `${n(nb, 'queueMsMean')} ms and ${n(nb, 'serviceMsMean')} ms on ${nb.server} (waiting includes the network and the client).`),
   mixedShare: ({ blocking: b, nonBlocking: nb }, scenario) =>
     `With ${formatPercent(Number(scenario.parameters.slowShare))} of requests waiting ${parameter(scenario, 'slowMs')} ms, ` +
     `${b.server}'s /fast users waited ${n(b, 'fastLatencyMeanMs')} ms on average (p99 ${n(b, 'fastLatencyP99Ms')} ms), ` +

@@ -14,6 +14,8 @@ export interface ClosedLoopSettings {
   /** Load is sent from the start of each run, but nothing before this many seconds is measured. */
   warmupS: number;
   durationS: number;
+  /** Whether the first run records its timeline (requests and /stats readings) for the report. */
+  timeline?: boolean;
   /** What theory predicts for one server; none for scenarios that have no theory. */
   theory?: (evidence: Evidence, settings: ClosedLoopSettings) => Expectation;
 }
@@ -25,7 +27,7 @@ export interface ClosedLoopSettings {
 export const closedLoop: ScenarioKind<ClosedLoopSettings> = {
   name: 'closed-loop',
   parameters: ({ target, connections, warmupS, durationS }) => ({ target, connections, warmupS, durationS }),
-  async run(settings, server, _repeat, signal) {
+  async run(settings, server, repeat, signal) {
     const { load, signals, problems } = await withServerSignals(server, () =>
       runClosedLoop({
         url: server.url + settings.target,
@@ -34,6 +36,7 @@ export const closedLoop: ScenarioKind<ClosedLoopSettings> = {
         durationS: settings.durationS,
         timeoutS: REQUEST_TIMEOUT_S,
         ...(signal ? { signal } : {}),
+        ...(settings.timeline && repeat === 1 ? { timeline: { statsUrl: server.url } } : {}),
       }),
     );
     const found: string[] = [];
@@ -49,12 +52,18 @@ export const closedLoop: ScenarioKind<ClosedLoopSettings> = {
       values: {
         throughputRps: load.throughputRps,
         ...(enough ? { latencyMeanMs: load.latencyMs.mean, latencyP50Ms: load.latencyMs.p50, latencyP99Ms: load.latencyMs.p99 } : {}),
+        ...(enough ? load.split : {}),
         ...signalValues(signals, true),
       },
-      ...(enough ? {} : { tooFewSamples: ['latencyMeanMs', 'latencyP50Ms', 'latencyP99Ms'] as MetricName[] }),
+      ...(enough
+        ? {}
+        : {
+            tooFewSamples: ['latencyMeanMs', 'latencyP50Ms', 'latencyP99Ms', 'queueMsMean', 'serviceMsMean', 'queueShare'] as MetricName[],
+          }),
       problems: [...found, ...problems],
       latencyHistogram: load.latencyHistogram,
       generator: load.generator,
+      ...(load.timeline ? { timeline: load.timeline } : {}),
     };
   },
   expect: (settings, evidence) => settings.theory?.(evidence, settings) ?? {},

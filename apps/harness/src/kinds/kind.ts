@@ -1,5 +1,6 @@
 import type { Model } from '@loopbench/contract';
 import type { GeneratorHealth } from '../measure/generator.js';
+import type { Timeline } from '../measure/timeline.js';
 import type { Expectation, MetricName, MetricValues } from '../metrics.js';
 import type { Summary } from '../stats.js';
 
@@ -25,6 +26,8 @@ export interface RunOutcome {
   /** Metrics left out of `values` because the run had too few samples to quote them. */
   tooFewSamples?: MetricName[];
   generator?: GeneratorHealth;
+  /** Request by request and /stats reading by reading, where the scenario asks for it (first repeat only). */
+  timeline?: Timeline;
 }
 
 /** What theory gets to know of one server after its runs. */

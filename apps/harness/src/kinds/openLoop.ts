@@ -5,6 +5,7 @@ import { readListenOverflows } from '../measure/listenOverflows.js';
 import { type PlannedRequest, runOpenLoop, stallPlan } from '../measure/openLoop.js';
 import { signalValues, withServerSignals } from '../measure/serverSide.js';
 import type { Expectation, MetricValues } from '../metrics.js';
+import { expectSplit } from '../theory.js';
 import type { Evidence, ScenarioKind } from './kind.js';
 import { REQUEST_TIMEOUT_S, SEND_LAG_LIMIT_MS } from './limits.js';
 
@@ -18,6 +19,8 @@ export interface OpenLoopSettings {
   warmupMs: number;
   /** When set, each run is followed by the same stall under closed-loop load, for comparison. */
   closedLoopView?: { stallAtMs: number; stallMs: number; durationMs: number; connections: number };
+  /** When set, the first run records the requests planned in this window, and /stats readings, for the report. */
+  timeline?: { fromMs: number; toMs: number };
   theory(evidence: OpenLoopEvidence): Expectation;
 }
 
@@ -72,7 +75,13 @@ export const openLoop: ScenarioKind<OpenLoopSettings> = {
   async run(settings, server, repeat, signal) {
     const overflowsBefore = readListenOverflows();
     const { load, signals, problems } = await withServerSignals(server, () =>
-      runOpenLoop({ url: server.url, plan: settings.plan(repeat), timeoutMs: REQUEST_TIMEOUT_S * 1000, ...(signal ? { signal } : {}) }),
+      runOpenLoop({
+        url: server.url,
+        plan: settings.plan(repeat),
+        timeoutMs: REQUEST_TIMEOUT_S * 1000,
+        ...(signal ? { signal } : {}),
+        ...(settings.timeline && repeat === 1 ? { timeline: { statsUrl: server.url, ...settings.timeline } } : {}),
+      }),
     );
     const overflowsAfter = readListenOverflows();
 
@@ -96,6 +105,7 @@ export const openLoop: ScenarioKind<OpenLoopSettings> = {
       fastLatencyP999Ms: fast.p999,
       fastLatencyMaxMs: fast.max,
       sendLagP99Ms: load.sendLagMs.p99,
+      ...load.fast.split,
       ...signalValues(signals, false),
     };
     if (settings.closedLoopView && !server.exited && !signal?.aborted) {
@@ -103,12 +113,20 @@ export const openLoop: ScenarioKind<OpenLoopSettings> = {
       Object.assign(values, view.values);
       found.push(...view.problems);
     }
-    return { values, problems: [...found, ...problems], latencyHistogram: load.fast.latencyHistogram, generator: load.generator };
+    return {
+      values,
+      problems: [...found, ...problems],
+      latencyHistogram: load.fast.latencyHistogram,
+      generator: load.generator,
+      ...(load.timeline ? { timeline: load.timeline } : {}),
+    };
   },
-  expect: (settings, evidence) =>
-    settings.theory({
+  expect(settings, evidence) {
+    const expected = settings.theory({
       ...evidence,
       baselineMs: evidence.warmup.baselineLatencyMs ?? Number.NaN,
       fastServiceMs: evidence.metrics.cpuPerRequestMs?.median ?? 0,
-    }),
+    });
+    return { ...expected, ...expectSplit(expected.fastLatencyMeanMs, evidence.metrics.serviceMsMean?.median) };
+  },
 };

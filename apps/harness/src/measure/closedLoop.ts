@@ -1,7 +1,9 @@
 import { performance } from 'node:perf_hooks';
+import { parseServerTiming } from '@loopbench/contract';
 import autocannon from 'autocannon';
 import { type GeneratorHealth, watchGenerator } from './generator.js';
 import { encodeHistogram, type LatencySummaryMs, latencyHistogram, recordMs, summarizeHistogram } from './histogram.js';
+import { QueueSplit, TIMELINE_LIMITS, type Timeline, TimelineRecorder } from './timeline.js';
 
 export interface ClosedLoopOptions {
   url: string;
@@ -12,6 +14,11 @@ export interface ClosedLoopOptions {
   /** Per request; longer than the slowest request the scenario expects. */
   timeoutS: number;
   signal?: AbortSignal;
+  /**
+   * Record the first requests sent after the warm-up, and read the server's /stats (at this base
+   * URL) meanwhile: the run's timeline.
+   */
+  timeline?: { statsUrl: string };
 }
 
 export interface ClosedLoopResult {
@@ -29,7 +36,19 @@ export interface ClosedLoopResult {
   latencyMs: LatencySummaryMs;
   /** Every 2xx latency in microseconds, as a compressed HDR histogram. */
   latencyHistogram: string;
+  /** Latency split by the server's Server-Timing, over the measured 2xx answers; absent when none carried it. */
+  split?: { queueMsMean: number; serviceMsMean: number; queueShare: number };
+  /** When asked for: requests sent in the first TIMELINE_LIMITS.windowMs after the warm-up, ms from its end. */
+  timeline?: Timeline;
   generator: GeneratorHealth;
+}
+
+/** Raw header pairs as http-parser-js hands them over: [name, value, name, value, …]. */
+function serverTimingOf(rawHeaders: readonly string[]): number | undefined {
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if ((rawHeaders[i] as string).toLowerCase() === 'server-timing') return parseServerTiming(rawHeaders[i + 1]);
+  }
+  return undefined;
 }
 
 /**
@@ -51,11 +70,21 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
   const stopWatching = watchGenerator();
   const started = performance.now();
   const steadyFrom = started + options.warmupS * 1000;
+  const split = new QueueSplit();
+  // Each connection's last Server-Timing, read from its headers just before autocannon reports the answer.
+  const servedMs = new Map<unknown, number | undefined>();
+  const rows = new Map<unknown, number>();
+  const recorder = options.timeline ? new TimelineRecorder(steadyFrom, options.timeline.statsUrl) : undefined;
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
         url: options.url,
         connections: options.connections,
+        setupClient: (client) => {
+          rows.set(client, rows.size);
+          // autocannon 9 emits its parser's record here ({ statusCode, headers: raw pairs, … }), not what its types say.
+          client.on('headers', (info) => servedMs.set(client, serverTimingOf((info as unknown as { headers: string[] }).headers)));
+        },
         // Stopped by our own timer: autocannon's duration ticks in whole seconds.
         duration: options.warmupS + options.durationS + 60,
         pipelining: 1,
@@ -63,10 +92,11 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
         // autocannon notices a stop only at its next sample; sample often so a run ends on time.
         sampleInt: 50,
       },
-      (error, result) => {
+      async (error, result) => {
         clearTimeout(timer);
         options.signal?.removeEventListener('abort', stop);
         const generator = stopWatching();
+        const timeline = await recorder?.finish(0);
         if (error) return reject(error);
         let perConnectionRps = 0;
         let measured = 0;
@@ -83,6 +113,7 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
         // A window shorter than a connection's cycle leaves it untimed: count all answers instead.
         const windowMs = windowEnd - steadyFrom;
         const throughputRps = everyConnectionTimed ? perConnectionRps : ((measured + perConnection.size) / windowMs) * 1000;
+        const timed = split.result();
         resolve({
           responses,
           non2xx,
@@ -94,6 +125,8 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
           throughputRps: perConnection.size > 0 ? throughputRps : Number.NaN,
           latencyMs: summarizeHistogram(histogram),
           latencyHistogram: encodeHistogram(histogram),
+          ...(timed ? { split: timed } : {}),
+          ...(timeline ? { timeline } : {}),
           generator,
         });
       },
@@ -113,7 +146,12 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
       }
       connection.answers += 1;
       connection.last = now;
-      if (now - responseTimeMs >= steadyFrom) recordMs(histogram, responseTimeMs);
+      const sent = now - responseTimeMs;
+      if (sent < steadyFrom) return;
+      recordMs(histogram, responseTimeMs);
+      const served = servedMs.get(client);
+      split.add(responseTimeMs, served);
+      if (recorder && sent < steadyFrom + TIMELINE_LIMITS.windowMs) recorder.add(rows.get(client) ?? 0, sent, sent, now, served);
     });
     const stop = () => instance.stop();
     const timer = setTimeout(stop, (options.warmupS + options.durationS) * 1000);

@@ -1,7 +1,9 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { parseServerTiming } from '@loopbench/contract';
 import { type GeneratorHealth, watchGenerator } from './generator.js';
 import { encodeHistogram, type Histogram, type LatencySummaryMs, latencyHistogram, recordMs, summarizeHistogram } from './histogram.js';
+import { QueueSplit, TIMELINE_LIMITS, type Timeline, TimelineRecorder } from './timeline.js';
 
 /** One request of an open-loop plan: when to send it (ms after the start) and what. */
 export interface PlannedRequest {
@@ -16,6 +18,11 @@ export interface OpenLoopOptions {
   /** Per request, from its actual send. */
   timeoutMs: number;
   signal?: AbortSignal;
+  /**
+   * Record a sample of the requests planned between fromMs and toMs (evenly spread, at most
+   * TIMELINE_LIMITS.requests), and read the server's /stats (at this base URL) meanwhile.
+   */
+  timeline?: { statsUrl: string; fromMs: number; toMs: number };
 }
 
 export interface KindResult {
@@ -26,6 +33,8 @@ export interface KindResult {
   /** From the actual send: what the server took once it had the request. */
   serviceMs: LatencySummaryMs;
   latencyHistogram: string;
+  /** Latency (from the planned time) split by the server's Server-Timing; absent when no answer carried it. */
+  split?: { queueMsMean: number; serviceMsMean: number; queueShare: number };
 }
 
 export interface OpenLoopResult {
@@ -40,6 +49,8 @@ export interface OpenLoopResult {
   /** Actual send time minus planned send time: how far the generator fell behind its plan. */
   sendLagMs: LatencySummaryMs;
   elapsedMs: number;
+  /** When asked for: the sampled requests and /stats readings, ms from the plan's start. */
+  timeline?: Timeline;
   generator: GeneratorHealth;
 }
 
@@ -48,18 +59,34 @@ interface KindHistograms {
   answered: number;
   latency: Histogram;
   service: Histogram;
+  split: QueueSplit;
 }
 
-const kindHistograms = (): KindHistograms => ({ planned: 0, answered: 0, latency: latencyHistogram(), service: latencyHistogram() });
+const kindHistograms = (): KindHistograms => ({
+  planned: 0,
+  answered: 0,
+  latency: latencyHistogram(),
+  service: latencyHistogram(),
+  split: new QueueSplit(),
+});
 
 function kindResult(k: KindHistograms): KindResult {
+  const split = k.split.result();
   return {
     planned: k.planned,
     answered: k.answered,
     latencyMs: summarizeHistogram(k.latency),
     serviceMs: summarizeHistogram(k.service),
     latencyHistogram: encodeHistogram(k.latency),
+    ...(split ? { split } : {}),
   };
+}
+
+/** Which planned requests a timeline keeps: every k-th of those planned inside its window, at most the limit. */
+function timelineRows(plan: readonly PlannedRequest[], fromMs: number, toMs: number): Map<number, number> {
+  const inside = plan.flatMap((r, i) => (r.atMs >= fromMs && r.atMs < toMs ? [i] : []));
+  const stride = Math.ceil(inside.length / TIMELINE_LIMITS.requests);
+  return new Map(inside.filter((_, k) => k % stride === 0).map((index, row) => [index, row]));
 }
 
 /** Lead time before the first planned request, so set-up never counts as lag. */
@@ -80,23 +107,30 @@ export function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
   const counts = { sent: 0, answered: 0, errors: 0, timeouts: 0, non2xx: 0 };
   const stopWatching = watchGenerator();
   const t0 = performance.now() + START_LEAD_MS;
+  const { timeline } = options;
+  const rows = timeline ? timelineRows(plan, timeline.fromMs, timeline.toMs) : new Map<number, number>();
+  const recorder = timeline ? new TimelineRecorder(t0, timeline.statsUrl) : undefined;
   let next = 0;
   let settled = 0;
   let timer: NodeJS.Timeout | undefined;
 
   return new Promise((resolve) => {
-    const finish = () => {
+    const finish = async () => {
       if (timer) clearTimeout(timer);
       options.signal?.removeEventListener('abort', abort);
       agent.destroy();
+      const elapsedMs = performance.now() - t0;
+      const generator = stopWatching();
+      const recorded = timeline ? await recorder?.finish(timeline.fromMs) : undefined;
       resolve({
         planned: plan.length,
         ...counts,
         fast: kindResult(kinds.fast),
         slow: kindResult(kinds.slow),
         sendLagMs: summarizeHistogram(sendLag),
-        elapsedMs: performance.now() - t0,
-        generator: stopWatching(),
+        elapsedMs,
+        ...(recorded ? { timeline: recorded } : {}),
+        generator,
       });
     };
     const settle = () => {
@@ -112,7 +146,7 @@ export function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
     };
     options.signal?.addEventListener('abort', abort, { once: true });
 
-    const send = (planned: PlannedRequest, plannedAt: number) => {
+    const send = (planned: PlannedRequest, plannedAt: number, row: number | undefined) => {
       const sentAt = performance.now();
       recordMs(sendLag, Math.max(0.001, sentAt - plannedAt));
       counts.sent += 1;
@@ -132,9 +166,12 @@ export function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
           const doneAt = performance.now();
           const ok = res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300;
           if (ok && !done) {
+            const served = parseServerTiming(res.headers['server-timing']);
             kind.answered += 1;
             recordMs(kind.latency, doneAt - plannedAt);
             recordMs(kind.service, doneAt - sentAt);
+            kind.split.add(doneAt - plannedAt, served);
+            if (row !== undefined) recorder?.add(row, plannedAt, sentAt, doneAt, served);
           }
           outcome(ok ? 'answered' : 'non2xx');
         });
@@ -151,8 +188,8 @@ export function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
       const now = performance.now();
       while (next < plan.length && t0 + (plan[next] as PlannedRequest).atMs <= now) {
         const planned = plan[next] as PlannedRequest;
+        send(planned, t0 + planned.atMs, rows.get(next));
         next += 1;
-        send(planned, t0 + planned.atMs);
       }
       if (next < plan.length) timer = setTimeout(tick, Math.max(0, t0 + (plan[next] as PlannedRequest).atMs - performance.now()));
     };

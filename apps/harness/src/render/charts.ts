@@ -1,10 +1,17 @@
 import hdr from 'hdr-histogram-js';
 import type { KindName } from '../kinds/kind.js';
-import type { Results, ScenarioResult, ServerResult } from '../results.js';
+import { TIMELINE_LIMITS, type Timeline, type TimelineSample } from '../measure/timeline.js';
+import type { Results, RunRecord, ScenarioResult, ServerResult } from '../results.js';
+
+/** What a chart shows; the page marks each with data-chart="<kind>" for readers and tests. */
+export type ChartKind = 'head-of-line' | 'spectrum' | 'throughput' | 'utilisation' | 'timeline' | 'loop-timeline';
 
 /** A Chart.js configuration as plain JSON (no callbacks), ready to embed in a page. */
 export interface ChartSpec {
   id: string;
+  kind: ChartKind;
+  /** Canvas height in px, when the default does not fit (e.g. one row per connection). */
+  height?: number;
   /** The scenario whose section shows it; charts without one lead the page. */
   section?: string;
   title: string;
@@ -47,6 +54,7 @@ function headOfLineChart(scenario: ScenarioResult): ChartSpec {
   }
   return {
     id: `chart-${scenario.id}`,
+    kind: 'head-of-line',
     title: 'Head-of-line: the slow and the fast request on one time axis',
     caption: `/sleep?ms=${scenario.parameters.sleepMs} starts at 0; /fast is sent ${offset} ms later. A bar runs from a request's send to its answer (medians of the runs).`,
     config: {
@@ -97,6 +105,7 @@ function spectrumChart(scenario: ScenarioResult, colour: Map<string, string>): C
   const openLoop = scenario.kind === 'open-loop';
   return {
     id: `chart-spectrum-${scenario.id}`,
+    kind: 'spectrum',
     section: scenario.id,
     title: `${scenario.id}: latency by percentile`,
     caption: openLoop
@@ -159,6 +168,7 @@ function throughputChart(results: Results, colour: Map<string, string>): ChartSp
   ];
   return {
     id: 'chart-throughput',
+    kind: 'throughput',
     title: 'Throughput: measured beside theory',
     caption:
       'Bars are the median of the runs, the thin dark bar their min–max, the cross what theory predicts (none for hello: it has no theory). Log scale: the scenarios differ by orders of magnitude.',
@@ -197,6 +207,7 @@ function utilisationChart(results: Results, colour: Map<string, string>): ChartS
   ]);
   return {
     id: 'chart-utilisation',
+    kind: 'utilisation',
     title: 'Occupied against working: the article’s “100% thread utilisation”, measured',
     caption:
       'Event-loop utilisation is the share of time the thread was occupied (a thread blocked in a wait counts as occupied); CPU is the work actually done, in cores. A blocking server waiting on I/O is fully occupied and almost idle.',
@@ -215,11 +226,175 @@ function utilisationChart(results: Results, colour: Map<string, string>): ChartS
 
 type Colours = Map<string, string>;
 
+/** Each server's recorded timeline: from its first valid run that has one, else its first run that has one. */
+function timelines(scenario: ScenarioResult): { server: string; run: RunRecord; timeline: Timeline }[] {
+  return scenario.results.flatMap((r) => {
+    const run = r.runs.find((x) => x.valid && x.timeline) ?? r.runs.find((x) => x.timeline);
+    return run?.timeline ? [{ server: r.server, run, timeline: run.timeline }] : [];
+  });
+}
+
+/** Where a run's timeline ends: its last answer, so both charts of a scenario share one axis. */
+const timelineEndMs = (entries: ReturnType<typeof timelines>) =>
+  Math.max(0, ...entries.flatMap(({ timeline }) => timeline.requests.map((r) => r[3])));
+
+const ROW_GAP = 1;
+
+/**
+ * The articles' diagram, measured: one row per connection (closed loop) or per sampled request (open
+ * loop), each request a bar from its send to its answer, the part spent waiting light and the part
+ * being served (the server's Server-Timing) solid; every server's rows on one time axis.
+ */
+function timelineChart(scenario: ScenarioResult, colour: Colours): ChartSpec | undefined {
+  const entries = timelines(scenario).filter(({ timeline }) => timeline.requests.length > 0);
+  if (entries.length === 0) return undefined;
+  const openLoop = scenario.kind === 'open-loop';
+  const datasets: Dataset[] = [];
+  const rowLabels: Record<number, string> = {};
+  let base = 0;
+  for (const { server, run, timeline } of entries) {
+    const rows = Math.max(...timeline.requests.map((r) => r[0])) + 1;
+    const waiting: ({ x: number; y: number | null } | null)[] = [];
+    const served: ({ x: number; y: number | null } | null)[] = [];
+    for (const [row, planned, , answered, servedMs] of timeline.requests) {
+      const y = base + row;
+      const start = answered - servedMs;
+      // A null y ends the line, so each request is its own segment.
+      waiting.push({ x: planned, y }, { x: start, y }, { x: start, y: null });
+      served.push({ x: start, y }, { x: answered, y }, { x: answered, y: null });
+    }
+    if (openLoop) rowLabels[base + Math.floor(rows / 2)] = server;
+    else for (let row = 0; row < rows; row++) rowLabels[base + row] = `${server} #${row + 1}`;
+    const line = { showLine: true, spanGaps: false, pointRadius: 0, borderCapStyle: 'butt', borderWidth: openLoop ? 2 : 9 };
+    const suffix = run.valid ? '' : ' (an invalid run)';
+    datasets.push(
+      {
+        label: `${server}: waiting${suffix}`,
+        data: waiting,
+        borderColor: `${colour.get(server)}55`,
+        backgroundColor: `${colour.get(server)}55`,
+        ...line,
+      },
+      {
+        label: `${server}: being served${suffix}`,
+        data: served,
+        borderColor: colour.get(server),
+        backgroundColor: colour.get(server),
+        ...line,
+      },
+    );
+    base += rows + ROW_GAP;
+  }
+  const count = entries.map(({ server, timeline }) => `${timeline.requests.length} of ${server}`).join(', ');
+  return {
+    id: `chart-timeline-${scenario.id}`,
+    kind: 'timeline',
+    section: scenario.id,
+    height: openLoop ? 420 : Math.min(640, Math.max(260, base * 16 + 80)),
+    title: `${scenario.id}: where each request's time went`,
+    caption: openLoop
+      ? `A sample of requests (${count}), one per row in the order planned, from the first run: each line runs from the request's planned send to its answer, light while it waited (in line, on the network) and solid while the server served it (its Server-Timing). ms from the start of the plan.`
+      : `One row per connection, from the first run: each bar is a request from its send to its answer, light while it waited (in line, on the network) and solid while the server served it (its Server-Timing). Requests sent in the first ${TIMELINE_LIMITS.windowMs / 1000} s after the warm-up (${count}); ms from the end of the warm-up.`,
+    config: {
+      type: 'scatter',
+      data: { datasets },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        scales: {
+          x: { type: 'linear', min: 0, max: timelineEndMs(entries), title: { display: true, text: 'ms' } },
+          y: { type: 'linear', reverse: true, min: -1, max: base, rowLabels, grid: { display: false } },
+        },
+      },
+    },
+  };
+}
+
+/**
+ * The servers' own readings on the timeline's axis: event-loop utilisation and CPU over each interval
+ * between /stats readings, and the requests in flight when read.
+ */
+function loopTimelineChart(scenario: ScenarioResult, colour: Colours): ChartSpec | undefined {
+  const entries = timelines(scenario).filter(({ timeline }) => timeline.samples.length > 0);
+  if (entries.length === 0) return undefined;
+  const datasets: Dataset[] = entries.flatMap(({ server, timeline }) => {
+    const c = colour.get(server);
+    const line = { showLine: true, stepped: 'before', pointRadius: 2, borderWidth: 2 };
+    // Each reading holds over its interval: a step from the interval's start to the reading.
+    const [first] = timeline.samples as [TimelineSample];
+    const steps = (value: (s: TimelineSample) => number) => [
+      { x: first[0], y: value(first) },
+      ...timeline.samples.map((s) => ({ x: s[1], y: value(s) })),
+    ];
+    return [
+      {
+        label: `${server}: event loop occupied`,
+        data: steps((s) => s[2]),
+        borderColor: c,
+        backgroundColor: c,
+        yAxisID: 'y',
+        ...line,
+      },
+      {
+        label: `${server}: CPU (cores)`,
+        data: steps((s) => s[3]),
+        borderColor: c,
+        backgroundColor: c,
+        borderDash: [6, 4],
+        yAxisID: 'y',
+        ...line,
+      },
+      {
+        label: `${server}: requests in flight`,
+        data: timeline.samples.map((s) => ({ x: s[1], y: s[4] })),
+        borderColor: `${c}88`,
+        backgroundColor: `${c}88`,
+        borderDash: [2, 3],
+        yAxisID: 'inFlight',
+        ...line,
+        stepped: false,
+      },
+    ];
+  });
+  const all = timelines(scenario).filter(({ timeline }) => timeline.requests.length > 0);
+  return {
+    id: `chart-loop-timeline-${scenario.id}`,
+    kind: 'loop-timeline',
+    section: scenario.id,
+    title: `${scenario.id}: the servers' event loops on the same time axis`,
+    caption:
+      'Each server’s /stats, read about every 100 ms during the same run: the share of each interval its event loop was occupied (solid) and the CPU it used (dashed), left axis; the requests inside a handler when read (dotted), right axis. A blocking server answers /stats only between requests, so its readings come further apart and find none in a handler: its loop was occupied while its CPU idled.',
+    config: {
+      type: 'scatter',
+      data: { datasets },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        scales: {
+          x: { type: 'linear', min: 0, max: timelineEndMs(all.length > 0 ? all : entries), title: { display: true, text: 'ms' } },
+          y: { min: 0, suggestedMax: 1, title: { display: true, text: 'occupied (share) / CPU (cores)' } },
+          inFlight: { position: 'right', min: 0, title: { display: true, text: 'in flight' }, grid: { drawOnChartArea: false } },
+        },
+      },
+    },
+  };
+}
+
 /** The charts each kind of scenario gets; a kind missing here is a compile error. */
 const KIND_CHARTS: { readonly [K in KindName]: (scenario: ScenarioResult, colour: Colours) => (ChartSpec | undefined)[] } = {
   'head-of-line': (scenario) => [headOfLineChart(scenario)],
-  'closed-loop': (scenario, colour) => [spectrumChart(scenario, colour)],
-  'open-loop': (scenario, colour) => [spectrumChart(scenario, colour)],
+  'closed-loop': (scenario, colour) => [
+    timelineChart(scenario, colour),
+    loopTimelineChart(scenario, colour),
+    spectrumChart(scenario, colour),
+  ],
+  'open-loop': (scenario, colour) => [
+    timelineChart(scenario, colour),
+    loopTimelineChart(scenario, colour),
+    spectrumChart(scenario, colour),
+  ],
 };
 
 /** Every chart the report shows, computed from the results alone. */

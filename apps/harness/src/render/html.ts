@@ -16,7 +16,8 @@ function badge(scenario: ScenarioResult): string {
 }
 
 function chartFigure(chart: ChartSpec): string {
-  return `<figure class="chart"><figcaption><strong>${escapeHtml(chart.title)}</strong><br>${escapeHtml(chart.caption)}</figcaption><div class="canvas"><canvas id="${chart.id}" role="img" aria-label="${escapeHtml(chart.title)}"></canvas></div></figure>`;
+  const height = chart.height ? ` style="height: ${chart.height}px"` : '';
+  return `<figure class="chart" data-chart="${chart.kind}"><figcaption><strong>${escapeHtml(chart.title)}</strong><br>${escapeHtml(chart.caption)}</figcaption><div class="canvas"${height}><canvas id="${chart.id}" role="img" aria-label="${escapeHtml(chart.title)}"></canvas></div></figure>`;
 }
 
 function scenarioSection(scenario: ScenarioResult, charts: ChartSpec[]): string {
@@ -80,10 +81,18 @@ for (const spec of data.charts) {
     x.afterBuildTicks = (axis) => { axis.ticks = Object.keys(PERCENTILES).map((value) => ({ value: Number(value) })); };
     x.ticks = { callback: (value) => PERCENTILES[value] || '' };
   }
+  // Row axes: a label for each listed row only (a connection, or a server's band of requests).
+  const y = spec.config.options.scales && spec.config.options.scales.y;
+  if (y && y.rowLabels) {
+    const labels = y.rowLabels;
+    y.afterBuildTicks = (axis) => { axis.ticks = Object.keys(labels).map((value) => ({ value: Number(value) })); };
+    y.ticks = { autoSkip: false, callback: (value) => labels[value] || '' };
+  }
   const chart = new Chart(document.getElementById(spec.id), spec.config);
   window.loopbenchCharts.push({
     id: spec.id,
-    datasets: chart.data.datasets.map((d) => ({ label: d.label, points: d.data.filter((v) => v !== null && v !== undefined).length })),
+    kind: spec.kind,
+    datasets: chart.data.datasets.map((d) => ({ label: d.label, points: d.data.filter((v) => v !== null && v !== undefined && v.y !== null).length })),
   });
 }
 `;

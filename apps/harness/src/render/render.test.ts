@@ -3,6 +3,7 @@ import { DEFAULT_OPTIONS } from '../options.js';
 import type { Results, ScenarioResult, ServerResult } from '../results.js';
 import { summarize } from '../stats.js';
 import { checkTheory } from '../theory.js';
+import { reportCharts } from './charts.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { wrap } from './terminal.js';
@@ -120,5 +121,77 @@ describe('wrap', () => {
       expect(line.startsWith('    ')).toBe(true);
     }
     expect(lines.map((l) => l.trim()).join(' ')).toBe(text);
+  });
+});
+
+describe('timeline charts', () => {
+  const withTimeline = (result: ServerResult, rows: number): ServerResult => ({
+    ...result,
+    runs: [
+      {
+        repeat: 1,
+        valid: true,
+        problems: [],
+        values: {},
+        timeline: {
+          // Each connection's request: sent at 0, served for the last 50 ms of its answer.
+          requests: Array.from({ length: rows }, (_, row) => [row, 0, 0, 50 * (row + 1), 50]),
+          samples: [
+            [0, 100, 1, 0.01, 1, 0.2],
+            [100, 200, 1, 0.02, 1, 0.3],
+          ],
+        },
+      },
+    ],
+  });
+  const timed = scenario('io-bound', [
+    withTimeline(server('express-blocking', 'blocking', [20], 20), 3),
+    withTimeline(server('koa', 'non-blocking', [200], 200), 2),
+  ]);
+
+  it('draws each request waiting then served, one row per connection, and the /stats readings, on one time axis', () => {
+    const charts = reportCharts(results([timed]));
+    const timeline = charts.find((c) => c.kind === 'timeline');
+    const loop = charts.find((c) => c.kind === 'loop-timeline');
+    expect(timeline?.section).toBe('io-bound');
+    expect(timeline?.config.data.datasets.map((d) => d.label)).toEqual([
+      'express-blocking: waiting',
+      'express-blocking: being served',
+      'koa: waiting',
+      'koa: being served',
+    ]);
+    // express-blocking's third connection (row 2): waits from 0 to 100 ms, is served from 100 to 150.
+    const [waiting, served] = timeline?.config.data.datasets ?? [];
+    expect(waiting?.data.slice(6, 9)).toEqual([
+      { x: 0, y: 2 },
+      { x: 100, y: 2 },
+      { x: 100, y: null },
+    ]);
+    expect(served?.data.slice(6, 8)).toEqual([
+      { x: 100, y: 2 },
+      { x: 150, y: 2 },
+    ]);
+    // koa's rows follow a gap row.
+    expect(timeline?.config.options.scales).toMatchObject({
+      y: { rowLabels: { 0: 'express-blocking #1', 2: 'express-blocking #3', 4: 'koa #1', 5: 'koa #2' } },
+      x: { min: 0, max: 150 },
+    });
+    expect(loop?.config.options.scales).toMatchObject({ x: { min: 0, max: 150 } });
+    expect(loop?.config.data.datasets[0]).toMatchObject({
+      label: 'express-blocking: event loop occupied',
+      data: [
+        { x: 0, y: 1 },
+        { x: 100, y: 1 },
+        { x: 200, y: 1 },
+      ],
+    });
+  });
+
+  it('marks every chart with its kind in the page, and draws no timeline for runs that recorded none', () => {
+    const html = renderHtml(results([timed, io]), '');
+    expect(html).toContain('<figure class="chart" data-chart="timeline">');
+    expect(html).toContain('<figure class="chart" data-chart="loop-timeline">');
+    expect(html).toContain('data-chart="throughput"');
+    expect(reportCharts(results([io])).some((c) => c.kind === 'timeline' || c.kind === 'loop-timeline')).toBe(false);
   });
 });

@@ -1,0 +1,150 @@
+import { performance } from 'node:perf_hooks';
+import { request, type StatsSnapshot } from '@loopbench/contract';
+
+/**
+ * One request on a timeline, in ms from the timeline's origin: [row, planned send, actual send,
+ * answer, time being served (Server-Timing)]. Closed loop: the row is the connection and the planned
+ * send is the actual one. Open loop: the row is the request's place in the sample.
+ */
+export type TimelineRequest = [row: number, plannedMs: number, sentMs: number, answeredMs: number, servedMs: number];
+
+/**
+ * /stats read during a run, over the interval since the same process's previous reading: [from, to,
+ * event-loop utilisation, CPU in cores, requests inside a handler at the reading, ms the server took
+ * to answer /stats].
+ */
+export type TimelineSample = [
+  fromMs: number,
+  toMs: number,
+  eventLoopUtilization: number,
+  cpuCores: number,
+  inFlight: number,
+  answeredAfterMs: number,
+];
+
+/** What one run saw, request by request and /stats reading by reading, on one time axis. */
+export interface Timeline {
+  requests: TimelineRequest[];
+  samples: TimelineSample[];
+}
+
+/** Bounds that keep results.json and the report small: a sample, not every request. */
+export const TIMELINE_LIMITS = { requests: 500, windowMs: 2_000, sampleEveryMs: 100 } as const;
+
+const round = (ms: number) => Math.round(ms * 100) / 100;
+
+/**
+ * Latency split by the server's own Server-Timing: `service` is the time its handler had the request,
+ * `queue` the rest (waiting for the server to take it, plus the network and the client).
+ */
+export class QueueSplit {
+  private count = 0;
+  private latencySum = 0;
+  private serviceSum = 0;
+  /** Answers without a Server-Timing duration, left out of the split. */
+  untimed = 0;
+
+  add(latencyMs: number, servedMs: number | undefined): void {
+    if (servedMs === undefined) {
+      this.untimed += 1;
+      return;
+    }
+    this.count += 1;
+    this.latencySum += latencyMs;
+    this.serviceSum += Math.min(servedMs, latencyMs);
+  }
+
+  /** Means over the timed answers; undefined when none was timed. */
+  result(): { queueMsMean: number; serviceMsMean: number; queueShare: number } | undefined {
+    if (this.count === 0 || this.latencySum <= 0) return undefined;
+    const queue = this.latencySum - this.serviceSum;
+    return { queueMsMean: queue / this.count, serviceMsMean: this.serviceSum / this.count, queueShare: queue / this.latencySum };
+  }
+}
+
+/**
+ * A run's timeline: keeps at most TIMELINE_LIMITS.requests requests, rounded, in ms from `origin`,
+ * and reads the server's /stats (at `statsUrl`) until finished.
+ */
+export class TimelineRecorder {
+  readonly requests: TimelineRequest[] = [];
+  private readonly sampler: ReturnType<typeof sampleStats>;
+
+  constructor(
+    private readonly origin: number,
+    statsUrl: string,
+  ) {
+    this.sampler = sampleStats(statsUrl, origin);
+  }
+
+  /** Stops reading /stats; keeps the readings from `fromMs` to just after the last answer. */
+  async finish(fromMs: number): Promise<Timeline> {
+    const samples = await this.sampler.stop();
+    const lastAnswer = this.requests.reduce((last, r) => Math.max(last, r[3]), fromMs);
+    return { requests: this.requests, samples: samplesWithin(samples, fromMs, lastAnswer + TIMELINE_LIMITS.sampleEveryMs) };
+  }
+
+  get full(): boolean {
+    return this.requests.length >= TIMELINE_LIMITS.requests;
+  }
+
+  add(row: number, planned: number, sent: number, answered: number, servedMs: number | undefined): void {
+    if (this.full) return;
+    const o = this.origin;
+    this.requests.push([row, round(planned - o), round(sent - o), round(answered - o), round(servedMs ?? 0)]);
+  }
+}
+
+/** The readings whose interval overlaps `from`..`to` ms of the timeline, for the chart beside its requests. */
+export function samplesWithin(samples: readonly TimelineSample[], fromMs: number, toMs: number): TimelineSample[] {
+  return samples.filter(([from, to]) => to >= fromMs && from <= toMs);
+}
+
+/**
+ * Reads the server's /stats every `everyMs` (one reading at a time: a blocking server answers it
+ * only between requests, so its readings come further apart) until stopped. Each reading covers the
+ * interval since the same process's previous one; times are ms from `origin`.
+ */
+export function sampleStats(url: string, origin: number, everyMs: number = TIMELINE_LIMITS.sampleEveryMs) {
+  const samples: TimelineSample[] = [];
+  const previous = new Map<number, { stats: StatsSnapshot; at: number }>();
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const loop = (async () => {
+    while (!stopped) {
+      const sentAt = performance.now();
+      const reply = await request(`${url}/stats`, { timeoutMs: 10_000 }).catch(() => undefined);
+      const at = performance.now();
+      if (reply?.status === 200) {
+        const stats = reply.json as StatsSnapshot;
+        const seen = previous.get(stats.pid);
+        previous.set(stats.pid, { stats, at });
+        if (seen) {
+          const last = seen.stats;
+          const active = stats.eventLoopActiveMs - last.eventLoopActiveMs;
+          const idle = stats.eventLoopIdleMs - last.eventLoopIdleMs;
+          const cpu = stats.cpuUserMs + stats.cpuSystemMs - last.cpuUserMs - last.cpuSystemMs;
+          const wall = stats.uptimeMs - last.uptimeMs;
+          if (wall > 0 && active + idle > 0) {
+            const share = round(active / (active + idle));
+            samples.push([round(seen.at - origin), round(at - origin), share, round(cpu / wall), stats.inFlight, round(at - sentAt)]);
+          }
+        }
+      }
+      const pause = Math.max(0, sentAt + everyMs - performance.now());
+      if (!stopped)
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, pause);
+        });
+    }
+  })();
+  return {
+    async stop(): Promise<TimelineSample[]> {
+      stopped = true;
+      wake?.();
+      await loop;
+      return samples;
+    },
+  };
+}
