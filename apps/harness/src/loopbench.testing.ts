@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { type RunningServer, startServer } from '@loopbench/contract';
+import { afterAll, beforeAll } from 'vitest';
+import { discoverServers, findWorkspaceRoot } from './discover.js';
 
 /** The built CLI, as a user runs it. */
 export const LOOPBENCH_BIN = fileURLToPath(new URL('../bin/loopbench.js', import.meta.url));
@@ -26,4 +29,22 @@ export function loopbench(args: string[]): { child: ChildProcess; done: Promise<
     });
   }
   return { child, done: new Promise((resolve) => child.on('close', (code) => resolve({ code, ...seen }))) };
+}
+
+/** Starts these workspace servers before a block of tests and stops them after; the result finds one by name. */
+export function withWorkspaceServers(names: readonly string[]): (name: string) => RunningServer {
+  const servers = new Map<string, RunningServer>();
+  beforeAll(async () => {
+    for (const server of discoverServers(findWorkspaceRoot()).servers.filter((s) => names.includes(s.name))) {
+      servers.set(server.name, await startServer(server));
+    }
+  });
+  afterAll(async () => {
+    await Promise.all([...servers.values()].map((s) => s.stop()));
+  });
+  return (name) => {
+    const server = servers.get(name);
+    if (!server) throw new Error(`${name} did not start`);
+    return server;
+  };
 }

@@ -1,10 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { type RunningServer, startServer } from '@loopbench/contract';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { discoverServers, findWorkspaceRoot } from './discover.js';
-import { loopbench } from './loopbench.testing.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loopbench, withWorkspaceServers } from './loopbench.testing.js';
 import { classify, type ProbeResult } from './probe.js';
 
 /** Debian's interpreter where there is one; only the standard library is used. */
@@ -98,21 +96,13 @@ describe('loopbench probe against servers the project did not write', { timeout:
 });
 
 describe('loopbench probe against the workspace servers', { timeout: 60_000 }, () => {
-  const servers = new Map<string, RunningServer>();
-  beforeAll(async () => {
-    for (const server of discoverServers(findWorkspaceRoot()).servers.filter((s) => ['express-blocking', 'koa'].includes(s.name))) {
-      servers.set(server.name, await startServer(server));
-    }
-  });
-  afterAll(async () => {
-    await Promise.all([...servers.values()].map((s) => s.stop()));
-  });
+  const server = withWorkspaceServers(['express-blocking', 'koa']);
 
   it.each([
     ['express-blocking', 'blocking'],
     ['koa', 'concurrent'],
   ])('%s is %s', async (name, verdict) => {
-    const { url } = servers.get(name) as RunningServer;
+    const { url } = server(name);
     const { code, stdout, stderr } = await loopbench(['probe', url, '--slow', '/sleep?ms=200', '--fast', '/fast', '--expect', verdict])
       .done;
     expect(code, stderr).toBe(0);
@@ -136,7 +126,7 @@ describe('loopbench probe against the workspace servers', { timeout: 60_000 }, (
   });
 
   it('says what to change when the server answers, but not as asked', async () => {
-    const { url } = servers.get('koa') as RunningServer;
+    const { url } = server('koa');
     const notFound = await loopbench(['probe', url, '--slow', '/sleep?ms=200', '--fast', '/nope']).done;
     expect(notFound.code).toBe(2);
     expect(notFound.stderr).toMatch(/GET \/nope answered 404 .*give a --fast path that answers 2xx/);

@@ -1,6 +1,5 @@
-import { type RunningServer, startServer } from '@loopbench/contract';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { discoverServers, findWorkspaceRoot } from '../discover.js';
+import { describe, expect, it } from 'vitest';
+import { withWorkspaceServers } from '../loopbench.testing.js';
 import { runClosedLoop } from './closedLoop.js';
 import { runOpenLoop, stallPlan } from './openLoop.js';
 import { QueueSplit, TIMELINE_LIMITS, TimelineRecorder } from './timeline.js';
@@ -36,16 +35,8 @@ describe('TimelineRecorder', () => {
 });
 
 describe('the queue split and the timeline against the workspace servers', { timeout: 60_000 }, () => {
-  const servers = new Map<string, RunningServer>();
-  beforeAll(async () => {
-    for (const server of discoverServers(findWorkspaceRoot()).servers.filter((s) => ['express-blocking', 'koa'].includes(s.name))) {
-      servers.set(server.name, await startServer(server));
-    }
-  });
-  afterAll(async () => {
-    await Promise.all([...servers.values()].map((s) => s.stop()));
-  });
-  const url = (name: string) => (servers.get(name) as RunningServer).url;
+  const server = withWorkspaceServers(['express-blocking', 'koa']);
+  const url = (name: string) => server(name).url;
 
   // Four connections on a 50 ms wait: a blocking server's request waits for the other three (3/4 of
   // its latency), a non-blocking one's hardly at all. Generous bounds: these machines are noisy.

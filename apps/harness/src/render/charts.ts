@@ -29,6 +29,16 @@ interface Dataset {
   [key: string]: unknown;
 }
 
+/** Every chart: drawn once (no animation), filling its figure's box. */
+const CHART_OPTIONS = { animation: false, responsive: true, maintainAspectRatio: false } as const;
+
+/** A scatter chart (points, or lines where its datasets ask) on these axes. */
+const scatter = (datasets: Dataset[], scales: Record<string, unknown>): ChartSpec['config'] => ({
+  type: 'scatter',
+  data: { datasets },
+  options: { ...CHART_OPTIONS, scales },
+});
+
 /** One colour per server, in order; blocking servers warm, non-blocking cool, where possible. */
 const PALETTE = ['#d1495b', '#2e86ab', '#edae49', '#00798c', '#66a182', '#8d6a9f', '#3d405b', '#e07a5f'];
 
@@ -68,9 +78,7 @@ function headOfLineChart(scenario: ScenarioResult): ChartSpec {
       },
       options: {
         indexAxis: 'y',
-        animation: false,
-        responsive: true,
-        maintainAspectRatio: false,
+        ...CHART_OPTIONS,
         scales: { x: { title: { display: true, text: 'ms since /sleep was sent' }, min: 0 }, y: { stacked: true } },
       },
     },
@@ -111,19 +119,10 @@ function spectrumChart(scenario: ScenarioResult, colour: Map<string, string>): C
     caption: openLoop
       ? 'Latency of /fast from its planned send time, all valid runs merged. x = 1/(1 − q): 2 is p50, 10 is p90, 100 is p99, 1,000 is p99.9, 10,000 is p99.99.'
       : 'Latency of every answer after the warm-up, all valid runs merged. x = 1/(1 − q): 2 is p50, 10 is p90, 100 is p99, 1,000 is p99.9, 10,000 is p99.99.',
-    config: {
-      type: 'scatter',
-      data: { datasets },
-      options: {
-        animation: false,
-        responsive: true,
-        maintainAspectRatio: false,
-        scales: {
-          x: { type: 'logarithmic', min: 1, max: 10_000, percentileAxis: true, title: { display: true, text: 'percentile' } },
-          y: { type: 'logarithmic', title: { display: true, text: 'latency (ms, log)' } },
-        },
-      },
-    },
+    config: scatter(datasets, {
+      x: { type: 'logarithmic', min: 1, max: 10_000, percentileAxis: true, title: { display: true, text: 'percentile' } },
+      y: { type: 'logarithmic', title: { display: true, text: 'latency (ms, log)' } },
+    }),
   };
 }
 
@@ -176,9 +175,7 @@ function throughputChart(results: Results, colour: Map<string, string>): ChartSp
       type: 'bar',
       data: { labels: entries.map((e) => e.label), datasets },
       options: {
-        animation: false,
-        responsive: true,
-        maintainAspectRatio: false,
+        ...CHART_OPTIONS,
         scales: { y: { type: 'logarithmic', title: { display: true, text: 'requests per second (log)' } } },
       },
     },
@@ -215,9 +212,7 @@ function utilisationChart(results: Results, colour: Map<string, string>): ChartS
       type: 'bar',
       data: { labels: scenarios.map((s) => s.id), datasets },
       options: {
-        animation: false,
-        responsive: true,
-        maintainAspectRatio: false,
+        ...CHART_OPTIONS,
         scales: { y: { min: 0, title: { display: true, text: 'share of time / cores' } } },
       },
     },
@@ -295,19 +290,10 @@ function timelineChart(scenario: ScenarioResult, colour: Colours): ChartSpec | u
     caption: openLoop
       ? `A sample of requests (${count}), one per row in the order planned, from the first run: each line runs from the request's planned send to its answer, light while it waited (in line, on the network) and solid while the server served it (its Server-Timing). ms from the start of the plan.`
       : `One row per connection, from the first run: each bar is a request from its send to its answer, light while it waited (in line, on the network) and solid while the server served it (its Server-Timing). Requests sent in the first ${TIMELINE_LIMITS.windowMs / 1000} s after the warm-up (${count}); ms from the end of the warm-up.`,
-    config: {
-      type: 'scatter',
-      data: { datasets },
-      options: {
-        animation: false,
-        responsive: true,
-        maintainAspectRatio: false,
-        scales: {
-          x: { type: 'linear', min: 0, max: timelineEndMs(entries), title: { display: true, text: 'ms' } },
-          y: { type: 'linear', reverse: true, min: -1, max: base, rowLabels, grid: { display: false } },
-        },
-      },
-    },
+    config: scatter(datasets, {
+      x: { type: 'linear', min: 0, max: timelineEndMs(entries), title: { display: true, text: 'ms' } },
+      y: { type: 'linear', reverse: true, min: -1, max: base, rowLabels, grid: { display: false } },
+    }),
   };
 }
 
@@ -365,20 +351,11 @@ function loopTimelineChart(scenario: ScenarioResult, colour: Colours): ChartSpec
     title: `${scenario.id}: the servers' event loops on the same time axis`,
     caption:
       'Each server’s /stats, read about every 100 ms during the same run: the share of each interval its event loop was occupied (solid) and the CPU it used (dashed), left axis; the requests inside a handler when read (dotted), right axis. A blocking server answers /stats only between requests, so its readings come further apart and find none in a handler: its loop was occupied while its CPU idled.',
-    config: {
-      type: 'scatter',
-      data: { datasets },
-      options: {
-        animation: false,
-        responsive: true,
-        maintainAspectRatio: false,
-        scales: {
-          x: { type: 'linear', min: 0, max: timelineEndMs(all.length > 0 ? all : entries), title: { display: true, text: 'ms' } },
-          y: { min: 0, suggestedMax: 1, title: { display: true, text: 'occupied (share) / CPU (cores)' } },
-          inFlight: { position: 'right', min: 0, title: { display: true, text: 'in flight' }, grid: { drawOnChartArea: false } },
-        },
-      },
-    },
+    config: scatter(datasets, {
+      x: { type: 'linear', min: 0, max: timelineEndMs(all.length > 0 ? all : entries), title: { display: true, text: 'ms' } },
+      y: { min: 0, suggestedMax: 1, title: { display: true, text: 'occupied (share) / CPU (cores)' } },
+      inFlight: { position: 'right', min: 0, title: { display: true, text: 'in flight' }, grid: { drawOnChartArea: false } },
+    }),
   };
 }
 
