@@ -34,7 +34,14 @@ export function serverResult(
 ): ServerResult {
   const { server, runs, warmup, failure } = measured;
   const metrics = summarizeRuns(runs);
-  const expected = expect({ model: server.model, cpuOffload: server.cpuOffload === true, cores: context.cores, metrics, warmup });
+  const expected = expect({
+    model: server.model,
+    cpuOffload: server.cpuOffload === true,
+    ...(server.poolSize === undefined ? {} : { poolSize: server.poolSize }),
+    cores: context.cores,
+    metrics,
+    warmup,
+  });
   const problems = [...(failure ? [failure] : []), ...runs.filter((r) => !r.valid).map((r) => `run ${r.repeat}: ${r.problems.join('; ')}`)];
   const theory = (Object.entries(expected) as [MetricName, number][])
     .filter(([name, value]) => metrics[name] !== undefined && Number.isFinite(value))

@@ -3,9 +3,11 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ServerPackage } from '@loopbench/contract';
 import { describe, expect, it } from 'vitest';
 import { main } from './cli.js';
 import { discoverServers, findWorkspaceRoot } from './discover.js';
+import { UsageError } from './errors.js';
 import { DEFAULT_OPTIONS, QUICK_OPTIONS, resolveOptions } from './options.js';
 import { selectScenarios, selectServers } from './select.js';
 
@@ -169,12 +171,28 @@ describe('list on a terminal', () => {
 });
 
 describe('selection and options', () => {
-  const { servers } = discoverServers(findWorkspaceRoot());
+  const discovery = discoverServers(findWorkspaceRoot());
+  const { servers } = discovery;
 
   it('defaults to the articles’ pair, and "all" takes every server', () => {
-    expect(selectServers(servers, undefined).map((s) => s.name)).toEqual(['express-blocking', 'koa']);
-    expect(selectServers(servers, ['all'])).toHaveLength(servers.length);
-    expect(selectServers(servers, ['koa']).map((s) => s.name)).toEqual(['koa']);
+    expect(selectServers(discovery, undefined).map((s) => s.name)).toEqual(['express-blocking', 'koa']);
+    expect(selectServers(discovery, ['all'])).toHaveLength(servers.length);
+    expect(selectServers(discovery, ['koa']).map((s) => s.name)).toEqual(['koa']);
+  });
+
+  it('leaves an unavailable server out of "all", and names its install command when it is asked for', () => {
+    const [first] = servers as [ServerPackage];
+    const ghost = {
+      server: { ...first, name: 'ghost' },
+      reason: '/usr/bin/python3 cannot import flask',
+      install: 'apt-get install python3-flask',
+    };
+    const withGhost = { servers, unavailable: [ghost] };
+    expect(selectServers(withGhost, ['all']).map((s) => s.name)).not.toContain('ghost');
+    expect(() => selectServers(withGhost, ['koa', 'ghost'])).toThrow(UsageError);
+    expect(() => selectServers(withGhost, ['ghost'])).toThrow(
+      'ghost cannot run here: /usr/bin/python3 cannot import flask; install with: apt-get install python3-flask',
+    );
   });
 
   it('expands "workers" and keeps the suite order', () => {

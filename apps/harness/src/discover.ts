@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DeclarationError, readServerPackage, type ServerPackage } from '@loopbench/contract';
+import { checkAvailability, DeclarationError, readServerPackage, type ServerPackage } from '@loopbench/contract';
 import { UsageError } from './errors.js';
 
 /** The nearest folder upwards whose package.json declares workspaces. */
@@ -35,27 +35,54 @@ function workspaceDirs(root: string): string[] {
   });
 }
 
+/** A server whose package requires what this machine lacks (Debian's python3-flask …). */
+export interface UnavailableServer {
+  server: ServerPackage;
+  reason: string;
+  /** The exact command that installs what it needs. */
+  install: string;
+}
+
 export interface Discovery {
+  /** The servers that can run here. */
   servers: ServerPackage[];
+  unavailable: UnavailableServer[];
   /** Packages whose "loopbench" field is malformed, with what is wrong. */
   problems: string[];
 }
 
-/** Every server package in the workspace: a package is a server when it has a "loopbench" field. */
+/**
+ * Every server package in the workspace: a package is a server when it has a "loopbench" field. A
+ * server that requires modules from outside npm is available when they import; their versions are
+ * recorded like an npm framework's.
+ */
 export function discoverServers(root: string): Discovery {
   const servers: ServerPackage[] = [];
+  const unavailable: UnavailableServer[] = [];
   const problems: string[] = [];
   for (const dir of workspaceDirs(root)) {
     try {
       const server = readServerPackage(dir);
-      if (server) servers.push(server);
+      if (!server) continue;
+      const availability = checkAvailability(server);
+      if (!availability.available) unavailable.push({ server, reason: availability.reason, install: availability.install });
+      else {
+        const version = server.framework ? availability.versions[server.framework] : undefined;
+        servers.push(version ? { ...server, frameworkVersion: version } : server);
+      }
     } catch (error) {
       if (!(error instanceof DeclarationError)) throw error;
       problems.push(error.message);
     }
   }
   servers.sort((a, b) => a.name.localeCompare(b.name));
-  return { servers, problems };
+  unavailable.sort((a, b) => a.server.name.localeCompare(b.server.name));
+  return { servers, unavailable, problems };
+}
+
+/** One line per unavailable server: why, and what to type. */
+export function unavailableLines(unavailable: readonly UnavailableServer[]): string[] {
+  return unavailable.map(({ server, reason, install }) => `${server.name}: ${reason}; install with: ${install}`);
 }
 
 /** Builds the given server packages (and what they depend on) through turbo; cached when unchanged. */

@@ -8,6 +8,8 @@ export interface MetricInfo {
   readonly better?: Better;
   /** How far a measurement may stray from theory and still agree: max(relative·|expected|, absolute). */
   readonly tolerance: { readonly relative: number; readonly absolute: number };
+  /** A server may be unable to measure it (a WSGI server has no event loop): shown as "not measured". */
+  readonly optional?: true;
 }
 
 /**
@@ -40,10 +42,10 @@ export const METRICS = {
   queueMsMean: { label: 'waiting in line, mean', unit: 'ms', better: 'lower', tolerance: { relative: 0.1, absolute: 5 } },
   serviceMsMean: { label: 'being served, mean', unit: 'ms', tolerance: { relative: 0.05, absolute: 2 } },
   queueShare: { label: 'share of latency waiting', better: 'lower', tolerance: { relative: 0, absolute: 0.05 } },
-  eventLoopUtilization: { label: 'event loop occupied', tolerance: { relative: 0, absolute: 0.15 } },
+  eventLoopUtilization: { label: 'event loop occupied', tolerance: { relative: 0, absolute: 0.15 }, optional: true },
   cpuUtilization: { label: 'CPU', unit: 'cores', tolerance: { relative: 0.2, absolute: 0.1 } },
   maxInFlight: { label: 'max in flight', tolerance: { relative: 0.2, absolute: 0 } },
-  eventLoopDelayP99Ms: { label: 'event-loop delay p99', unit: 'ms', tolerance: { relative: 0.5, absolute: 5 } },
+  eventLoopDelayP99Ms: { label: 'event-loop delay p99', unit: 'ms', tolerance: { relative: 0.5, absolute: 5 }, optional: true },
   cpuPerRequestMs: { label: 'CPU per request', unit: 'ms', tolerance: { relative: 0.1, absolute: 0.01 } },
 } as const satisfies Record<string, MetricInfo>;
 
@@ -65,6 +67,12 @@ export function isMetricName(name: string): name is MetricName {
 export function metricLabel(name: MetricName): string {
   const info: MetricInfo = METRICS[name];
   return info.unit ? `${info.label} (${info.unit})` : info.label;
+}
+
+/** Whether a server may leave this metric unmeasured (it is then "not measured", never 0). */
+export function isOptional(name: MetricName): boolean {
+  const info: MetricInfo = METRICS[name];
+  return info.optional === true;
 }
 
 export function betterOf(name: MetricName): Better | undefined {

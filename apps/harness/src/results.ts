@@ -65,6 +65,8 @@ export interface ScenarioResult {
   /** What was sent: target, connections, workers, sleep and offset, plan shape. */
   parameters: Record<string, string | number>;
   results: ServerResult[];
+  /** Servers selected but not run in this scenario, with why (e.g. Flask's app.run has no workers). */
+  leftOut?: Record<string, string>;
 }
 
 export interface Results {

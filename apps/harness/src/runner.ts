@@ -66,7 +66,12 @@ async function runScenario(scenario: Scenario, plan: RunPlan, reporter: Reporter
   const { options, signal } = plan;
   const workers = processesFor(scenario, options);
   const bound = scenario.plan(options);
-  const contenders = plan.servers.map((server) => new Contender(server, workers));
+  // A server that declares it cannot run WORKERS processes sits out the workers scenarios, saying why.
+  const leftOut = Object.fromEntries(
+    workers > 1 ? plan.servers.flatMap((s) => (s.exceptions?.workers ? [[s.name, s.exceptions.workers]] : [])) : [],
+  );
+  for (const [name, reason] of Object.entries(leftOut)) reporter.warn(`${name} sits out ${scenario.id}: ${reason}`);
+  const contenders = plan.servers.filter((s) => leftOut[s.name] === undefined).map((server) => new Contender(server, workers));
   try {
     const start = { workers, host: options.host, readyTimeoutS: options.readyTimeoutS, wrap: serverWrap(options.pin) };
     await Promise.all(contenders.map((contender) => contender.start(start, reporter)));
@@ -107,6 +112,7 @@ async function runScenario(scenario: Scenario, plan: RunPlan, reporter: Reporter
     ...(signal?.aborted ? { interrupted: true } : {}),
     parameters: { workers, ...bound.parameters },
     results,
+    ...(Object.keys(leftOut).length > 0 ? { leftOut } : {}),
   };
 }
 

@@ -1,6 +1,9 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { MODELS, type Model, RESERVED_SERVER_NAMES } from '@loopbench/contract';
+import { type Model, RESERVED_SERVER_NAMES } from '@loopbench/contract';
+
+/** The models a scaffold can start from: node-http's awaiting app, or it made blocking (a pool needs one of its own). */
+export const SCAFFOLD_MODELS: readonly Model[] = ['non-blocking', 'blocking'];
 
 /** The package a new server starts from: bare node:http, which already passes the contract. */
 export const TEMPLATE_PACKAGE = 'packages/server-node-http';
@@ -84,7 +87,7 @@ export function scaffoldServer({ root, name, model, analogue }: ScaffoldOptions)
   if (RESERVED_SERVER_NAMES.includes(name)) {
     throw new ScaffoldError(`"${name}" cannot name a server: --servers ${name} means every server; choose another name`);
   }
-  if (!MODELS.includes(model)) throw new ScaffoldError(`--model must be ${MODELS.join(' or ')} (got "${model}")`);
+  if (!SCAFFOLD_MODELS.includes(model)) throw new ScaffoldError(`--model must be ${SCAFFOLD_MODELS.join(' or ')} (got "${model}")`);
   if (analogue.trim() === '')
     throw new ScaffoldError('--analogue must say which Python setup the server stands for, e.g. --analogue "Sanic on its own server"');
   const template = path.join(root, TEMPLATE_PACKAGE);

@@ -56,8 +56,8 @@ function load(
   return { target, connections, workers, warmupS, durationS, ...(theory ? { theory } : {}), ...(timeline ? { timeline } : {}) };
 }
 
-const ioTheory = ({ model }: Evidence, { connections, workers }: ClosedLoopSettings): Expectation =>
-  expectIoBound(model, { connections, workers, cores: Number.NaN, sleepMs: IO_SLEEP_MS });
+const ioTheory = ({ model, poolSize }: Evidence, { connections, workers }: ClosedLoopSettings): Expectation =>
+  expectIoBound(model, { connections, workers, cores: Number.NaN, sleepMs: IO_SLEEP_MS, ...(poolSize ? { poolSize } : {}) });
 
 const cpuTheory = ({ model, cores, metrics, cpuOffload }: Evidence, { connections, workers }: ClosedLoopSettings): Expectation =>
   expectCpuBound(model, { connections, workers, cores, serviceMs: metrics.cpuPerRequestMs?.median || Number.NaN, cpuOffload });

@@ -1,22 +1,34 @@
 import type { ServerPackage } from '@loopbench/contract';
+import type { Discovery } from './discover.js';
 import { UsageError } from './errors.js';
 import { SCENARIO_ALIASES, SCENARIOS, type Scenario } from './scenarios.js';
 import { HEADLINE_SERVERS } from './verdicts.js';
 
-/** The servers named by --servers: a comma list, or "all"; default the articles' pair. */
-export function selectServers(available: readonly ServerPackage[], names: readonly string[] | undefined): ServerPackage[] {
-  if (available.length === 0) throw new UsageError('no server packages found in the workspace (a package.json with a "loopbench" field)');
+/**
+ * The servers named by --servers: a comma list, or "all" (every available one); default the
+ * articles' pair. Naming a server that cannot run here is an error that gives the install command.
+ */
+export function selectServers(
+  discovery: Pick<Discovery, 'servers' | 'unavailable'>,
+  names: readonly string[] | undefined,
+): ServerPackage[] {
+  const available = discovery.servers;
+  if (available.length === 0 && discovery.unavailable.length === 0) {
+    throw new UsageError('no server packages found in the workspace (a package.json with a "loopbench" field)');
+  }
   if (names === undefined) {
     const headline = available.filter((s) => (HEADLINE_SERVERS as readonly string[]).includes(s.name));
     return headline.length > 0 ? headline : [...available];
   }
-  checkNames('--servers', names, available.map((s) => s.name).join(','));
+  checkNames('--servers', names, available.map((s) => s.name).join(',') || 'all');
   if (names.includes('all')) return [...available];
   return names.map((name) => {
     const found = available.find((s) => s.name === name);
+    const missing = discovery.unavailable.find((u) => u.server.name === name);
+    if (missing) throw new UsageError(`${name} cannot run here: ${missing.reason}; install with: ${missing.install}`);
     if (!found) {
       throw new UsageError(
-        `unknown server "${name}"; give --servers ${available.map((s) => s.name).join(',')} or --servers all (see loopbench list)`,
+        `unknown server "${name}"; give --servers ${[...available.map((s) => s.name), ...discovery.unavailable.map((u) => u.server.name)].sort().join(',')} or --servers all (see loopbench list)`,
       );
     }
     return found;

@@ -21,6 +21,11 @@ describe('expectHeadOfLine', () => {
     });
   });
 
+  it('has a thread pool answer /fast on another thread, like a non-blocking server', () => {
+    const input = { sleepMs: 1000, offsetMs: 100, baselineLatencyMs: 2 };
+    expect(expectHeadOfLine('thread-pool', input)).toEqual(expectHeadOfLine('non-blocking', input));
+  });
+
   it('has a non-blocking server answer at its baseline', () => {
     expect(expectHeadOfLine('non-blocking', { sleepMs: 2000, offsetMs: 200, baselineLatencyMs: 1 })).toEqual({
       blockingIndex: 0,
@@ -69,6 +74,23 @@ describe('expectIoBound', () => {
     expect(expectIoBound('non-blocking', { ...input, workers: 2 })).toMatchObject({ throughputRps: 200, maxInFlight: 5 });
     expect(expectIoBound('blocking', { ...input, workers: 20 })).toMatchObject({ throughputRps: 200, queueShare: 0 });
   });
+
+  it('gives a thread pool min(C, N·P)/S: a wait blocks one pool thread', () => {
+    expect(expectIoBound('thread-pool', { ...input, poolSize: 40 })).toEqual({
+      throughputRps: 200,
+      latencyMeanMs: 50,
+      eventLoopUtilization: 0,
+      queueMsMean: 0,
+      serviceMsMean: 50,
+      queueShare: 0,
+    });
+    expect(expectIoBound('thread-pool', { ...input, poolSize: 4 })).toMatchObject({
+      throughputRps: 80,
+      latencyMeanMs: 125,
+      queueShare: 0.6,
+    });
+    expect(expectIoBound('thread-pool', { ...input, poolSize: 4, workers: 2 })).toMatchObject({ throughputRps: 160 });
+  });
 });
 
 describe('expectCpuBound', () => {
@@ -95,6 +117,10 @@ describe('expectCpuBound', () => {
       // Its handler awaits a pool thread, so Server-Timing counts that wait as being served.
       queueShare: 0,
     });
+  });
+
+  it('gives a Python thread pool one core per process (the GIL), its waits for the GIL counted as served', () => {
+    expect(expectCpuBound('thread-pool', input)).toEqual({ throughputRps: 100, latencyMeanMs: 100, cpuUtilization: 1, queueShare: 0 });
   });
 
   it('adds processes only up to the cores', () => {
@@ -149,8 +175,8 @@ describe('expectShare', () => {
 });
 
 describe('expectStall', () => {
-  it('gives a non-blocking server its baseline everywhere', () => {
-    expect(expectStall('non-blocking', { stallMs: 1000, durationMs: 1500, utilization: 0, baselineMs: 2 })).toEqual({
+  it.each(['non-blocking', 'thread-pool'] as const)('gives a %s server its baseline everywhere', (model) => {
+    expect(expectStall(model, { stallMs: 1000, durationMs: 1500, utilization: 0, baselineMs: 2 })).toEqual({
       fastLatencyMeanMs: 2,
       fastLatencyP50Ms: 2,
       fastLatencyP90Ms: 2,

@@ -13,10 +13,13 @@ export interface HeadOfLineInput {
  * Head-of-line: a blocking server answers /fast only after the slow request, so it waits the
  * rest of the sleep (β = 1); a non-blocking server answers at once (β = 0).
  */
+/** Whether a model makes other requests wait while one waits: only the blocking one (a pool has threads to spare). */
+export const waitsInLine = (model: Model) => model === 'blocking';
+
 export function expectHeadOfLine(model: Model, input: HeadOfLineInput): Expectation {
-  const waitMs = model === 'blocking' ? input.sleepMs - input.offsetMs : 0;
+  const waitMs = waitsInLine(model) ? input.sleepMs - input.offsetMs : 0;
   return {
-    blockingIndex: model === 'blocking' ? 1 : 0,
+    blockingIndex: waitsInLine(model) ? 1 : 0,
     holDelayMs: waitMs,
     fastLatencyMs: input.baselineLatencyMs + waitMs,
     slowLatencyMs: input.sleepMs,
@@ -38,24 +41,30 @@ const waitingShare = (connections: number, parallel: number) => 1 - Math.min(1, 
 
 /**
  * I/O-bound closed loop (Little's law, L = X·W): a blocking process serves one sleep at a time, so
- * N workers give X = N/S; a non-blocking one overlaps every connection's sleep, X = C/S. A request
- * of the blocking server is served for S and waits (C/N − 1)·S in line before it.
+ * N workers give X = N/S; a non-blocking one overlaps every connection's sleep, X = C/S; a thread
+ * pool overlaps as many as it has threads, X = min(C, N·P)/S. A request of the blocking server is
+ * served for S and waits (C/N − 1)·S in line before it.
  */
-export function expectIoBound(model: Model, input: LoadInput & { sleepMs: number }): Expectation {
+export function expectIoBound(model: Model, input: LoadInput & { sleepMs: number; poolSize?: number }): Expectation {
   const { connections, workers, sleepMs } = input;
-  const concurrent = model === 'blocking' ? Math.min(workers, connections) : connections;
+  const concurrent = Math.min(
+    connections,
+    model === 'blocking' ? workers : model === 'thread-pool' ? workers * (input.poolSize ?? Number.NaN) : connections,
+  );
   const throughputRps = (concurrent / sleepMs) * 1000;
   const latencyMeanMs = (connections / throughputRps) * 1000;
-  return {
+  const expected: Expectation = {
     throughputRps,
     latencyMeanMs,
     queueMsMean: latencyMeanMs - sleepMs,
     serviceMsMean: sleepMs,
     queueShare: waitingShare(connections, concurrent),
-    maxInFlight: model === 'blocking' ? 1 : Math.ceil(connections / workers),
-    // A blocked thread is occupied all the time; an awaiting loop is idle almost all of it.
+    // A blocked thread is occupied all the time; an awaiting loop (or one handing waits to a pool) is idle almost all of it.
     eventLoopUtilization: model === 'blocking' ? 1 : 0,
   };
+  // A pool counts its requests where it takes them (on its threads, or before handing them over): in flight is not fixed by the model.
+  if (model === 'thread-pool') return expected;
+  return { ...expected, maxInFlight: model === 'blocking' ? 1 : Math.ceil(connections / workers) };
 }
 
 /**
@@ -64,13 +73,14 @@ export function expectIoBound(model: Model, input: LoadInput & { sleepMs: number
  * cores, add throughput; a server that hands CPU work to a thread pool (cpuOffload) uses every core. S is the CPU time per request the servers report for the same runs, so a
  * host whose speed drifts between runs does not move the prediction away from the measurement.
  */
-export function expectCpuBound(_model: Model, input: LoadInput & { serviceMs: number; cpuOffload?: boolean }): Expectation {
+export function expectCpuBound(model: Model, input: LoadInput & { serviceMs: number; cpuOffload?: boolean }): Expectation {
   const { connections, workers, cores, serviceMs } = input;
+  // Python's pool threads take turns under the GIL: only a pool that declares cpuOffload computes in parallel.
   const parallel = Math.min(input.cpuOffload ? cores : workers, cores, connections);
   const throughputRps = (parallel / serviceMs) * 1000;
   const expected: Expectation = { throughputRps, latencyMeanMs: (connections / throughputRps) * 1000, cpuUtilization: parallel };
-  // Off the loop, a request waits for a pool thread inside its handler, so Server-Timing counts that wait as served.
-  if (input.cpuOffload) return { ...expected, queueShare: 0 };
+  // Off the loop, a request waits for a pool thread (or the GIL) inside its handler, so Server-Timing counts that wait as served.
+  if (input.cpuOffload || model === 'thread-pool') return { ...expected, queueShare: 0 };
   // On the loop the thread computes, one request at a time, in both models: the others wait in line.
   return { ...expected, maxInFlight: 1, eventLoopUtilization: 1, queueShare: waitingShare(connections, workers) };
 }
@@ -104,9 +114,9 @@ export function stallMeanMs(input: StallInput): number {
   return input.baselineMs + wait;
 }
 
-/** The stall model for a blocking server; a non-blocking one keeps its baseline. */
+/** The stall model for a blocking server; a non-blocking one (or a pool with threads to spare) keeps its baseline. */
 export function expectStall(model: Model, input: StallInput): Expectation {
-  if (model === 'non-blocking') {
+  if (!waitsInLine(model)) {
     const b = input.baselineMs;
     return { fastLatencyMeanMs: b, fastLatencyP50Ms: b, fastLatencyP90Ms: b, fastLatencyP99Ms: b, fastLatencyP999Ms: b };
   }
@@ -135,7 +145,7 @@ export interface ShareInput {
  * non-blocking server waits only on the slow requests themselves, so fast ones keep the baseline.
  */
 export function expectShare(model: Model, input: ShareInput): Expectation {
-  if (model === 'non-blocking') return { fastLatencyMeanMs: input.baselineMs };
+  if (!waitsInLine(model)) return { fastLatencyMeanMs: input.baselineMs };
   const lambda = input.ratePerS / 1000;
   const slow = input.slowMs + input.fastServiceMs;
   const fast = input.fastServiceMs;

@@ -51,7 +51,9 @@ export const verdicts = {
     `${b.server} made it wait ${n(b, 'fastLatencyMs')} ms (blocking index ${n(b, 'blockingIndex')} against ${n(nb, 'blockingIndex')}).`,
   ioBound: (pair) =>
     `${throughputSentence(pair)}${expectedRatio(pair)}. ` +
-    `${pair.blocking.server}'s event loop was ${formatPercent(m(pair.blocking, 'eventLoopUtilization'))} occupied while using ${formatPercent(m(pair.blocking, 'cpuUtilization'))} of a core: waiting, not working.` +
+    (m(pair.blocking, 'eventLoopUtilization') === undefined && m(pair.blocking, 'cpuUtilization') !== undefined
+      ? `${pair.blocking.server} used ${formatPercent(m(pair.blocking, 'cpuUtilization'))} of a core (its thread's occupation is not measured): waiting, not working.`
+      : `${pair.blocking.server}'s event loop was ${formatPercent(m(pair.blocking, 'eventLoopUtilization'))} occupied while using ${formatPercent(m(pair.blocking, 'cpuUtilization'))} of a core: waiting, not working.`) +
     waitingSentence(pair),
   hello: (pair) =>
     `${throughputSentence(pair)}: with no waiting and no work this is per-request framework overhead only, not the I/O model.`,

@@ -1,8 +1,9 @@
 import type { Probe } from './probe.js';
 import { type Params, parseQuery, type Reply, type RouteSpec } from './routes.js';
+import { SHARED } from './shared.js';
 
 /** Methods that routes refuse with 405, for frameworks that register them one by one. */
-export const REFUSED_METHODS = ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
+export const REFUSED_METHODS: readonly string[] = SHARED.refusedMethods;
 
 /**
  * What a server does with a valid request, in its own model: the route's wait (`route.waitMs`),

@@ -1,12 +1,14 @@
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { debuglog } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkAvailability } from './availability.js';
 import { checkReply, ROUTE_CHECKS } from './checks.js';
 import { type HttpReply, request } from './client.js';
-import { readServerPackage, type ServerPackage } from './declaration.js';
+import { type ExceptionCase, readServerPackage, type ServerPackage } from './declaration.js';
 import { type LaunchOptions, processAlive, type RunningServer, startServer, waitForExit } from './launch.js';
 import { LIMITS, parseQuery, queryOf, ROUTES } from './routes.js';
 import { SERVER_SETTINGS } from './serve.js';
@@ -61,6 +63,9 @@ export const BAD_INPUT_CASES: Array<[string, string]> = [
   ['/stats?reset=2', 'from 0 to 1'],
 ];
 
+/** /stats fields a server may report as null: it cannot measure them (a WSGI server has no event loop). */
+export const NULLABLE_STATS_FIELDS = ['eventLoopUtilization', 'eventLoopActiveMs', 'eventLoopIdleMs', 'eventLoopDelayMs'];
+
 const STATS_FIELDS: Array<[string, string]> = [
   ['model', 'string'],
   ['pid', 'number'],
@@ -77,6 +82,19 @@ const STATS_FIELDS: Array<[string, string]> = [
   ['rssBytes', 'number'],
   ['windowStartedAtMs', 'number'],
 ];
+
+/** The process's parent pid, from /proc (Linux), or undefined when it is gone. */
+function parentPid(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Servers whose packages require what is missing here run only where it is installed; CI sets this so they cannot skip. */
+const REQUIRE_AVAILABLE = process.env.LOOPBENCH_REQUIRE_SERVERS === '1';
 
 async function concurrently<T>(count: number, make: () => Promise<T>): Promise<{ wallMs: number; results: T[] }> {
   const started = performance.now();
@@ -173,7 +191,29 @@ export function defineConformanceSuite(packageDir: string | URL): void {
   const dir = packageDir instanceof URL ? packageDir.pathname : packageDir;
   const server = readServerPackage(dir);
   if (!server) throw new Error(`${dir}/package.json has no "loopbench" field; see docs/adding-a-framework.md`);
+  const availability = checkAvailability(server);
+  if (!availability.available) {
+    const why = `${server.name} is unavailable here: ${availability.reason}; install with: ${availability.install}`;
+    if (REQUIRE_AVAILABLE) {
+      it(`${server.name} is available (LOOPBENCH_REQUIRE_SERVERS=1)`, () => {
+        throw new Error(why);
+      });
+    } else {
+      describe.skip(why, () => {
+        it('conformance', () => {});
+      });
+    }
+    return;
+  }
   const blocking = server.model === 'blocking';
+  const exceptions = server.exceptions ?? {};
+  for (const [name, reason] of Object.entries(exceptions)) console.info(`${server.name}: declared exception "${name}": ${reason}`);
+  /** it() for a hardening case, or a skipped test that names the server's declared exception and its reason. */
+  const hardening = (name: ExceptionCase) => {
+    const reason = exceptions[name];
+    if (reason === undefined) return it;
+    return ((title: string) => it.skip(`${title} — declared exception "${name}": ${reason}`, () => {})) as unknown as typeof it;
+  };
 
   describe(`${server.name}: routes`, () => {
     const running = withServer(server);
@@ -189,18 +229,25 @@ export function defineConformanceSuite(packageDir: string | URL): void {
       expect(reply.body).toBe('');
     });
 
-    it('reports every /stats field, with its own model and pid', async () => {
+    it('reports every /stats field (null where it cannot measure it), with its own model and pid', async () => {
       const reply = await request(`${running().url}/stats`);
       expect(reply.status).toBe(200);
       const stats = reply.json as Record<string, unknown>;
-      for (const [field, type] of STATS_FIELDS) expect(typeof stats[field], field).toBe(type);
+      const unmeasured = NULLABLE_STATS_FIELDS.filter((field) => stats[field] === null);
+      for (const [field, type] of STATS_FIELDS) if (!unmeasured.includes(field)) expect(typeof stats[field], field).toBe(type);
       expect(Object.keys(stats).sort()).toEqual(STATS_FIELDS.map(([f]) => f).sort());
       expect(stats.model).toBe(server.model);
-      expect(stats.pid).toBe(running().ready.pid);
-      expect(Object.keys(stats.eventLoopDelayMs as object).sort()).toEqual(['max', 'mean', 'min', 'p50', 'p90', 'p99']);
-      expect(stats.eventLoopUtilization).toBeGreaterThanOrEqual(0);
-      expect(stats.eventLoopUtilization).toBeLessThanOrEqual(1);
+      // The process started, or one of its workers (gunicorn's master never answers itself).
+      expect([stats.pid, parentPid(stats.pid as number)]).toContain(running().ready.pid);
+      if (stats.eventLoopDelayMs !== null) {
+        expect(Object.keys(stats.eventLoopDelayMs as object).sort()).toEqual(['max', 'mean', 'min', 'p50', 'p90', 'p99']);
+      }
+      if (stats.eventLoopUtilization !== null) {
+        expect(stats.eventLoopUtilization).toBeGreaterThanOrEqual(0);
+        expect(stats.eventLoopUtilization).toBeLessThanOrEqual(1);
+      }
       expect(stats.rssBytes).toBeGreaterThan(1_000_000);
+      if (unmeasured.length > 0) console.info(`${server.name}: /stats does not measure ${unmeasured.join(', ')} (null)`);
     });
 
     it('times every answer in Server-Timing: app;dur=<ms>, the wait included, within the latency', async () => {
@@ -258,7 +305,7 @@ export function defineConformanceSuite(packageDir: string | URL): void {
       expect(reply.json).toEqual({ error: expect.stringContaining('GET') });
     });
 
-    it('refuses an oversized URL with 414 and oversized headers with 431', async () => {
+    hardening('oversized-requests')('refuses an oversized URL with 414 and oversized headers with 431', async () => {
       const url = running().url;
       const longUrl = await request(`${url}/fast?pad=${'a'.repeat(LIMITS.urlLengthMax)}`);
       expect(longUrl.status).toBe(414);
@@ -289,59 +336,63 @@ export function defineConformanceSuite(packageDir: string | URL): void {
   describe(`${server.name}: hostile input`, () => {
     const running = withServer(server);
 
-    it(`answers ${FUZZ_REQUESTS.toLocaleString('en')} generated requests (methods, paths, queries, headers, bodies) without a 5xx, a crash, a hang or a leak`, async () => {
-      const url = running().url;
-      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-      const rss = async () => ((await request(`${url}/stats`)).json as { rssBytes: number }).rssBytes;
-      const rssBefore = await rss();
-      const outcomes = new Map<number, number>();
-      try {
-        await fc.assert(
-          fc.asyncProperty(hostileRequestArbitrary(), async (generated) => {
-            fc.pre(!isSlow(generated.target));
-            const reply = await send(url, generated, agent);
-            outcomes.set(reply.status, (outcomes.get(reply.status) ?? 0) + 1);
-            expect(reply.status, `${generated.method} ${generated.target.slice(0, 200)}`).toBeGreaterThanOrEqual(200);
-            expect(reply.status, `${generated.method} ${generated.target.slice(0, 200)}`).toBeLessThan(500);
-            if (reply.status >= 400 && generated.method !== 'HEAD') expect(JSON.parse(reply.body)).toEqual({ error: expect.any(String) });
-          }),
-          { numRuns: FUZZ_REQUESTS, maxSkipsPerRun: 10 },
-        );
-      } finally {
-        agent.destroy();
-      }
-      const total = [...outcomes.values()].reduce((a, b) => a + b, 0);
-      expect(total).toBe(FUZZ_REQUESTS);
-      expect(outcomes.size, `statuses seen: ${JSON.stringify(Object.fromEntries(outcomes))}`).toBeGreaterThanOrEqual(5);
-      expect((await request(`${url}/health`)).status).toBe(200);
-      expect(await rss()).toBeLessThan(rssBefore + 64 * 2 ** 20);
-      log('%s: %d generated requests, statuses %j', server.name, total, Object.fromEntries(outcomes));
-    });
+    hardening('fuzz')(
+      `answers ${FUZZ_REQUESTS.toLocaleString('en')} generated requests (methods, paths, queries, headers, bodies) without a 5xx, a crash, a hang or a leak`,
+      async () => {
+        const url = running().url;
+        const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+        const rss = async () => ((await request(`${url}/stats`)).json as { rssBytes: number }).rssBytes;
+        const rssBefore = await rss();
+        const outcomes = new Map<number, number>();
+        try {
+          await fc.assert(
+            fc.asyncProperty(hostileRequestArbitrary(), async (generated) => {
+              fc.pre(!isSlow(generated.target));
+              const reply = await send(url, generated, agent);
+              outcomes.set(reply.status, (outcomes.get(reply.status) ?? 0) + 1);
+              expect(reply.status, `${generated.method} ${generated.target.slice(0, 200)}`).toBeGreaterThanOrEqual(200);
+              expect(reply.status, `${generated.method} ${generated.target.slice(0, 200)}`).toBeLessThan(500);
+              if (reply.status >= 400 && generated.method !== 'HEAD') expect(JSON.parse(reply.body)).toEqual({ error: expect.any(String) });
+            }),
+            { numRuns: FUZZ_REQUESTS, maxSkipsPerRun: 10 },
+          );
+        } finally {
+          agent.destroy();
+        }
+        const total = [...outcomes.values()].reduce((a, b) => a + b, 0);
+        expect(total).toBe(FUZZ_REQUESTS);
+        expect(outcomes.size, `statuses seen: ${JSON.stringify(Object.fromEntries(outcomes))}`).toBeGreaterThanOrEqual(5);
+        expect((await request(`${url}/health`)).status).toBe(200);
+        expect(await rss()).toBeLessThan(rssBefore + 64 * 2 ** 20);
+        log('%s: %d generated requests, statuses %j', server.name, total, Object.fromEntries(outcomes));
+      },
+    );
 
-    it.each([
+    for (const [name, raw, status, mention] of [
       ['an HTTP/1.1 request without Host', 'GET /fast HTTP/1.1\r\n\r\n', 400, 'Host'],
       ['CONNECT', 'CONNECT example.org:443 HTTP/1.1\r\nHost: example.org:443\r\n\r\n', 405, 'GET'],
-    ])('answers %s with a JSON refusal', async (_name, raw, status, mention) => {
-      const { port, host } = running().ready;
-      const reply = await new Promise<string>((resolve, reject) => {
-        let text = '';
-        const socket = net.connect(port, host, () => socket.write(raw));
-        socket.on('data', (chunk) => {
-          text += chunk;
-          if (/\r\n\r\n[\s\S]*\}$/.test(text)) socket.destroy();
+    ] as const)
+      hardening('raw-refusals')(`answers ${name} with a JSON refusal`, async () => {
+        const { port, host } = running().ready;
+        const reply = await new Promise<string>((resolve, reject) => {
+          let text = '';
+          const socket = net.connect(port, host, () => socket.write(raw));
+          socket.on('data', (chunk) => {
+            text += chunk;
+            if (/\r\n\r\n[\s\S]*\}$/.test(text)) socket.destroy();
+          });
+          socket.on('error', reject);
+          socket.on('close', () => resolve(text));
+          socket.setTimeout(5_000, () => socket.destroy());
         });
-        socket.on('error', reject);
-        socket.on('close', () => resolve(text));
-        socket.setTimeout(5_000, () => socket.destroy());
+        expect(reply).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+        expect(reply).toMatch(/content-type: application\/json/i);
+        const body = JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)) as { error?: string };
+        expect(body.error).toContain(mention);
+        expect((await request(`${running().url}/health`)).status).toBe(200);
       });
-      expect(reply).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
-      expect(reply).toMatch(/content-type: application\/json/i);
-      const body = JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)) as { error?: string };
-      expect(body.error).toContain(mention);
-      expect((await request(`${running().url}/health`)).status).toBe(200);
-    });
 
-    it('closes the connection of a client that never finishes its headers', async () => {
+    hardening('slow-client')('closes the connection of a client that never finishes its headers', async () => {
       const { port, host } = running().ready;
       const started = performance.now();
       let reply = '';
@@ -401,31 +452,34 @@ export function defineConformanceSuite(packageDir: string | URL): void {
       else expect(fast.latencyMs).toBeLessThan(100);
     });
 
-    it(`answers 10 pipelined /sleep?ms=100 on one connection in order, the first within 0.5 s${blocking ? ', the last after ≥ 0.9 s' : ''}`, async () => {
-      const { port, host } = running().ready;
-      const started = performance.now();
-      const answeredAtMs: number[] = [];
-      await new Promise<void>((resolve, reject) => {
-        let text = '';
-        const socket = net.connect(port, host, () =>
-          socket.write(
-            'GET /sleep?ms=100 HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(9) +
-              'GET /sleep?ms=100 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
-          ),
-        );
-        socket.on('data', (chunk) => {
-          text += chunk;
-          const count = text.split('{"message":"done","ms":100}').length - 1;
-          while (answeredAtMs.length < count) answeredAtMs.push(performance.now() - started);
+    hardening('keep-alive')(
+      `answers 10 pipelined /sleep?ms=100 on one connection in order, the first within 0.5 s${blocking ? ', the last after ≥ 0.9 s' : ''}`,
+      async () => {
+        const { port, host } = running().ready;
+        const started = performance.now();
+        const answeredAtMs: number[] = [];
+        await new Promise<void>((resolve, reject) => {
+          let text = '';
+          const socket = net.connect(port, host, () =>
+            socket.write(
+              'GET /sleep?ms=100 HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(9) +
+                'GET /sleep?ms=100 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+            ),
+          );
+          socket.on('data', (chunk) => {
+            text += chunk;
+            const count = text.split('{"message":"done","ms":100}').length - 1;
+            while (answeredAtMs.length < count) answeredAtMs.push(performance.now() - started);
+          });
+          socket.on('error', reject);
+          socket.on('close', () => resolve());
+          socket.setTimeout(10_000, () => socket.destroy(new Error('pipelined requests were not all answered')));
         });
-        socket.on('error', reject);
-        socket.on('close', () => resolve());
-        socket.setTimeout(10_000, () => socket.destroy(new Error('pipelined requests were not all answered')));
-      });
-      expect(answeredAtMs).toHaveLength(10);
-      expect(answeredAtMs[0]).toBeLessThan(500);
-      if (blocking) expect(answeredAtMs[9]).toBeGreaterThanOrEqual(900);
-    });
+        expect(answeredAtMs).toHaveLength(10);
+        expect(answeredAtMs[0]).toBeLessThan(500);
+        if (blocking) expect(answeredAtMs[9]).toBeGreaterThanOrEqual(900);
+      },
+    );
 
     it(`under 10 concurrent sleeps /stats reports max in flight ${blocking ? '1' : '> 1'}`, async () => {
       await request(`${running().url}/stats?reset=1`);
@@ -436,43 +490,51 @@ export function defineConformanceSuite(packageDir: string | URL): void {
       else expect(stats.maxInFlight).toBeGreaterThan(1);
     });
 
-    it(`during a 500 ms sleep the event loop is ${blocking ? 'occupied but does no work' : 'idle'}`, async () => {
-      type Counters = { eventLoopActiveMs: number; cpuUserMs: number; cpuSystemMs: number };
+    it(`during a 500 ms sleep the ${blocking ? 'thread is occupied but does no work' : 'event loop is idle'}`, async () => {
+      type Counters = { eventLoopActiveMs: number | null; cpuUserMs: number; cpuSystemMs: number };
       const url = running().url;
       const before = (await request(`${url}/stats`)).json as Counters;
       await request(`${url}/sleep?ms=500`);
       const after = (await request(`${url}/stats`)).json as Counters;
-      const activeMs = after.eventLoopActiveMs - before.eventLoopActiveMs;
       const cpuMs = after.cpuUserMs + after.cpuSystemMs - before.cpuUserMs - before.cpuSystemMs;
       expect(cpuMs).toBeLessThan(150);
+      if (after.eventLoopActiveMs === null || before.eventLoopActiveMs === null) {
+        console.info(`${server.name}: no event loop to measure (eventLoopActiveMs is null); checked the CPU only`);
+        return;
+      }
+      const activeMs = after.eventLoopActiveMs - before.eventLoopActiveMs;
       if (blocking) expect(activeMs).toBeGreaterThanOrEqual(450);
       else expect(activeMs).toBeLessThan(250);
     });
   });
 
-  describe(`${server.name}: WORKERS=2`, () => {
-    const running = withServer(server, { env: { WORKERS: '2' } });
+  (exceptions.workers === undefined ? describe : describe.skip)(
+    `${server.name}: WORKERS=2${exceptions.workers === undefined ? '' : ` — declared exception "workers": ${exceptions.workers}`}`,
+    () => {
+      const running = withServer(server, { env: { WORKERS: '2' } });
 
-    it('two concurrent /sleep?ms=300 take ≤ 1.3× one', async () => {
-      const url = `${running().url}/sleep?ms=300`;
-      await concurrently(2, () => request(url));
-      const one = await concurrently(1, () => request(url));
-      const two = await concurrently(2, () => request(url));
-      expect(two.wallMs / one.wallMs).toBeLessThanOrEqual(1.3);
-    });
+      it('two concurrent /sleep?ms=300 take ≤ 1.3× one', async () => {
+        const url = `${running().url}/sleep?ms=300`;
+        await concurrently(2, () => request(url));
+        const one = await concurrently(1, () => request(url));
+        const two = await concurrently(2, () => request(url));
+        expect(two.wallMs / one.wallMs).toBeLessThanOrEqual(1.3);
+      });
 
-    it('stops every worker on SIGTERM', async () => {
-      const pids = new Set<number>();
-      for (let i = 0; i < 6; i++) pids.add(((await request(`${running().url}/stats`)).json as { pid: number }).pid);
-      expect(pids.size).toBe(2);
-      const status = await running().stop();
-      expect(status).toEqual({ code: 0, signal: null });
-      for (const pid of pids) expect(await waitForExit(pid)).toBe(true);
-    });
-  });
+      it('stops every worker on SIGTERM', async () => {
+        // Fresh connections reach the workers as the kernel or the primary hands them out: ask until both answered.
+        const pids = new Set<number>();
+        for (let i = 0; i < 60 && pids.size < 2; i++) pids.add(((await request(`${running().url}/stats`)).json as { pid: number }).pid);
+        expect(pids.size).toBe(2);
+        const status = await running().stop();
+        expect(status).toEqual({ code: 0, signal: null });
+        for (const pid of pids) expect(await waitForExit(pid)).toBe(true);
+      });
+    },
+  );
 
   describe(`${server.name}: process`, () => {
-    it('binds 127.0.0.1 by default with the shared backlog and keep-alive timeout', async () => {
+    it('binds 127.0.0.1 by default with the shared backlog', async () => {
       const running = await startServer(server, { env: { HOST: undefined } });
       try {
         expect(running.ready).toMatchObject({
@@ -482,8 +544,16 @@ export function defineConformanceSuite(packageDir: string | URL): void {
           host: '127.0.0.1',
           workers: 1,
           backlog: SERVER_SETTINGS.backlog,
-          keepAliveTimeoutMs: SERVER_SETTINGS.keepAliveTimeoutMs,
         });
+      } finally {
+        await running.stop();
+      }
+    });
+
+    hardening('keep-alive')('keeps connections alive for the shared keep-alive timeout, and says so', async () => {
+      const running = await startServer(server);
+      try {
+        expect(running.ready.keepAliveTimeoutMs).toBe(SERVER_SETTINGS.keepAliveTimeoutMs);
         const reply = await request(`${running.url}/hello`, { headers: { connection: 'keep-alive' } });
         expect(reply.headers['keep-alive']).toBe(`timeout=${SERVER_SETTINGS.keepAliveTimeoutMs / 1000}`);
       } finally {
@@ -503,7 +573,7 @@ export function defineConformanceSuite(packageDir: string | URL): void {
       expect(processAlive(running.pid)).toBe(false);
     });
 
-    it('on SIGTERM does not wait for a client that never finishes its request', async () => {
+    hardening('stop-unfinished-request')('on SIGTERM does not wait for a client that never finishes its request', async () => {
       const running = await startServer(server);
       const socket = net.connect(running.ready.port, running.ready.host, () => socket.write('GET /fast HTTP/1.1\r\nHost: x\r\n'));
       socket.on('error', () => {});

@@ -2,6 +2,29 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MODELS, type Model } from './probe.js';
 
+/**
+ * The hardening part of the conformance suite: the cases a server may declare it does not meet,
+ * each with its reason (werkzeug has no header timeout, say). The core contract has no exceptions.
+ */
+export const EXCEPTION_CASES = {
+  'oversized-requests': 'an oversized request target gets 414 JSON and oversized headers 431 JSON',
+  'slow-client': 'a client that never finishes its headers gets 408 JSON and is closed after 10 s',
+  fuzz: '10,000 generated hostile requests: never a 5xx, a crash or a hang, and every 4xx is JSON',
+  'raw-refusals': 'a Host-less HTTP/1.1 request gets 400 JSON, CONNECT 405 JSON',
+  'keep-alive': 'connections are kept alive for 5 s and pipelined requests are answered in order',
+  'stop-unfinished-request': 'SIGTERM exits at once while a client holds a half-sent request',
+  workers: 'WORKERS=N runs N processes',
+} as const;
+
+export type ExceptionCase = keyof typeof EXCEPTION_CASES;
+
+export const EXCEPTION_NAMES = Object.keys(EXCEPTION_CASES) as ExceptionCase[];
+
+/** What a server needs from outside npm: Python modules its interpreter (start[0]) must import. */
+export interface Requirements {
+  python3?: string[];
+}
+
 /** What a server package says of itself in the "loopbench" field of its package.json. */
 export interface ServerDeclaration {
   /** Short display name, e.g. "koa". */
@@ -15,6 +38,13 @@ export interface ServerDeclaration {
   framework?: string;
   /** True when CPU work runs on a thread pool, off the event loop (it then scales with cores). */
   cpuOffload?: boolean;
+  /** Threads of the pool, for the thread-pool model: a wait blocks one of them. */
+  poolSize?: number;
+  requires?: Requirements;
+  /** The exact command that installs what `requires` names, e.g. "apt-get install python3-flask". */
+  install?: string;
+  /** Hardening cases it does not meet, each with its reason. */
+  exceptions?: Partial<Record<ExceptionCase, string>>;
 }
 
 export interface ServerPackage extends ServerDeclaration {
@@ -43,6 +73,25 @@ export function installedVersion(name: string, fromDir: string): string | undefi
   }
 }
 
+function isPositiveInteger(value: unknown): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1;
+}
+
+function requirementProblems(field: Partial<ServerDeclaration>): string[] {
+  if (field.requires === undefined) return field.install === undefined ? [] : ['"install" goes with "requires"'];
+  const { python3, ...other } = field.requires as Record<string, unknown>;
+  const problems = Object.keys(other).map((key) => `"requires" names "${key}"; it knows "python3" (modules to import)`);
+  if (
+    python3 !== undefined &&
+    !(Array.isArray(python3) && python3.length > 0 && python3.every((m) => typeof m === 'string' && /^[A-Za-z_][\w.]*$/.test(m)))
+  ) {
+    problems.push('"requires"."python3" must list Python modules, e.g. ["flask"]');
+  }
+  if (typeof field.install !== 'string' || field.install === '')
+    problems.push('"install" must give the exact command that installs what "requires" names');
+  return problems;
+}
+
 /** Reads a package's declaration; undefined when the package declares no server. */
 export function readServerPackage(packageDir: string): ServerPackage | undefined {
   const manifest = readJson(path.join(packageDir, 'package.json'));
@@ -61,6 +110,15 @@ export function readServerPackage(packageDir: string): ServerPackage | undefined
     problems.push('"start" must be an argv array, e.g. ["node", "dist/main.js"]');
   }
   if (field.cpuOffload !== undefined && typeof field.cpuOffload !== 'boolean') problems.push('"cpuOffload" must be true or false');
+  if (field.model === 'thread-pool' ? !isPositiveInteger(field.poolSize) : field.poolSize !== undefined) {
+    problems.push('"poolSize" is the thread count of a "thread-pool" server, e.g. 40, and only of one');
+  }
+  problems.push(...requirementProblems(field));
+  for (const [name, reason] of Object.entries(field.exceptions ?? {})) {
+    if (!(EXCEPTION_NAMES as string[]).includes(name))
+      problems.push(`"exceptions" names "${name}"; the cases are ${EXCEPTION_NAMES.join(', ')}`);
+    else if (typeof reason !== 'string' || reason === '') problems.push(`"exceptions"."${name}" must give the reason`);
+  }
   if (problems.length > 0) throw new DeclarationError(`${where}: ${problems.join('; ')}`);
   const declaration = field as ServerDeclaration;
   return {

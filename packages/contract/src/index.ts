@@ -1,10 +1,15 @@
 export { type Answer, answerRoute, REFUSED_METHODS, type RouteHandler, refusalOf } from './answer.js';
+export { type Availability, checkAvailability } from './availability.js';
 export { checkReply, ROUTE_CHECKS, type RouteCheck, verifyServer } from './checks.js';
 export { type HttpReply, request } from './client.js';
 export {
   DeclarationError,
+  EXCEPTION_CASES,
+  EXCEPTION_NAMES,
+  type ExceptionCase,
   installedVersion,
   RESERVED_SERVER_NAMES,
+  type Requirements,
   readServerPackage,
   type ServerDeclaration,
   type ServerPackage,
@@ -20,7 +25,7 @@ export {
   stopAllServers,
   waitForExit,
 } from './launch.js';
-export { createProbe, MODELS, type Model, type Probe, type StatsSnapshot } from './probe.js';
+export { createProbe, type LoopDelay, type MeasuredStats, MODELS, type Model, type Probe, type StatsSnapshot } from './probe.js';
 export {
   ALLOWED_METHODS,
   LIMITS,
@@ -47,5 +52,6 @@ export {
   serve,
   serveFromPackage,
 } from './serve.js';
+export { CONTRACT_JSON, SHARED } from './shared.js';
 export { parseServerTiming, SERVER_TIMING_METRIC, timeResponse } from './timing.js';
 export { countTo, sleepAsync, sleepBlocking } from './work.js';

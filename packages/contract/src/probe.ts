@@ -1,10 +1,28 @@
 import { type IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
-export type Model = 'blocking' | 'non-blocking';
+/**
+ * blocking: one request at a time, a wait blocks the thread; non-blocking: waits are awaited, one
+ * event loop serves many; thread-pool: each request's wait and work run on one of a pool of threads,
+ * so a wait blocks one pool thread (the package declares its poolSize).
+ */
+export type Model = 'blocking' | 'non-blocking' | 'thread-pool';
 
-export const MODELS: readonly Model[] = ['blocking', 'non-blocking'];
+export const MODELS: readonly Model[] = ['blocking', 'non-blocking', 'thread-pool'];
 
-/** The body of GET /stats. Counters are cumulative since start; `window*` fields since the last reset. */
+/** The event-loop delay percentiles of /stats, in ms. */
+export interface LoopDelay {
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+/**
+ * The body of GET /stats. Counters are cumulative since start; `window*` fields since the last reset.
+ * A field the server cannot measure is null (a WSGI server has no event loop), never 0.
+ */
 export interface StatsSnapshot {
   model: Model;
   pid: number;
@@ -14,23 +32,26 @@ export interface StatsSnapshot {
   /** Highest number of requests inside a handler at once, since the window started. */
   maxInFlight: number;
   /** Cumulative since start: active / (active + idle). A blocked thread counts as active. */
-  eventLoopUtilization: number;
-  eventLoopActiveMs: number;
-  eventLoopIdleMs: number;
+  eventLoopUtilization: number | null;
+  eventLoopActiveMs: number | null;
+  eventLoopIdleMs: number | null;
   /** How late the event loop ran a 10 ms timer, since the window started (monitorEventLoopDelay). */
-  eventLoopDelayMs: { min: number; mean: number; p50: number; p90: number; p99: number; max: number };
+  eventLoopDelayMs: LoopDelay | null;
   cpuUserMs: number;
   cpuSystemMs: number;
   rssBytes: number;
   windowStartedAtMs: number;
 }
 
+/** /stats as a Node server measures it: every field. */
+export type MeasuredStats = { [K in keyof StatsSnapshot]: NonNullable<StatsSnapshot[K]> };
+
 export interface Probe {
   /** The model the server declared; apps may pick their waiting primitive by it. */
   readonly model: Model;
   /** Marks a request as entering its handler; call the returned function once when it has replied. */
   begin(): () => void;
-  snapshot(options?: { reset?: boolean }): StatsSnapshot;
+  snapshot(options?: { reset?: boolean }): MeasuredStats;
 }
 
 /**
@@ -68,7 +89,7 @@ export function createProbe(model: Model): Probe {
       const elu = performance.eventLoopUtilization();
       const cpu = process.cpuUsage();
       const empty = delay.count === 0;
-      const snapshot: StatsSnapshot = {
+      const snapshot: MeasuredStats = {
         model,
         pid: process.pid,
         uptimeMs: performance.now() - startedAt,

@@ -1,13 +1,11 @@
+import { limitValue, SHARED } from './shared.js';
 import { countTo } from './work.js';
 
-/** Every server enforces these same limits; the harness reads them too. */
-export const LIMITS = {
-  sleepMsMax: 60_000,
-  cpuIterationsMax: 100_000_000,
-  cpuIterationsDefault: 1_000_000,
-  /** Longer request targets are refused with 414 before any routing. */
-  urlLengthMax: 8_192,
-} as const;
+/**
+ * Every server enforces these same limits (from contract.json, which the Python servers read too);
+ * the harness reads them as well. A request target over urlLengthMax is refused with 414 before any routing.
+ */
+export const LIMITS = SHARED.limits;
 
 export interface ParamSpec {
   readonly name: string;
@@ -37,67 +35,40 @@ export interface RouteSpec {
 const noWait = () => 0;
 const json = (body: unknown): Reply => ({ type: 'json', body });
 
-export const ROUTES: readonly RouteSpec[] = [
-  {
-    name: 'health',
-    path: '/health',
-    summary: 'does nothing; answers {"status":"ok"}',
-    params: [],
-    tracked: true,
-    waitMs: noWait,
-    reply: () => json({ status: 'ok' }),
-  },
-  {
-    name: 'hello',
-    path: '/hello',
-    summary: 'does nothing; answers the text Hello',
-    params: [],
-    tracked: true,
-    waitMs: noWait,
-    reply: () => ({ type: 'text', body: 'Hello' }),
-  },
-  {
-    name: 'fast',
-    path: '/fast',
-    summary: 'does nothing; answers {"message":"fast"}',
-    params: [],
-    tracked: true,
-    waitMs: noWait,
-    reply: () => json({ message: 'fast' }),
-  },
-  {
-    name: 'sleep',
-    path: '/sleep',
-    summary: 'waits ms milliseconds in the server model, then answers {"message":"done","ms":ms}',
-    params: [{ name: 'ms', max: LIMITS.sleepMsMax }],
-    tracked: true,
-    waitMs: (p) => p.ms ?? 0,
-    reply: (p) => json({ message: 'done', ms: p.ms }),
-  },
-  {
-    name: 'cpu',
-    path: '/cpu',
-    summary: 'counts to iterations on the thread, then answers {"iterations":n}',
-    params: [{ name: 'iterations', max: LIMITS.cpuIterationsMax, default: LIMITS.cpuIterationsDefault }],
-    tracked: true,
-    waitMs: noWait,
-    reply: (p) => json({ iterations: countTo(p.iterations ?? 0) }),
-  },
-  {
-    name: 'stats',
-    path: '/stats',
-    summary: 'server-side signals; reset=1 starts a new window for maxInFlight and event-loop delay',
-    params: [{ name: 'reset', max: 1, default: 0 }],
-    tracked: false,
+/** What each route does, by name; its path, summary and parameters come from contract.json. */
+const BEHAVIOUR: Record<RouteSpec['name'], Pick<RouteSpec, 'waitMs' | 'reply'>> = {
+  health: { waitMs: noWait, reply: () => json({ status: 'ok' }) },
+  hello: { waitMs: noWait, reply: () => ({ type: 'text', body: 'Hello' }) },
+  fast: { waitMs: noWait, reply: () => json({ message: 'fast' }) },
+  sleep: { waitMs: (p) => p.ms ?? 0, reply: (p) => json({ message: 'done', ms: p.ms }) },
+  cpu: { waitMs: noWait, reply: (p) => json({ iterations: countTo(p.iterations ?? 0) }) },
+  stats: {
     waitMs: noWait,
     reply: (p, stats) => {
       if (!stats) throw new Error('/stats is answered by answerRoute, which reads the probe');
       return json(stats(p.reset === 1));
     },
   },
-];
+};
 
-export const ALLOWED_METHODS = ['GET', 'HEAD'] as const;
+export const ROUTES: readonly RouteSpec[] = SHARED.routes.map((route) => {
+  const behaviour = BEHAVIOUR[route.name as RouteSpec['name']];
+  if (!behaviour) throw new Error(`contract.json has a route "${route.name}" that the contract does not know`);
+  return {
+    name: route.name as RouteSpec['name'],
+    path: route.path,
+    summary: route.summary,
+    tracked: route.tracked,
+    params: route.params.map((p) => ({
+      name: p.name,
+      max: limitValue(p.max),
+      ...(p.default === undefined ? {} : { default: limitValue(p.default) }),
+    })),
+    ...behaviour,
+  };
+});
+
+export const ALLOWED_METHODS: readonly string[] = SHARED.allowedMethods;
 
 export type ParseResult = { ok: true; params: Params } | { ok: false; error: string };
 

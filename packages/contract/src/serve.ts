@@ -8,21 +8,17 @@ import { fileURLToPath } from 'node:url';
 import { readServerPackage } from './declaration.js';
 import { createProbe, type Model, type Probe } from './probe.js';
 import { ALLOWED_METHODS, LIMITS, methodNotAllowedError, uriTooLongError } from './routes.js';
+import { SHARED } from './shared.js';
 import { timeResponse } from './timing.js';
 import { oneAtATime } from './work.js';
 
-/** The same socket settings for every server, so no framework wins by its defaults. */
-export const SERVER_SETTINGS = {
-  /** Large, so the kernel queues bursts instead of dropping connections (capped by net.core.somaxconn). */
-  backlog: 4096,
-  keepAliveTimeoutMs: 5_000,
-  /** A slow client gets this long to send its headers, and requestTimeoutMs to send the whole request. */
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 30_000,
-  /** How often those two timeouts are enforced (Node's default is 30 s). */
-  connectionsCheckingIntervalMs: 1_000,
-  maxHeaderSizeBytes: 16_384,
-} as const;
+/**
+ * The same socket settings for every server, so no framework wins by its defaults (contract.json):
+ * a large backlog, so the kernel queues bursts instead of dropping connections (capped by
+ * net.core.somaxconn); a slow client gets headersTimeoutMs to send its headers and requestTimeoutMs
+ * for the whole request, enforced every connectionsCheckingIntervalMs (Node's default is 30 s).
+ */
+export const SERVER_SETTINGS = SHARED.settings;
 
 /** In-flight requests may take up to the longest allowed sleep; past this a stop is forced. */
 const STOP_DEADLINE_MS = LIMITS.sleepMsMax + 5_000;

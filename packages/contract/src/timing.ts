@@ -1,8 +1,9 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { SHARED } from './shared.js';
 
 /** The Server-Timing metric every server reports: how long its handler had the request. */
-export const SERVER_TIMING_METRIC = 'app';
+export const SERVER_TIMING_METRIC = SHARED.serverTimingMetric;
 
 const PREFIX = `${SERVER_TIMING_METRIC};dur=`;
 

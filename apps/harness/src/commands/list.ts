@@ -1,3 +1,4 @@
+import type { ServerPackage } from '@loopbench/contract';
 import { Command } from 'commander';
 import { discoverServers, workspaceRoot } from '../discover.js';
 import { shared } from '../options.js';
@@ -14,14 +15,20 @@ interface ListFlags {
 function list(flags: ListFlags, io: Io): number {
   const discovery = discoverServers(workspaceRoot(flags.workspace));
   if (flags.json) {
-    const servers = discovery.servers.map(({ name, model, analogue, packageName, framework, frameworkVersion }) => ({
+    const describe = ({ name, model, poolSize, analogue, packageName, framework, frameworkVersion, exceptions }: ServerPackage) => ({
       name,
       model,
+      ...(poolSize === undefined ? {} : { poolSize }),
       analogue,
       packageName,
       framework,
       frameworkVersion,
-    }));
+      exceptions: exceptions ?? {},
+    });
+    const servers = [
+      ...discovery.servers.map((s) => ({ ...describe(s), available: true })),
+      ...discovery.unavailable.map(({ server, reason, install }) => ({ ...describe(server), available: false, reason, install })),
+    ];
     const scenarios = SCENARIOS.map(({ id, kind, title, claim }) => ({ id, kind, title, claim }));
     io.out.write(`${JSON.stringify({ servers, scenarios, problems: discovery.problems }, null, 2)}\n`);
     return 0;
@@ -29,9 +36,16 @@ function list(flags: ListFlags, io: Io): number {
   // One block per server and per scenario, folded to the terminal: a table of them was 244 columns wide.
   const width = Math.max(60, Math.min(io.out.columns ?? 80, 100));
   io.out.write('Servers (from the workspace):\n\n');
+  const model = (s: ServerPackage) => (s.poolSize === undefined ? s.model : `${s.model}, ${s.poolSize} threads`);
   for (const s of discovery.servers) {
     const pkg = `${s.packageName}${s.frameworkVersion ? `, ${s.framework} ${s.frameworkVersion}` : ''}`;
-    io.out.write(`${s.name} (${s.model})\n${wrap(`stands for ${s.analogue}`, width, '    ')}\n${wrap(pkg, width, '    ')}\n`);
+    io.out.write(`${s.name} (${model(s)})\n${wrap(`stands for ${s.analogue}`, width, '    ')}\n${wrap(pkg, width, '    ')}\n`);
+    for (const [name, reason] of Object.entries(s.exceptions ?? {}))
+      io.out.write(`${wrap(`exception "${name}": ${reason}`, width, '    ')}\n`);
+  }
+  for (const { server: s, reason, install } of discovery.unavailable) {
+    io.out.write(`${s.name} (${model(s)}): UNAVAILABLE\n${wrap(`stands for ${s.analogue}`, width, '    ')}\n`);
+    io.out.write(`${wrap(reason, width, '    ')}\n${wrap(`install with: ${install}`, width, '    ')}\n`);
   }
   io.out.write('\nScenarios:\n\n');
   for (const s of SCENARIOS) io.out.write(`${s.id} (${s.kind})\n${wrap(s.title, width, '    ')}\n`);

@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { workspaceRoot } from '../discover.js';
 import { UsageError } from '../errors.js';
 import { shared } from '../options.js';
-import { ScaffoldError, scaffoldServer } from '../scaffold.js';
+import { SCAFFOLD_MODELS, ScaffoldError, scaffoldServer } from '../scaffold.js';
 import type { CommandContext, Io } from './context.js';
 
 interface NewFlags {
@@ -33,6 +33,6 @@ export const newCommand = ({ io, setExit }: CommandContext) =>
     .description('create packages/server-NAME: a server that passes the conformance suite, to turn into your framework')
     .argument('<name>', 'the server name, e.g. sanic-like (the package is @loopbench/server-NAME)')
     .requiredOption('--analogue <text>', 'required: the Python setup it stands for, e.g. "Sanic on its own server"')
-    .addOption(new Option('--model <model>', 'how it waits').choices(['non-blocking', 'blocking']).default('non-blocking'))
+    .addOption(new Option('--model <model>', 'how it waits').choices([...SCAFFOLD_MODELS]).default('non-blocking'))
     .addOption(shared.workspace('the workspace to add it to'))
     .action((name: string, flags: NewFlags) => setExit(create(name, flags, io)));

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installedVersion, type ServerPackage, stopAllServers } from '@loopbench/contract';
 import { Command, Option } from 'commander';
-import { buildServers, discoverServers, workspaceRoot } from '../discover.js';
+import { buildServers, discoverServers, unavailableLines, workspaceRoot } from '../discover.js';
 import { collectEnvironment } from '../environment.js';
 import {
   DEFAULT_OPTIONS,
@@ -48,7 +48,10 @@ async function run(flags: Flags, io: Io, argv: readonly string[]): Promise<numbe
   const root = workspaceRoot(flags.workspace);
   const discovery = discoverServers(root);
   for (const problem of discovery.problems) io.err.write(`warning: ${problem}\n`);
-  const servers = selectServers(discovery.servers, flags.servers);
+  const servers = selectServers(discovery, flags.servers);
+  if (flags.servers?.includes('all')) {
+    for (const line of unavailableLines(discovery.unavailable)) io.err.write(`left out, unavailable here: ${line}\n`);
+  }
   const scenarios = selectScenarios(flags.scenario);
   const options = resolveOptions(flags);
   if (options.pin) checkPinning();

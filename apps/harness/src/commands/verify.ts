@@ -1,6 +1,6 @@
 import { startServer, verifyServer } from '@loopbench/contract';
 import { Command } from 'commander';
-import { buildServers, discoverServers, workspaceRoot } from '../discover.js';
+import { buildServers, discoverServers, unavailableLines, workspaceRoot } from '../discover.js';
 import { DEFAULT_OPTIONS, shared } from '../options.js';
 import { detectStyle, paint } from '../render/terminal.js';
 import { selectServers } from '../select.js';
@@ -29,7 +29,11 @@ async function problemsOf(server: Parameters<typeof startServer>[0], readyTimeou
 
 async function verify(flags: VerifyFlags, io: Io): Promise<number> {
   const root = workspaceRoot(flags.workspace);
-  const servers = selectServers(discoverServers(root).servers, flags.servers);
+  const discovery = discoverServers(root);
+  const servers = selectServers(discovery, flags.servers);
+  if (flags.servers?.includes('all')) {
+    for (const line of unavailableLines(discovery.unavailable)) io.out.write(`- left out, unavailable here: ${line}\n`);
+  }
   if (flags.build) buildServers(root, servers);
   const style = detectStyle(io.out);
   let failed = 0;

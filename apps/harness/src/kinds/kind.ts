@@ -35,6 +35,8 @@ export interface Evidence {
   model: Model;
   /** The server hands CPU work to a thread pool (its package declares cpuOffload). */
   cpuOffload: boolean;
+  /** Threads of a thread-pool server's pool (its package declares poolSize). */
+  poolSize?: number;
   /** Cores the servers may use (one fewer with --pin). */
   cores: number;
   /** Over the valid runs. */

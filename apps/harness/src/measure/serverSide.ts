@@ -23,10 +23,10 @@ export async function withServerSignals<T>(
 export function signalValues(signals: ServerSignals | undefined, withDelay: boolean): MetricValues {
   if (!signals) return {};
   return {
-    eventLoopUtilization: signals.eventLoopUtilization,
+    ...(signals.eventLoopUtilization === undefined ? {} : { eventLoopUtilization: signals.eventLoopUtilization }),
     cpuUtilization: signals.cpuUtilization,
     maxInFlight: signals.maxInFlight,
-    ...(withDelay ? { eventLoopDelayP99Ms: signals.eventLoopDelayP99Ms } : {}),
+    ...(withDelay && signals.eventLoopDelayP99Ms !== undefined ? { eventLoopDelayP99Ms: signals.eventLoopDelayP99Ms } : {}),
     cpuPerRequestMs: signals.cpuPerRequestMs,
   };
 }

@@ -9,7 +9,7 @@ export const STATS_TIMEOUT_MS = 10_000;
 /** /stats from every worker of a server, by pid. Fresh connections reach the workers in turn. */
 export async function collectStats(name: string, url: string, workers: number, reset = false): Promise<Map<number, StatsSnapshot>> {
   const byPid = new Map<number, StatsSnapshot>();
-  for (let attempt = 0; attempt < workers * 6 && byPid.size < workers; attempt++) {
+  for (let attempt = 0; attempt < workers * 10 && byPid.size < workers; attempt++) {
     const reply = await request(`${url}/stats${reset ? '?reset=1' : ''}`, { timeoutMs: STATS_TIMEOUT_MS }).catch((error: Error) => {
       throw new Error(
         error.message.includes('no answer within')
@@ -25,14 +25,14 @@ export async function collectStats(name: string, url: string, workers: number, r
 
 /** Server-side signals over a window, from /stats before and after it. */
 export interface ServerSignals {
-  /** Mean over workers of the share of time each event loop was occupied. */
-  eventLoopUtilization: number;
+  /** Mean over workers of the share of time each event loop was occupied; undefined where not measured. */
+  eventLoopUtilization?: number;
   /** CPU time over wall time, summed over workers: 1 is one core busy. */
   cpuUtilization: number;
   /** Highest per-worker count of requests inside a handler at once. */
   maxInFlight: number;
-  /** Worst per-worker event-loop delay p99. */
-  eventLoopDelayP99Ms: number;
+  /** Worst per-worker event-loop delay p99; undefined where not measured. */
+  eventLoopDelayP99Ms?: number;
   requestsHandled: number;
   /** CPU time per request handled, over all workers: the service time of CPU-bound work. */
   cpuPerRequestMs: number;
@@ -41,31 +41,37 @@ export interface ServerSignals {
 /** Deltas between two collections; undefined when a worker is missing from either. */
 export function signalsBetween(before: Map<number, StatsSnapshot>, after: Map<number, StatsSnapshot>): ServerSignals | undefined {
   if (before.size === 0 || before.size !== after.size) return undefined;
-  let elu = 0;
+  // A server without an event loop (werkzeug, gunicorn's sync worker) reports its fields as null.
+  let elu: number | undefined = 0;
+  let delayP99: number | undefined = 0;
   let cpu = 0;
   let maxInFlight = 0;
-  let delayP99 = 0;
   let requests = 0;
   let cpuMs = 0;
   for (const [pid, start] of before) {
     const end = after.get(pid);
     if (!end) return undefined;
-    const activeMs = end.eventLoopActiveMs - start.eventLoopActiveMs;
-    const idleMs = end.eventLoopIdleMs - start.eventLoopIdleMs;
     const wallMs = end.uptimeMs - start.uptimeMs;
-    elu += activeMs / (activeMs + idleMs);
+    const [activeEnd, activeStart, idleEnd, idleStart] = [
+      end.eventLoopActiveMs,
+      start.eventLoopActiveMs,
+      end.eventLoopIdleMs,
+      start.eventLoopIdleMs,
+    ];
+    if (elu === undefined || activeEnd === null || activeStart === null || idleEnd === null || idleStart === null) elu = undefined;
+    else elu += (activeEnd - activeStart) / (activeEnd - activeStart + idleEnd - idleStart);
     const workerCpuMs = end.cpuUserMs + end.cpuSystemMs - start.cpuUserMs - start.cpuSystemMs;
     cpuMs += workerCpuMs;
     cpu += workerCpuMs / wallMs;
     maxInFlight = Math.max(maxInFlight, end.maxInFlight);
-    delayP99 = Math.max(delayP99, end.eventLoopDelayMs.p99);
+    delayP99 = delayP99 === undefined || end.eventLoopDelayMs === null ? undefined : Math.max(delayP99, end.eventLoopDelayMs.p99);
     requests += end.requestsHandled - start.requestsHandled;
   }
   return {
-    eventLoopUtilization: elu / before.size,
+    ...(elu === undefined ? {} : { eventLoopUtilization: elu / before.size }),
     cpuUtilization: cpu,
     maxInFlight,
-    eventLoopDelayP99Ms: delayP99,
+    ...(delayP99 === undefined ? {} : { eventLoopDelayP99Ms: delayP99 }),
     requestsHandled: requests,
     cpuPerRequestMs: requests > 0 ? cpuMs / requests : Number.NaN,
   };

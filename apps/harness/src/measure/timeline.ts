@@ -10,13 +10,13 @@ export type TimelineRequest = [row: number, plannedMs: number, sentMs: number, a
 
 /**
  * /stats read during a run, over the interval since the same process's previous reading: [from, to,
- * event-loop utilisation, CPU in cores, requests inside a handler at the reading, ms the server took
- * to answer /stats].
+ * event-loop utilisation (null where the server has no event loop to measure), CPU in cores,
+ * requests inside a handler at the reading, ms the server took to answer /stats].
  */
 export type TimelineSample = [
   fromMs: number,
   toMs: number,
-  eventLoopUtilization: number,
+  eventLoopUtilization: number | null,
   cpuCores: number,
   inFlight: number,
   answeredAfterMs: number,
@@ -100,6 +100,16 @@ export function samplesWithin(samples: readonly TimelineSample[], fromMs: number
   return samples.filter(([from, to]) => to >= fromMs && from <= toMs);
 }
 
+/** The event loop's occupied share between two readings; null when the server does not measure it, undefined when no time passed. */
+function loopShare(last: StatsSnapshot, now: StatsSnapshot): number | null | undefined {
+  if (now.eventLoopActiveMs === null || last.eventLoopActiveMs === null || now.eventLoopIdleMs === null || last.eventLoopIdleMs === null) {
+    return null;
+  }
+  const active = now.eventLoopActiveMs - last.eventLoopActiveMs;
+  const idle = now.eventLoopIdleMs - last.eventLoopIdleMs;
+  return active + idle > 0 ? round(active / (active + idle)) : undefined;
+}
+
 /**
  * Reads the server's /stats every `everyMs` (one reading at a time: a blocking server answers it
  * only between requests, so its readings come further apart) until stopped. Each reading covers the
@@ -121,12 +131,10 @@ export function sampleStats(url: string, origin: number, everyMs: number = TIMEL
         previous.set(stats.pid, { stats, at });
         if (seen) {
           const last = seen.stats;
-          const active = stats.eventLoopActiveMs - last.eventLoopActiveMs;
-          const idle = stats.eventLoopIdleMs - last.eventLoopIdleMs;
+          const share = loopShare(last, stats);
           const cpu = stats.cpuUserMs + stats.cpuSystemMs - last.cpuUserMs - last.cpuSystemMs;
           const wall = stats.uptimeMs - last.uptimeMs;
-          if (wall > 0 && active + idle > 0) {
-            const share = round(active / (active + idle));
+          if (wall > 0 && share !== undefined) {
             samples.push([round(seen.at - origin), round(at - origin), share, round(cpu / wall), stats.inFlight, round(at - sentAt)]);
           }
         }

@@ -309,19 +309,16 @@ function loopTimelineChart(scenario: ScenarioResult, colour: Colours): ChartSpec
     const line = { showLine: true, stepped: 'before', pointRadius: 2, borderWidth: 2 };
     // Each reading holds over its interval: a step from the interval's start to the reading.
     const [first] = timeline.samples as [TimelineSample];
-    const steps = (value: (s: TimelineSample) => number) => [
+    const steps = (value: (s: TimelineSample) => number | null) => [
       { x: first[0], y: value(first) },
       ...timeline.samples.map((s) => ({ x: s[1], y: value(s) })),
     ];
+    // A server with no event loop to measure (WSGI) has no occupied line: "not measured", not 0.
+    const occupied = timeline.samples.some((s) => s[2] !== null)
+      ? [{ label: `${server}: event loop occupied`, data: steps((s) => s[2]), borderColor: c, backgroundColor: c, yAxisID: 'y', ...line }]
+      : [];
     return [
-      {
-        label: `${server}: event loop occupied`,
-        data: steps((s) => s[2]),
-        borderColor: c,
-        backgroundColor: c,
-        yAxisID: 'y',
-        ...line,
-      },
+      ...occupied,
       {
         label: `${server}: CPU (cores)`,
         data: steps((s) => s[3]),

@@ -41,10 +41,15 @@ function invalidNote(scenario: ScenarioResult): string {
   return invalid.length > 0 ? ` Invalid runs for ${invalid.join(', ')}: see problems.` : '';
 }
 
+function leftOutNote(scenario: ScenarioResult): string {
+  const left = Object.entries(scenario.leftOut ?? {}).map(([server, reason]) => `${server} (${reason})`);
+  return left.length > 0 ? ` Not run: ${left.join('; ')}.` : '';
+}
+
 /** One plain-words sentence (or two) saying what the scenario showed, made from its numbers. */
 export function verdictFor(scenario: ScenarioResult): string {
   const { blocking, nonBlocking } = headlinePair(scenario);
-  const tail = ceilingNote(scenario) + theoryNote(scenario) + invalidNote(scenario);
+  const tail = ceilingNote(scenario) + theoryNote(scenario) + invalidNote(scenario) + leftOutNote(scenario);
   const verdict = scenarioById(scenario.id)?.verdict;
   if (blocking && nonBlocking && verdict) return `${verdict({ blocking, nonBlocking }, scenario)}${tail}`;
   const served = scenario.results

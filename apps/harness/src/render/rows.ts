@@ -1,5 +1,5 @@
 import { formatNumber, formatRatio } from '../format.js';
-import { METRIC_NAMES, type MetricName, metricLabel } from '../metrics.js';
+import { isOptional, METRIC_NAMES, type MetricName, metricLabel } from '../metrics.js';
 import type { ScenarioResult } from '../results.js';
 import { scenarioById } from '../scenarios.js';
 import { ratio, type Summary } from '../stats.js';
@@ -37,11 +37,15 @@ export function scenarioTable(scenario: ScenarioResult): ScenarioTable {
     ...scenario.results.flatMap((r) => Object.keys(r.metrics)),
     ...scenario.results.flatMap((r) => r.runs.flatMap((run) => run.tooFewSamples ?? [])),
   ]);
+  // A server that cannot measure a metric (no event loop under werkzeug) says so, never 0.
+  const notMeasured = (r: ScenarioResult['results'][number], metric: MetricName) =>
+    !r.metrics[metric] && isOptional(metric) && r.runs.some((run) => run.valid);
   const rows = METRIC_NAMES.filter((metric) => present.has(metric)).map((metric) => {
     const cells: Cell[] = scenario.results.flatMap((r) => {
       const check = r.theory.find((t) => t.metric === metric);
+      const text = tooFew(r, metric) ? 'too few samples' : notMeasured(r, metric) ? 'not measured' : spread(r.metrics[metric]);
       return [
-        { text: tooFew(r, metric) ? 'too few samples' : spread(r.metrics[metric]), mark: 'none' as Mark },
+        { text, mark: 'none' as Mark },
         check
           ? { text: formatNumber(check.expected), mark: (check.agrees ? 'agrees' : 'disagrees') as Mark }
           : { text: '', mark: 'none' as Mark },
