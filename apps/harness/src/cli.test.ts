@@ -157,6 +157,11 @@ describe('list', () => {
       'workers-cpu-bound',
       'mixed',
       'mixed-share',
+      'article-dummy',
+      'article-utilisation',
+      'article-hello',
+      'article-cpu',
+      'article-workers-cpu',
     ]);
   });
 });

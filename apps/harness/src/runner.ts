@@ -68,10 +68,15 @@ async function runScenario(scenario: Scenario, plan: RunPlan, reporter: Reporter
   const bound = scenario.plan(options);
   // A server that declares it cannot run WORKERS processes sits out the workers scenarios, saying why.
   const leftOut = Object.fromEntries(
-    workers > 1 ? plan.servers.flatMap((s) => (s.exceptions?.workers ? [[s.name, s.exceptions.workers]] : [])) : [],
+    workers > 1
+      ? plan.servers
+          .filter((s) => scenario.servers?.includes(s.name) ?? true)
+          .flatMap((s) => (s.exceptions?.workers ? [[s.name, s.exceptions.workers]] : []))
+      : [],
   );
   for (const [name, reason] of Object.entries(leftOut)) reporter.warn(`${name} sits out ${scenario.id}: ${reason}`);
-  const contenders = plan.servers.filter((s) => leftOut[s.name] === undefined).map((server) => new Contender(server, workers));
+  const about = plan.servers.filter((s) => scenario.servers === undefined || scenario.servers.includes(s.name));
+  const contenders = about.filter((s) => leftOut[s.name] === undefined).map((server) => new Contender(server, workers));
   try {
     const start = { workers, host: options.host, readyTimeoutS: options.readyTimeoutS, wrap: serverWrap(options.pin) };
     await Promise.all(contenders.map((contender) => contender.start(start, reporter)));

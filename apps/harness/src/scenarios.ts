@@ -23,11 +23,13 @@ export interface Scenario {
   readonly processes: 'one' | 'workers';
   /** The kind with this scenario's settings for a run with these options. */
   plan(options: RunOptions): BoundScenario;
+  /** The servers it is about, when not every selected one (the articles' scenarios compare their own pairs). */
+  readonly servers?: readonly string[];
 }
 
 type Entry<S> = Omit<Scenario, 'kind' | 'plan'> & { settings(options: RunOptions, workers: number): S };
 
-function scenario<S>(kind: ScenarioKind<S>, entry: Entry<S>): Scenario {
+export function scenario<S>(kind: ScenarioKind<S>, entry: Entry<S>): Scenario {
   const { settings, ...rest } = entry;
   return {
     ...rest,
@@ -45,7 +47,7 @@ export const IO_SLEEP_MS = 50;
 /** Ten times the article's loop, so the loop (~10 ms) dominates per-request HTTP overhead. */
 export const CPU_ITERATIONS = 10_000_000;
 
-function load(
+export function load(
   options: RunOptions,
   workers: number,
   target: string,
@@ -56,10 +58,16 @@ function load(
   return { target, connections, workers, warmupS, durationS, ...(theory ? { theory } : {}), ...(timeline ? { timeline } : {}) };
 }
 
-const ioTheory = ({ model, poolSize }: Evidence, { connections, workers }: ClosedLoopSettings): Expectation =>
+export const ioTheory = (
+  { model, poolSize }: Evidence,
+  { connections, workers }: Pick<ClosedLoopSettings, 'connections' | 'workers'>,
+): Expectation =>
   expectIoBound(model, { connections, workers, cores: Number.NaN, sleepMs: IO_SLEEP_MS, ...(poolSize ? { poolSize } : {}) });
 
-const cpuTheory = ({ model, cores, metrics, cpuOffload }: Evidence, { connections, workers }: ClosedLoopSettings): Expectation =>
+export const cpuTheory = (
+  { model, cores, metrics, cpuOffload }: Evidence,
+  { connections, workers }: Pick<ClosedLoopSettings, 'connections' | 'workers'>,
+): Expectation =>
   expectCpuBound(model, { connections, workers, cores, serviceMs: metrics.cpuPerRequestMs?.median || Number.NaN, cpuOffload });
 
 /** The mixed scenario's stall: fast traffic for T, one slow request of S inside it. */
@@ -89,9 +97,15 @@ const loadScenario =
     });
 
 const ioBound = loadScenario(`/sleep?ms=${IO_SLEEP_MS}`, ioTheory, verdicts.ioBound);
+
+/** The io-bound scenario under another id, about the given servers only, with its timeline. */
+export const ioBoundEntry = (id: string, title: string, claim: string, servers: readonly string[]): Scenario => ({
+  ...ioBound(id, title, 'one', claim, true),
+  servers,
+});
 const cpuBound = loadScenario(`/cpu?iterations=${CPU_ITERATIONS}`, cpuTheory, verdicts.cpuBound);
 
-/** The suite, in the order it runs. */
+/** The default suite, in the order it runs. */
 export const SCENARIOS: readonly Scenario[] = [
   scenario(headOfLine, {
     id: 'head-of-line',
@@ -194,7 +208,3 @@ export const SCENARIO_ALIASES: Readonly<Record<string, readonly string[]>> = {
   workers: ['workers-io-bound', 'workers-cpu-bound'],
   'open-loop': ['mixed', 'mixed-share'],
 };
-
-export function scenarioById(id: string): Scenario | undefined {
-  return SCENARIOS.find((s) => s.id === id);
-}

@@ -1,24 +1,26 @@
 import type { ServerPackage } from '@loopbench/contract';
 import type { Discovery } from './discover.js';
 import { UsageError } from './errors.js';
-import { SCENARIO_ALIASES, SCENARIOS, type Scenario } from './scenarios.js';
+import { SCENARIO_ALIASES, type Scenario } from './scenarios.js';
+import { ALL_SCENARIOS, SUITES, type SuiteName } from './suites.js';
 import { HEADLINE_SERVERS } from './verdicts.js';
 
 /**
  * The servers named by --servers: a comma list, or "all" (every available one); default the
- * articles' pair. Naming a server that cannot run here is an error that gives the install command.
+ * suite's servers (the articles' pair). Naming a server that cannot run here is an error that gives the install command.
  */
 export function selectServers(
   discovery: Pick<Discovery, 'servers' | 'unavailable'>,
   names: readonly string[] | undefined,
+  defaults: readonly string[] = HEADLINE_SERVERS,
 ): ServerPackage[] {
   const available = discovery.servers;
   if (available.length === 0 && discovery.unavailable.length === 0) {
     throw new UsageError('no server packages found in the workspace (a package.json with a "loopbench" field)');
   }
   if (names === undefined) {
-    const headline = available.filter((s) => (HEADLINE_SERVERS as readonly string[]).includes(s.name));
-    return headline.length > 0 ? headline : [...available];
+    const chosen = available.filter((s) => defaults.includes(s.name));
+    return chosen.length > 0 ? chosen : [...available];
   }
   checkNames('--servers', names, available.map((s) => s.name).join(',') || 'all');
   if (names.includes('all')) return [...available];
@@ -42,20 +44,20 @@ function checkNames(flag: string, names: readonly string[], example: string): vo
   if (twice !== undefined) throw new UsageError(`${flag} names "${twice}" twice; give each once`);
 }
 
-/** The scenarios named by --scenario (ids or aliases), in suite order; default all. */
-export function selectScenarios(ids: readonly string[] | undefined): Scenario[] {
-  if (ids === undefined) return [...SCENARIOS];
-  checkNames('--scenario', ids, SCENARIOS.map((s) => s.id).join(','));
+/** The scenarios named by --scenario (ids or aliases, of any suite), in suite order; default the whole suite. */
+export function selectScenarios(ids: readonly string[] | undefined, suite: SuiteName = 'default'): Scenario[] {
+  if (ids === undefined) return [...SUITES[suite]];
+  checkNames('--scenario', ids, SUITES[suite].map((s) => s.id).join(','));
   const wanted = new Set<string>();
   for (const id of ids) {
     const expanded = SCENARIO_ALIASES[id] ?? [id];
     for (const one of expanded) {
-      if (!SCENARIOS.some((s) => s.id === one)) {
-        const known = [...SCENARIOS.map((s) => s.id), ...Object.keys(SCENARIO_ALIASES)].join(', ');
+      if (!ALL_SCENARIOS.some((s) => s.id === one)) {
+        const known = [...ALL_SCENARIOS.map((s) => s.id), ...Object.keys(SCENARIO_ALIASES)].join(', ');
         throw new UsageError(`unknown scenario "${id}"; give one of ${known} (see loopbench list)`);
       }
       wanted.add(one);
     }
   }
-  return SCENARIOS.filter((s) => wanted.has(s.id));
+  return ALL_SCENARIOS.filter((s) => wanted.has(s.id));
 }

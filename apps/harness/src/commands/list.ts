@@ -3,7 +3,8 @@ import { Command } from 'commander';
 import { discoverServers, workspaceRoot } from '../discover.js';
 import { shared } from '../options.js';
 import { wrap } from '../render/terminal.js';
-import { SCENARIO_ALIASES, SCENARIOS } from '../scenarios.js';
+import { SCENARIO_ALIASES } from '../scenarios.js';
+import { SUITE_NAMES, SUITES } from '../suites.js';
 import { HEADLINE_SERVERS } from '../verdicts.js';
 import type { CommandContext, Io } from './context.js';
 
@@ -29,7 +30,9 @@ function list(flags: ListFlags, io: Io): number {
       ...discovery.servers.map((s) => ({ ...describe(s), available: true })),
       ...discovery.unavailable.map(({ server, reason, install }) => ({ ...describe(server), available: false, reason, install })),
     ];
-    const scenarios = SCENARIOS.map(({ id, kind, title, claim }) => ({ id, kind, title, claim }));
+    const scenarios = SUITE_NAMES.flatMap((suite) =>
+      SUITES[suite].map(({ id, kind, title, claim, servers }) => ({ id, suite, kind, title, claim, ...(servers ? { servers } : {}) })),
+    );
     io.out.write(`${JSON.stringify({ servers, scenarios, problems: discovery.problems }, null, 2)}\n`);
     return 0;
   }
@@ -47,8 +50,13 @@ function list(flags: ListFlags, io: Io): number {
     io.out.write(`${s.name} (${model(s)}): UNAVAILABLE\n${wrap(`stands for ${s.analogue}`, width, '    ')}\n`);
     io.out.write(`${wrap(reason, width, '    ')}\n${wrap(`install with: ${install}`, width, '    ')}\n`);
   }
-  io.out.write('\nScenarios:\n\n');
-  for (const s of SCENARIOS) io.out.write(`${s.id} (${s.kind})\n${wrap(s.title, width, '    ')}\n`);
+  for (const suite of SUITE_NAMES) {
+    io.out.write(`\nScenarios of the ${suite} suite${suite === 'default' ? '' : ` (run --suite ${suite})`}:\n\n`);
+    for (const s of SUITES[suite]) {
+      const about = s.servers ? wrap(`about ${s.servers.join(', ')}`, width, '    ') : '';
+      io.out.write(`${s.id} (${s.kind})\n${wrap(s.title, width, '    ')}\n${about ? `${about}\n` : ''}`);
+    }
+  }
   const aliases = Object.entries(SCENARIO_ALIASES).map(([alias, ids]) => `"${alias}" selects ${ids.join(' and ')}`);
   io.out.write(`\n${wrap(`${aliases.join('; ')}. Default servers: ${HEADLINE_SERVERS.join(', ')}.`, width)}\n`);
   for (const problem of discovery.problems) io.out.write(`warning: ${problem}\n`);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installedVersion, type ServerPackage, stopAllServers } from '@loopbench/contract';
 import { Command, Option } from 'commander';
+import { claimsTable } from '../claims.js';
 import { buildServers, discoverServers, unavailableLines, workspaceRoot } from '../discover.js';
 import { collectEnvironment } from '../environment.js';
 import {
@@ -18,15 +19,18 @@ import {
 import { prepareOutDir } from '../outDir.js';
 import { checkPinning, pinHarness } from '../pinning.js';
 import { createProgress } from '../progress.js';
-import { detectStyle, renderHeader, renderScenario } from '../render/terminal.js';
+import { detectStyle, renderClaims, renderHeader, renderScenario } from '../render/terminal.js';
 import { writeReports } from '../report.js';
 import { lockOutDir, registerRun } from '../runLock.js';
 import { resultsOptions, runBenchmarks } from '../runner.js';
-import { SCENARIO_ALIASES, SCENARIOS, type Scenario } from '../scenarios.js';
+import { SCENARIO_ALIASES, type Scenario } from '../scenarios.js';
 import { selectScenarios, selectServers } from '../select.js';
+import { ALL_SCENARIOS, SUITE_NAMES, type SuiteName, suiteServers } from '../suites.js';
+import { HEADLINE_SERVERS } from '../verdicts.js';
 import type { CommandContext, Io } from './context.js';
 
 interface Flags extends RunFlags {
+  suite?: SuiteName;
   out?: string;
   json?: boolean;
   build: boolean;
@@ -48,11 +52,13 @@ async function run(flags: Flags, io: Io, argv: readonly string[]): Promise<numbe
   const root = workspaceRoot(flags.workspace);
   const discovery = discoverServers(root);
   for (const problem of discovery.problems) io.err.write(`warning: ${problem}\n`);
-  const servers = selectServers(discovery, flags.servers);
-  if (flags.servers?.includes('all')) {
-    for (const line of unavailableLines(discovery.unavailable)) io.err.write(`left out, unavailable here: ${line}\n`);
-  }
-  const scenarios = selectScenarios(flags.scenario);
+  const suite = flags.suite ?? 'default';
+  const defaults = suiteServers(suite, HEADLINE_SERVERS);
+  const servers = selectServers(discovery, flags.servers, defaults);
+  const wanted = flags.servers?.includes('all') ? undefined : (flags.servers ?? defaults);
+  const missing = discovery.unavailable.filter((u) => wanted === undefined || wanted.includes(u.server.name));
+  for (const line of unavailableLines(missing)) io.err.write(`left out, unavailable here: ${line}\n`);
+  const scenarios = selectScenarios(flags.scenario, suite);
   const options = resolveOptions(flags);
   if (options.pin) checkPinning();
   const outDir = prepareOutDir(path.resolve(flags.out ?? path.join(root, 'results', timestamp())));
@@ -116,6 +122,9 @@ async function measure(
     if (!flags.json) io.out.write(`${renderHeader(environment, resultsOptions(plan))}\n`);
     const results = await runBenchmarks(plan, progress);
     progress.close();
+    const claims = claimsTable(results);
+    if (claims.length > 0 && !flags.json)
+      io.out.write(`\n${renderClaims(claims, style, Math.max(60, Math.min(io.out.columns ?? 100, 120)))}\n`);
     writeReports(results, outDir, { html: true, markdown: true });
     if (flags.json) io.out.write(`${JSON.stringify(results, null, 2)}\n`);
     const invalid = results.scenarios.filter((s) => !s.valid).map((s) => s.id);
@@ -135,12 +144,17 @@ async function measure(
   }
 }
 
-const scenarioNames = [...SCENARIOS.map((s) => s.id), ...Object.keys(SCENARIO_ALIASES).map((a) => `"${a}"`)].join(', ');
+const scenarioNames = [...ALL_SCENARIOS.map((s) => s.id), ...Object.keys(SCENARIO_ALIASES).map((a) => `"${a}"`)].join(', ');
 
 export const runCommand = ({ io, setExit, argv }: CommandContext) =>
   new Command('run')
     .description('run scenarios against the servers, print a table per scenario, write results.json and summary.md')
-    .option('--scenario <ids...>', `scenarios to run, by id or alias (${scenarioNames}; default: all)`, list)
+    .addOption(
+      new Option('--suite <name>', "the default scenarios, or the articles' own experiments and the claims table")
+        .choices(SUITE_NAMES)
+        .default('default'),
+    )
+    .option('--scenario <ids...>', `scenarios to run, by id or alias (${scenarioNames}; default: the whole suite)`, list)
     .addOption(shared.servers())
     .addOption(
       new Option(

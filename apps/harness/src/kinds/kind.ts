@@ -63,7 +63,7 @@ export interface ScenarioKind<S> {
   expect(settings: S, evidence: Evidence): Expectation;
 }
 
-export const KIND_NAMES = ['head-of-line', 'closed-loop', 'open-loop'] as const;
+export const KIND_NAMES = ['head-of-line', 'closed-loop', 'open-loop', 'fixed-count'] as const;
 export type KindName = (typeof KIND_NAMES)[number];
 
 /** A kind with its settings bound: what the runner drives, whatever the kind. */

@@ -44,7 +44,7 @@ export interface ClosedLoopResult {
 }
 
 /** Raw header pairs as http-parser-js hands them over: [name, value, name, value, …]. */
-function serverTimingOf(rawHeaders: readonly string[]): number | undefined {
+export function serverTimingOf(rawHeaders: readonly string[]): number | undefined {
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string;
     if (name.length === 13 && name.toLowerCase() === 'server-timing') return parseServerTiming(rawHeaders[i + 1]);

@@ -369,6 +369,7 @@ const KIND_CHARTS: { readonly [K in KindName]: (scenario: ScenarioResult, colour
     loopTimelineChart(scenario, colour),
     spectrumChart(scenario, colour),
   ],
+  'fixed-count': (scenario, colour) => [spectrumChart(scenario, colour)],
 };
 
 /** Every chart the report shows, computed from the results alone. */

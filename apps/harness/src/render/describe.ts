@@ -1,6 +1,6 @@
 import { formatNumber, formatRatio } from '../format.js';
 import type { ScenarioResult } from '../results.js';
-import { scenarioById } from '../scenarios.js';
+import { scenarioById } from '../suites.js';
 import { headlinePair, m } from '../verdicts.js';
 
 /** The bare node:http server, the ceiling frameworks are measured against, when it ran. */

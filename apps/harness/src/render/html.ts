@@ -1,3 +1,4 @@
+import { claimsTable } from '../claims.js';
 import { describeEnvironment } from '../environment.js';
 import type { Results, ScenarioResult } from '../results.js';
 import { type ChartSpec, reportCharts } from './charts.js';
@@ -64,6 +65,7 @@ th[scope=row], thead th:first-child { text-align: left; }
 .badge { background: #cf222e; color: white; border-radius: 4px; padding: 0 0.4rem; font-size: 0.8rem; vertical-align: middle; }
 .verdict { background: #f6f8fa; border-left: 4px solid #2e86ab; padding: 0.5rem 0.8rem; }
 section.invalid .verdict { border-left-color: #cf222e; }
+table[data-claims] td { vertical-align: top; max-width: 26rem; } .claim-reproduced { color: #1a7f37; } .claim-not-reproduced, .claim-reversed { color: #9a6700; }
 .chart { margin: 1.5rem 0; } .chart figcaption { font-size: 0.9rem; color: #444; margin-bottom: 0.4rem; }
 .canvas { position: relative; height: 340px; }
 ul.verdicts li { margin-bottom: 0.4rem; }
@@ -97,6 +99,22 @@ for (const spec of data.charts) {
 }
 `;
 
+/** The articles' claims, one row each with its verdict; empty when no article scenario ran. */
+function claimsSection(results: Results): string {
+  const claims = claimsTable(results);
+  if (claims.length === 0) return '';
+  const rows = claims
+    .map(
+      (c) =>
+        `<tr data-claim="${escapeHtml(c.id)}" data-verdict="${escapeHtml(c.verdict)}"><td>${escapeHtml(c.claim)}</td><td>${escapeHtml(c.article)}</td><td>${escapeHtml(c.originals)}</td><td>${escapeHtml(c.analogue)}</td><td><strong class="claim-${c.verdict.replace(' ', '-')}">${escapeHtml(c.verdict)}</strong>: ${escapeHtml(c.reason)}</td></tr>`,
+    )
+    .join('\n');
+  return `<h2>The articles' claims, checked here</h2>
+<div class="table"><table data-claims="articles"><thead><tr><th>claim</th><th>the article</th><th>the originals here</th><th>the Node analogues here</th><th>verdict</th></tr></thead><tbody>
+${rows}
+</tbody></table></div>`;
+}
+
 /**
  * report.html: one self-contained page (Chart.js inlined, data embedded, no network) with the
  * head-of-line timeline, throughput against theory, occupied against working, a latency spectrum
@@ -125,6 +143,7 @@ export function renderHtml(results: Results, chartLibrary: string): string {
 <p class="env">${escapeHtml(describeEnvironment(results.environment))}<br>
 ${escapeHtml(`${results.createdAt}; ${o.repeats} runs per server of ${o.durationS} s after a ${o.warmupS} s warm-up, ${o.connections} connections, ${o.workers} workers in worker scenarios, ${o.ratePerS} req/s open loop${o.quick ? ', --quick' : ''}; load generator: ${results.environment.loadGenerator}`)}</p>
 ${results.complete ? '' : '<p><span class="badge">INCOMPLETE</span> The run stopped before every scenario finished; these are the ones that did.</p>'}
+${claimsSection(results)}
 <h2>Verdicts</h2>
 <ul class="verdicts">
 ${verdicts}

@@ -1,3 +1,4 @@
+import { claimsTable } from '../claims.js';
 import { describeEnvironment } from '../environment.js';
 import type { Results } from '../results.js';
 import { scenarioText, statusOf, verdictFor } from './describe.js';
@@ -24,6 +25,19 @@ export function renderMarkdown(results: Results): string {
       ...headline.rows.map(
         (r) =>
           `| ${r.scenario}${r.status ? ` (${r.status})` : ''} | ${escapeCell(r.metric)} | ${r.blocking} | ${r.nonBlocking} | ${r.ratio} | ${r.theory} |`,
+      ),
+    );
+  }
+  const claims = claimsTable(results);
+  if (claims.length > 0) {
+    out.push(
+      '',
+      "### The articles' claims, checked here",
+      '',
+      '| claim | the article | the originals here | the Node analogues here | verdict |',
+      '| --- | --- | --- | --- | --- |',
+      ...claims.map(
+        (c) => `| ${[c.claim, c.article, c.originals, c.analogue, `**${c.verdict}**: ${c.reason}`].map(escapeCell).join(' | ')} |`,
       ),
     );
   }

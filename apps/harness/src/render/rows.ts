@@ -1,8 +1,8 @@
 import { formatNumber, formatRatio } from '../format.js';
 import { isOptional, METRIC_NAMES, type MetricName, metricLabel } from '../metrics.js';
 import type { ScenarioResult } from '../results.js';
-import { scenarioById } from '../scenarios.js';
 import { ratio, type Summary } from '../stats.js';
+import { scenarioById } from '../suites.js';
 import { headlinePair } from '../verdicts.js';
 import { statusOf } from './describe.js';
 

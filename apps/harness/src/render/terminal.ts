@@ -1,4 +1,5 @@
 import { stripVTControlCharacters, styleText } from 'node:util';
+import type { ClaimRow } from '../claims.js';
 import { describeEnvironment, type Environment } from '../environment.js';
 import type { Results, ScenarioResult } from '../results.js';
 import { parametersLine, scenarioText, statusOf, verdictFor } from './describe.js';
@@ -75,4 +76,19 @@ export function renderHeader(environment: Environment, options: Results['options
     describeEnvironment(environment),
     `repeats ${options.repeats}, ${options.durationS} s per run after a ${options.warmupS} s warm-up, ${options.connections} connections, ${options.workers} workers in worker scenarios${options.quick ? ' (--quick)' : ''}`,
   ].join('\n');
+}
+
+/** The claims table in blocks: each claim, its verdict, the article's figure, what ran here, and why. */
+export function renderClaims(rows: readonly ClaimRow[], style: Style, width = 100): string {
+  const colour = (verdict: ClaimRow['verdict']) => (verdict === 'reproduced' ? 'green' : verdict === 'not measured' ? 'dim' : 'yellow');
+  const blocks = rows.map((r) =>
+    [
+      `${paint(style, 'bold', r.claim)}: ${paint(style, ['bold', colour(r.verdict)], r.verdict.toUpperCase())}`,
+      wrap(`the article: ${r.article}`, width, '    '),
+      wrap(`the originals here: ${r.originals}`, width, '    '),
+      wrap(`the Node analogues here: ${r.analogue}`, width, '    '),
+      wrap(`why: ${r.reason}`, width, '    '),
+    ].join('\n'),
+  );
+  return [paint(style, 'bold', "The articles' claims, checked here"), '', ...blocks].join('\n\n');
 }

@@ -1,0 +1,21 @@
+import { ARTICLE_SCENARIOS } from './articles.js';
+import { SCENARIOS, type Scenario } from './scenarios.js';
+
+/** The suites `run --suite` takes: the default one, and the articles' own experiments. */
+export const SUITES = { default: SCENARIOS, articles: ARTICLE_SCENARIOS } as const satisfies Record<string, readonly Scenario[]>;
+
+export type SuiteName = keyof typeof SUITES;
+
+export const SUITE_NAMES = Object.keys(SUITES) as SuiteName[];
+
+export const ALL_SCENARIOS: readonly Scenario[] = [...SCENARIOS, ...ARTICLE_SCENARIOS];
+
+export function scenarioById(id: string): Scenario | undefined {
+  return ALL_SCENARIOS.find((s) => s.id === id);
+}
+
+/** The servers a suite runs when --servers is not given: the articles' pair, or every server the articles' experiments name. */
+export function suiteServers(suite: SuiteName, headline: readonly string[]): string[] {
+  if (suite === 'default') return [...headline];
+  return [...new Set(SUITES[suite].flatMap((s) => s.servers ?? []))];
+}
