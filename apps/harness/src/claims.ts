@@ -93,7 +93,13 @@ function asyncDefClaim(id: string, scenario: string, claim: string, article: str
         originals: throughputPair(find, originals),
         analogue: `${throughputPair(find, analogue)}: ${analogueVerdict}`,
         verdict: ratioVerdict(measured, articleRatio),
-        reason: `${why} Measured: ${cpuReason(find, originals)}; the analogue: ${cpuReason(find, analogue)}.`,
+        reason: `${why}${[
+          ['Measured', cpuReason(find, originals)],
+          ['the analogues', cpuReason(find, analogue)],
+        ]
+          .filter(([, text]) => text)
+          .map(([who, text]) => ` ${who}: ${text}.`)
+          .join('')}`,
       };
     },
   };
@@ -152,7 +158,9 @@ const CLAIMS: readonly ClaimSpec[] = [
         analogue: side(ANALOGUE.async, ANALOGUE.blocking),
         verdict: elu === undefined ? 'not measured' : elu >= 0.9 ? 'reproduced' : 'not reproduced',
         reason:
-          `FastAPI served ${formatRatio(served)} Flask's requests by overlapping their waits, but its thread was not 100% used: its event loop was occupied ${formatPercent(elu)} of the time.` +
+          (elu === undefined
+            ? 'FastAPI did not run here, so its thread was not measured.'
+            : `FastAPI served ${formatRatio(served)} Flask's requests by overlapping their waits, but its thread was not 100% used: its event loop was occupied ${formatPercent(elu)} of the time.`) +
           (trap
             ? ` The thread that is occupied 100% is the blocked one: fastapi-trap's loop (an async def calling time.sleep) was ${formatPercent(median(trap, 'eventLoopUtilization'))} occupied while using ${formatPercent(median(trap, 'cpuUtilization'))} of a core.`
             : ''),

@@ -52,6 +52,8 @@ export function runFixedCount(options: FixedCountOptions): Promise<FixedCountRes
         amount: options.requests,
         pipelining: 1,
         timeout: options.timeoutS,
+        // autocannon notices the last answer only at its next sample: sample often, so /stats is read soon after.
+        sampleInt: 50,
         setupClient: (client) => {
           client.on('headers', (info) => servedMs.set(client, serverTimingOf((info as unknown as { headers: string[] }).headers)));
         },
