@@ -385,7 +385,8 @@ export function defineConformanceSuite(packageDir: string | URL): void {
           socket.on('close', () => resolve(text));
           socket.setTimeout(5_000, () => socket.destroy());
         });
-        expect(reply).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+        // HTTP/1.0 servers (werkzeug without threads) answer in their own version; what counts is the JSON refusal.
+        expect(reply).toMatch(new RegExp(`^HTTP/1\\.[01] ${status} `));
         expect(reply).toMatch(/content-type: application\/json/i);
         const body = JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)) as { error?: string };
         expect(body.error).toContain(mention);
