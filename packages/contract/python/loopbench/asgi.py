@@ -1,0 +1,165 @@
+"""Around every ASGI app here: the contract's checks, Server-Timing and keep-alive on its answers, the loop probe;
+and uvicorn's h11 protocol with the contract's limits."""
+
+import asyncio
+import json
+from time import perf_counter
+from typing import Any
+
+import h11
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from .contract import (
+    ALLOWED_METHODS,
+    LIMITS,
+    SERVER_TIMING_METRIC,
+    SETTINGS,
+    headers_too_large_error,
+    method_not_allowed_error,
+    uri_too_long_error,
+)
+from .serve import raw_refusal
+from .stats import PROBE
+
+_ALLOW = ", ".join(ALLOWED_METHODS).encode()
+
+
+Refusal = tuple[int, str, list[tuple[bytes, bytes]]]  # status, error, extra headers
+
+
+def _refusal(scope: Scope) -> Refusal | None:
+    """What serve.ts refuses before any framework sees the request."""
+    path: bytes = scope["raw_path"] or scope["path"].encode()
+    query: bytes = scope["query_string"]
+    length = len(path) + (len(query) + 1 if query else 0)
+    if length > LIMITS["urlLengthMax"]:
+        return 414, uri_too_long_error(length), []
+    # Each header as it came: name, ": ", value, CRLF.
+    header_bytes = sum(len(name) + len(value) + 4 for name, value in scope["headers"])
+    if header_bytes > SETTINGS["maxHeaderSizeBytes"]:
+        return 431, headers_too_large_error(), []
+    if scope["method"] == "CONNECT":
+        error = method_not_allowed_error("CONNECT", path.decode("latin-1"))
+        return 405, error, [(b"allow", _ALLOW)]
+    return None
+
+
+class ContractMiddleware:
+    """Wraps the app the way serve() wraps a Node listener, so no app's code does any of this."""
+
+    def __init__(self, app: ASGIApp, server_timing: bool, keep_alive_s: int) -> None:
+        self.app = app
+        self.server_timing = server_timing
+        self.keep_alive = [(b"keep-alive", f"timeout={keep_alive_s}".encode())]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            # Startup runs on the loop that will serve: measure it from here on.
+            PROBE.watch_loop()
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = perf_counter()
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [*message.get("headers", ()), *self.keep_alive]
+                if self.server_timing:
+                    # Written with the head: the time from taking the request to answering it.
+                    dur_ms = (perf_counter() - started) * 1000
+                    timing = f"{SERVER_TIMING_METRIC};dur={dur_ms:.3f}"
+                    headers.append((b"server-timing", timing.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        refusal = _refusal(scope)
+        if refusal is None:
+            return await self.app(scope, receive, send_with_headers)
+        status, error, headers = refusal
+        body = json.dumps({"error": error}, separators=(",", ":")).encode()
+        headers.append((b"content-type", b"application/json"))
+        headers.append((b"content-length", str(len(body)).encode()))
+        start = {"type": "http.response.start", "status": status, "headers": headers}
+        await send_with_headers(start)
+        await send_with_headers({"type": "http.response.body", "body": body})
+
+
+# Heads up to the contract's limits reach the middleware, which refuses them in JSON; h11's default is 16 KiB
+# in all. The rest is room for the method, the version and the line ends.
+HEAD_LIMIT_BYTES = LIMITS["urlLengthMax"] + SETTINGS["maxHeaderSizeBytes"] + 1024
+
+
+class _Connection(h11.Connection):
+    """h11's connection, remembering why it refused a request, for the JSON refusal."""
+
+    last_error: h11.RemoteProtocolError | None = None
+
+    def next_event(self) -> Any:
+        try:
+            return super().next_event()
+        except h11.RemoteProtocolError as error:
+            self.last_error = error
+            raise
+
+
+class ContractH11Protocol(H11Protocol):  # type: ignore[misc]
+    """uvicorn's h11 protocol with the contract's limits, as serve.ts sets Node's: larger heads reach the app,
+    h11's own refusals are JSON, and a client gets headersTimeoutMs to send its headers, then a 408.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.conn = _Connection(h11.SERVER, max_incomplete_event_size=HEAD_LIMIT_BYTES)
+        self.headers_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:
+        super().connection_made(transport)
+        self._await_headers()
+
+    def data_received(self, data: bytes) -> None:
+        cycle = self.cycle
+        super().data_received(data)
+        if self.cycle is not cycle:
+            self._stop_timer()  # a whole head arrived
+
+    def on_response_complete(self) -> None:
+        cycle = self.cycle
+        super().on_response_complete()
+        if self.cycle is cycle and not self.transport.is_closing():
+            self._await_headers()  # the next request's, unless a pipelined one is already in
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_timer()
+        super().connection_lost(exc)
+
+    def send_400_response(self, msg: str) -> None:
+        error = self.conn.last_error
+        # h11 hints 431 for an oversized head; never a 5xx for what a client sent.
+        hint = getattr(error, "error_status_hint", 400)
+        if hint == 431:
+            self._refuse(431, headers_too_large_error())
+        else:
+            self._refuse(
+                hint if 400 <= hint < 500 else 400,
+                f"malformed request ({error or msg})",
+            )
+
+    def _await_headers(self) -> None:
+        self._stop_timer()
+        timeout_s = SETTINGS["headersTimeoutMs"] / 1000
+        self.headers_timer = self.loop.call_later(timeout_s, self._headers_timed_out)
+
+    def _stop_timer(self) -> None:
+        if self.headers_timer is not None:
+            self.headers_timer.cancel()
+            self.headers_timer = None
+
+    def _headers_timed_out(self) -> None:
+        self.headers_timer = None
+        if self.cycle is None or self.cycle.response_complete:
+            self._refuse(408, "request not received in time")
+
+    def _refuse(self, status: int, message: str) -> None:
+        if not self.transport.is_closing():
+            self.transport.write(raw_refusal(status, message))
+            self.transport.close()

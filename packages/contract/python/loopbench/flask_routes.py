@@ -1,0 +1,57 @@
+"""The contract's routes on a Flask app: each view gets its validated parameters; refusals are JSON."""
+
+from contextlib import nullcontext
+from typing import Any, Callable, TypeVar
+
+from flask import Flask, request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+
+from .contract import (
+    ALLOWED_METHODS,
+    ROUTES_BY_NAME,
+    BadQuery,
+    method_not_allowed_error,
+    not_found_error,
+    parse_query,
+)
+from .stats import PROBE
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def route(app: Flask, name: str) -> Callable[[View], View]:
+    """Registers the view for GET (and HEAD) on the contract's route `name`, called with its parameters."""
+    spec = ROUTES_BY_NAME[name]
+
+    def register(view: View) -> View:
+        def answer() -> ResponseReturnValue:
+            try:
+                params = parse_query(spec, request.environ.get("QUERY_STRING", ""))
+            except BadQuery as error:
+                return {"error": str(error)}, 400
+            with PROBE.track() if spec.tracked else nullcontext():
+                return view(**params)  # type: ignore[no-any-return]
+
+        # No automatic OPTIONS: every method but GET and HEAD is a 405.
+        app.add_url_rule(
+            spec.path, name, answer, methods=["GET"], provide_automatic_options=False
+        )
+        return view
+
+    return register
+
+
+def refuse_in_json(app: Flask) -> None:
+    """Flask's own refusals (unknown path, other method) as the contract's JSON ones."""
+
+    @app.errorhandler(HTTPException)
+    def refuse(error: HTTPException) -> ResponseReturnValue:
+        if isinstance(error, MethodNotAllowed):
+            message = method_not_allowed_error(request.method, request.path)
+            return {"error": message}, 405, {"Allow": ", ".join(ALLOWED_METHODS)}
+        if isinstance(error, NotFound):
+            # The path as it came, as routes.ts shows it (werkzeug's is decoded).
+            raw_path = request.environ.get("RAW_URI", request.path).partition("?")[0]
+            return {"error": not_found_error(raw_path)}, 404
+        return {"error": error.description or error.name}, error.code or 500

@@ -1,0 +1,110 @@
+"""What every Python server reads and prints: its declaration, PORT/HOST/WORKERS/SERVER_TIMING, the ready line."""
+
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass
+from http import HTTPStatus
+from pathlib import Path
+from typing import Mapping, NoReturn
+
+from .contract import SETTINGS
+from .stats import PROBE
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """The "loopbench" field of the server package's package.json."""
+
+    name: str
+    model: str
+
+
+@dataclass(frozen=True)
+class ServeEnv:
+    host: str
+    port: int
+    workers: int
+    server_timing: bool  # SERVER_TIMING=0 leaves Server-Timing out, to measure what it costs
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def read_declaration(package_dir: Path) -> Declaration:
+    manifest = json.loads((package_dir / "package.json").read_text(encoding="utf-8"))
+    return Declaration(manifest["loopbench"]["name"], manifest["loopbench"]["model"])
+
+
+def _integer(
+    env: Mapping[str, str], key: str, fallback: int, low: int, high: int, example: int
+) -> int:
+    raw = env.get(key, "")
+    if raw == "":
+        return fallback
+    if not re.fullmatch(r"[0-9]+", raw) or not low <= int(raw) <= high:
+        shown = json.dumps(raw, ensure_ascii=False)
+        raise ConfigError(
+            f"{key} must be an integer from {low} to {high} (got {shown}), e.g. {key}={example}"
+        )
+    return int(raw)
+
+
+def read_serve_env(env: Mapping[str, str] = os.environ) -> ServeEnv:
+    """As serve.ts readServeEnv: PORT (0 = any free port), HOST, WORKERS and SERVER_TIMING."""
+    return ServeEnv(
+        host=env.get("HOST") or "127.0.0.1",
+        port=_integer(env, "PORT", 0, 0, 65_535, 3000),
+        workers=_integer(env, "WORKERS", 1, 1, 64, 2),
+        server_timing=_integer(env, "SERVER_TIMING", 1, 0, 1, 0) == 1,
+    )
+
+
+def fail(declared: Declaration, message: str, code: int) -> NoReturn:
+    print(f"{declared.name}: {message}", file=sys.stderr, flush=True)
+    sys.exit(code)
+
+
+def start(package_dir: Path) -> tuple[Declaration, ServeEnv]:
+    """The declaration and the environment; bad settings exit 2 with the contract's message."""
+    declared = read_declaration(package_dir)
+    PROBE.model = declared.model
+    try:
+        return declared, read_serve_env()
+    except ConfigError as error:
+        fail(declared, str(error), 2)
+
+
+def announce(
+    declared: Declaration,
+    host: str,
+    port: int,
+    workers: int,
+    keep_alive_timeout_ms: int,
+    pid: int | None = None,
+) -> None:
+    """The one line on stdout that says the server accepts connections; `pid` is the process started."""
+    line = {
+        "event": "listening",
+        "server": declared.name,
+        "model": declared.model,
+        "host": host,
+        "port": port,
+        "pid": pid or os.getpid(),
+        "workers": workers,
+        "backlog": SETTINGS["backlog"],
+        "keepAliveTimeoutMs": keep_alive_timeout_ms,
+    }
+    print(json.dumps(line, separators=(",", ":")), flush=True)
+
+
+def raw_refusal(status: int, message: str) -> bytes:
+    """A JSON refusal for a socket no framework owns (a request the HTTP parser refused), closing it."""
+    body = json.dumps({"error": message}, separators=(",", ":")).encode()
+    head = (
+        f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\nconnection: close\r\n"
+        f"content-type: application/json\r\ncontent-length: {len(body)}\r\n\r\n"
+    )
+    return head.encode("latin-1") + body

@@ -1,0 +1,146 @@
+"""Around every WSGI app here: the contract's checks before it, Server-Timing on its answers, a graceful stop."""
+
+import json
+import signal
+import sys
+from time import perf_counter
+from types import FrameType
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NoReturn
+
+from .contract import (
+    ALLOWED_METHODS,
+    LIMITS,
+    SERVER_TIMING_METRIC,
+    SETTINGS,
+    headers_too_large_error,
+    method_not_allowed_error,
+    uri_too_long_error,
+)
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+_ALLOW = ", ".join(ALLOWED_METHODS)
+
+
+class Answering:
+    """Requests the app is answering, from its call to the close of its body: a stop waits for these only."""
+
+    count = 0
+    stopping = False
+
+    @classmethod
+    def end(cls) -> None:
+        cls.count -= 1
+        if cls.stopping and cls.count == 0:
+            _exit()
+
+
+def _exit() -> NoReturn:
+    # Stop signals that come after this one (a process group's and a master's) must not kill the exit midway.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(0)
+
+
+def stop_when_answered() -> None:
+    """SIGTERM or SIGINT: exit 0 at once if no request is being answered (a half-sent one
+    is not), else as soon as the last answer has gone."""
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        if Answering.count == 0:
+            _exit()
+        Answering.stopping = True
+
+    # Installed afresh, so blocking reads are interrupted (gunicorn had asked the kernel to restart them).
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+
+class _Answered:
+    """The app's body, passed through; its close marks the request answered."""
+
+    def __init__(self, body: Iterable[bytes]) -> None:
+        self.body = body
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.body)
+
+    def close(self) -> None:
+        try:
+            close = getattr(self.body, "close", None)
+            if close is not None:
+                close()
+        finally:
+            Answering.end()
+
+
+def _header_bytes(environ: "WSGIEnvironment") -> int:
+    # Each header as it came: name, ": ", value, CRLF ("HTTP_X_PAD" is the 5 letters of "x-pad" and 5 more).
+    total = 0
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            total += len(key) - 5 + len(value) + 4
+        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            total += len(key) + len(value) + 4
+    return total
+
+
+Refusal = tuple[str, str, list[tuple[str, str]]]  # status, error, extra headers
+
+
+def _refusal(environ: "WSGIEnvironment") -> Refusal | None:
+    """What serve.ts refuses before any framework sees the request."""
+    target = str(environ.get("RAW_URI") or environ.get("PATH_INFO") or "")
+    if len(target) > LIMITS["urlLengthMax"]:
+        return "414 URI Too Long", uri_too_long_error(len(target)), []
+    if _header_bytes(environ) > SETTINGS["maxHeaderSizeBytes"]:
+        return "431 Request Header Fields Too Large", headers_too_large_error(), []
+    if environ.get("SERVER_PROTOCOL") == "HTTP/1.1" and "HTTP_HOST" not in environ:
+        return "400 Bad Request", "an HTTP/1.1 request needs a Host header", []
+    if environ["REQUEST_METHOD"] == "CONNECT":
+        error = method_not_allowed_error("CONNECT", target)
+        return "405 Method Not Allowed", error, [("Allow", _ALLOW)]
+    return None
+
+
+class ContractMiddleware:
+    """Wraps the app the way serve() wraps a Node listener, so no app's code does any of this."""
+
+    def __init__(self, app: "WSGIApplication", server_timing: bool) -> None:
+        self.app = app
+        self.server_timing = server_timing
+
+    def __call__(
+        self, environ: "WSGIEnvironment", start_response: "StartResponse"
+    ) -> Iterable[bytes]:
+        # For a blocking server this is when the request's turn came: werkzeug reads it only then.
+        started = perf_counter()
+        if self.server_timing:
+            start_response = _timed(start_response, started)
+        Answering.count += 1
+        try:
+            refusal = _refusal(environ)
+            if refusal is None:
+                return _Answered(self.app(environ, start_response))
+            status, error, headers = refusal
+            body = json.dumps({"error": error}, separators=(",", ":")).encode()
+            headers.append(("Content-Type", "application/json"))
+            headers.append(("Content-Length", str(len(body))))
+            start_response(status, headers)
+            return _Answered([] if environ["REQUEST_METHOD"] == "HEAD" else [body])
+        except BaseException:
+            Answering.end()
+            raise
+
+
+def _timed(start_response: "StartResponse", started: float) -> "StartResponse":
+    def start_timed(
+        status: str, headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Callable[[bytes], object]:
+        # Written with the head: the time from taking the request to answering it.
+        dur_ms = (perf_counter() - started) * 1000
+        headers.append(("Server-Timing", f"{SERVER_TIMING_METRIC};dur={dur_ms:.3f}"))
+        return start_response(status, headers, exc_info)
+
+    return start_timed

@@ -1,0 +1,49 @@
+"""FastAPI with plain def endpoints (article 002's /nonasync): FastAPI runs each in its thread pool
+(anyio's, 40 threads), and the event loop only hands requests over."""
+
+import time
+
+from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse
+
+from loopbench.contract import count_to
+from loopbench.fastapi_routes import refuse_in_json, route
+from loopbench.stats import PROBE
+
+# No /docs or /openapi.json: every path outside the contract is a 404.
+app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+refuse_in_json(app)
+
+
+@route(app, "sleep")
+def sleep(ms: int) -> dict[str, object]:
+    # Blocks one pool thread; the loop and the other 39 threads go on.
+    time.sleep(ms / 1000)
+    return {"message": "done", "ms": ms}
+
+
+@route(app, "cpu")
+def cpu(iterations: int) -> dict[str, object]:
+    # On a pool thread, but under the GIL: threads take turns at the CPU, they do not count in parallel.
+    return {"iterations": count_to(iterations)}
+
+
+@route(app, "fast")
+def fast() -> dict[str, object]:
+    return {"message": "fast"}
+
+
+@route(app, "hello")
+def hello() -> PlainTextResponse:
+    return PlainTextResponse("Hello")
+
+
+@route(app, "health")
+def health() -> dict[str, object]:
+    return {"status": "ok"}
+
+
+@route(app, "stats")
+async def stats(reset: int) -> dict[str, object]:
+    # async def, on the loop: the probe answers even while every pool thread sleeps.
+    return PROBE.snapshot(reset=reset == 1)

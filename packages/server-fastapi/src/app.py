@@ -1,0 +1,48 @@
+"""FastAPI with async def endpoints, as articles 000 and 001 run it: a wait is awaited, so the one event loop
+serves other requests meanwhile."""
+
+import asyncio
+
+from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse
+
+from loopbench.contract import count_to
+from loopbench.fastapi_routes import refuse_in_json, route
+from loopbench.stats import PROBE
+
+# No /docs or /openapi.json: every path outside the contract is a 404.
+app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+refuse_in_json(app)
+
+
+@route(app, "sleep")
+async def sleep(ms: int) -> dict[str, object]:
+    # The loop serves other requests while this one waits.
+    await asyncio.sleep(ms / 1000)
+    return {"message": "done", "ms": ms}
+
+
+@route(app, "cpu")
+async def cpu(iterations: int) -> dict[str, object]:
+    # On the event loop: while it counts, no other request is served. Async does not make CPU work parallel.
+    return {"iterations": count_to(iterations)}
+
+
+@route(app, "fast")
+async def fast() -> dict[str, object]:
+    return {"message": "fast"}
+
+
+@route(app, "hello")
+async def hello() -> PlainTextResponse:
+    return PlainTextResponse("Hello")
+
+
+@route(app, "health")
+async def health() -> dict[str, object]:
+    return {"status": "ok"}
+
+
+@route(app, "stats")
+async def stats(reset: int) -> dict[str, object]:
+    return PROBE.snapshot(reset=reset == 1)

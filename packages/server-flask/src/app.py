@@ -1,0 +1,44 @@
+"""Flask as articles 000 and 001 run it: one request at a time, and a wait blocks the one thread."""
+
+import time
+
+from flask import Flask, Response
+
+from loopbench.contract import count_to
+from loopbench.flask_routes import refuse_in_json, route
+from loopbench.stats import PROBE
+
+app = Flask(__name__)
+refuse_in_json(app)
+
+
+@route(app, "sleep")
+def sleep(ms: int) -> dict[str, object]:
+    # Blocks the only thread: the next request is not even read until this one is answered.
+    time.sleep(ms / 1000)
+    return {"message": "done", "ms": ms}
+
+
+@route(app, "cpu")
+def cpu(iterations: int) -> dict[str, object]:
+    return {"iterations": count_to(iterations)}
+
+
+@route(app, "fast")
+def fast() -> dict[str, object]:
+    return {"message": "fast"}
+
+
+@route(app, "hello")
+def hello() -> Response:
+    return Response("Hello", mimetype="text/plain")
+
+
+@route(app, "health")
+def health() -> dict[str, object]:
+    return {"status": "ok"}
+
+
+@route(app, "stats")
+def stats(reset: int) -> dict[str, object]:
+    return PROBE.snapshot(reset=reset == 1)

@@ -1,0 +1,3 @@
+import { defineConformanceSuite } from '@loopbench/contract/conformance';
+
+defineConformanceSuite(new URL('..', import.meta.url));
