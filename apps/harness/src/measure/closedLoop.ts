@@ -44,12 +44,41 @@ export interface ClosedLoopResult {
 }
 
 /** Raw header pairs as http-parser-js hands them over: [name, value, name, value, …]. */
-export function serverTimingOf(rawHeaders: readonly string[]): number | undefined {
+function serverTimingOf(rawHeaders: readonly string[]): number | undefined {
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string;
     if (name.length === 13 && name.toLowerCase() === 'server-timing') return parseServerTiming(rawHeaders[i + 1]);
   }
   return undefined;
+}
+
+/** What autocannon 9 emits as 'headers' (its parser's record) and the client methods it calls on itself. */
+interface AutocannonClient {
+  on(event: 'headers', listener: (info: { headers: string[]; shouldKeepAlive?: boolean }) => void): void;
+  _doRequest(...args: unknown[]): void;
+  _resetConnection(): void;
+}
+
+/**
+ * Called for each autocannon client: keeps each answer's Server-Timing for `servedMs`, and, when a
+ * server closes the connection after its answer (werkzeug's HTTP/1.0, gunicorn's sync worker),
+ * sends the next request on a new connection. autocannon writes it on the closing one, where it is
+ * lost until the close is noticed, and then times the next answer from the lost request's start.
+ */
+export function watchClient(client: unknown, servedMs: Map<unknown, number | undefined>): void {
+  const watched = client as AutocannonClient;
+  let closing = false;
+  watched.on('headers', (info) => {
+    servedMs.set(client, serverTimingOf(info.headers));
+    closing = info.shouldKeepAlive === false;
+  });
+  const doRequest = watched._doRequest;
+  watched._doRequest = function (this: AutocannonClient, ...args: unknown[]) {
+    if (!closing) return doRequest.apply(this, args);
+    closing = false;
+    // Its reconnection sends the request, on the new connection.
+    this._resetConnection();
+  };
 }
 
 /**
@@ -83,8 +112,7 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
         connections: options.connections,
         setupClient: (client) => {
           rows.set(client, rows.size);
-          // autocannon 9 emits its parser's record here ({ statusCode, headers: raw pairs, … }), not what its types say.
-          client.on('headers', (info) => servedMs.set(client, serverTimingOf((info as unknown as { headers: string[] }).headers)));
+          watchClient(client, servedMs);
         },
         // Stopped by our own timer: autocannon's duration ticks in whole seconds.
         duration: options.warmupS + options.durationS + 60,

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { serverTimingOf } from './closedLoop.js';
+import { watchClient } from './closedLoop.js';
 import { type GeneratorHealth, watchGenerator } from './generator.js';
 import { encodeHistogram, type LatencySummaryMs, latencyHistogram, recordMs, summarizeHistogram } from './histogram.js';
 import { QueueSplit } from './timeline.js';
@@ -54,9 +54,7 @@ export function runFixedCount(options: FixedCountOptions): Promise<FixedCountRes
         timeout: options.timeoutS,
         // autocannon notices the last answer only at its next sample: sample often, so /stats is read soon after.
         sampleInt: 50,
-        setupClient: (client) => {
-          client.on('headers', (info) => servedMs.set(client, serverTimingOf((info as unknown as { headers: string[] }).headers)));
-        },
+        setupClient: (client) => watchClient(client, servedMs),
       },
       (error, result) => {
         options.signal?.removeEventListener('abort', stop);
