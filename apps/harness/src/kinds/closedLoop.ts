@@ -1,9 +1,8 @@
 import { runClosedLoop } from '../measure/closedLoop.js';
-import { generatorProblem } from '../measure/generator.js';
 import { signalValues, withServerSignals } from '../measure/serverSide.js';
 import type { Expectation, MetricName } from '../metrics.js';
 import type { Evidence, ScenarioKind } from './kind.js';
-import { MIN_LATENCY_SAMPLES, REQUEST_TIMEOUT_S } from './limits.js';
+import { loadProblems, MIN_LATENCY_SAMPLES, REQUEST_TIMEOUT_S } from './limits.js';
 
 export interface ClosedLoopSettings {
   /** The request target every connection sends, e.g. /sleep?ms=50. */
@@ -39,13 +38,8 @@ export const closedLoop: ScenarioKind<ClosedLoopSettings> = {
         ...(settings.timeline && repeat === 1 ? { timeline: { statsUrl: server.url } } : {}),
       }),
     );
-    const found: string[] = [];
-    if (load.errors > 0) found.push(`${load.errors} connection errors`);
-    if (load.timeouts > 0) found.push(`${load.timeouts} requests timed out after ${REQUEST_TIMEOUT_S} s`);
-    if (load.non2xx > 0) found.push(`${load.non2xx} non-2xx answers`);
+    const found = loadProblems(load);
     if (load.responses === 0) found.push('no request was answered');
-    const generator = generatorProblem(load.generator);
-    if (generator) found.push(generator);
     // A window shorter than a blocking server's cycle (C·S) holds a sample or two: not a latency to quote.
     const enough = load.latencyMs.count >= MIN_LATENCY_SAMPLES;
     return {

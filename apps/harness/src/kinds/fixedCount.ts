@@ -1,9 +1,8 @@
 import { runFixedCount } from '../measure/fixedCount.js';
-import { generatorProblem } from '../measure/generator.js';
 import { signalValues, withServerSignals } from '../measure/serverSide.js';
 import type { Expectation } from '../metrics.js';
 import type { Evidence, ScenarioKind } from './kind.js';
-import { REQUEST_TIMEOUT_S } from './limits.js';
+import { loadProblems, REQUEST_TIMEOUT_S } from './limits.js';
 
 export interface FixedCountSettings {
   target: string;
@@ -47,13 +46,8 @@ export const fixedCount: ScenarioKind<FixedCountSettings> = {
         ...(signal ? { signal } : {}),
       }),
     );
-    const found: string[] = [];
-    if (load.errors > 0) found.push(`${load.errors} connection errors`);
-    if (load.timeouts > 0) found.push(`${load.timeouts} requests timed out after ${REQUEST_TIMEOUT_S} s`);
-    if (load.non2xx > 0) found.push(`${load.non2xx} non-2xx answers`);
+    const found = loadProblems(load);
     if (load.responses < settings.requests && !signal?.aborted) found.push(`${load.responses} of ${settings.requests} requests answered`);
-    const generator = generatorProblem(load.generator);
-    if (generator) found.push(generator);
     return {
       values: {
         throughputRps: load.throughputRps,
