@@ -32,7 +32,10 @@ const scenario = (id: string, results: ServerResult[], parameters = {}): Scenari
 describe('ratioVerdict', () => {
   it.each([
     [1.86, 1.86, 'reproduced'],
-    [1.12, 1.86, 'reproduced'],
+    [1.4, 1.86, 'reproduced'],
+    [1.16, 1.23, 'reproduced'],
+    // The same way, but under half the article's effect on a log scale (√2.02 = 1.42).
+    [1.27, 2.02, 'not reproduced'],
     [1.04, 2.02, 'not reproduced'],
     [0.95, 2.02, 'not reproduced'],
     [0.5, 2.02, 'reversed'],
@@ -68,6 +71,7 @@ describe('claimsTable', () => {
     });
     // Node's worker threads compute on both cores: the analogue goes the other way.
     expect(rows[0]?.analogue).toMatch(/koa 900 req\/s, worker-pool 1,700 req\/s \(0\.529×\): reversed$/);
+    expect(rows[0]?.reason).toMatch(/^No difference beyond ±10%\. Both compute on one core per process/);
     expect(rows[0]?.reason).toContain('fastapi-def 22.5 ms CPU per request on 0.990 cores');
   });
 

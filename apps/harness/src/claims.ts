@@ -21,18 +21,39 @@ export interface ClaimRow {
 /** A ratio within this of 1 is no difference on these machines: neither reproduced nor reversed. */
 export const CLAIM_NOISE = 0.1;
 
+/** Of the article's effect (on a log scale: 2× against 1.41× is half), how much must show to call it reproduced. */
+export const CLAIM_SHARE = 0.5;
+
 type Find = (server: string) => ServerResult | undefined;
 
 const median = (result: ServerResult | undefined, metric: MetricName) => result?.metrics[metric]?.median;
 
-/** A claim that A beats B by `articleRatio`, judged on the measured ratio. */
+/**
+ * A claim that A beats B by `articleRatio`, judged on the measured ratio: reproduced when it goes the
+ * same way beyond the noise and by at least half the article's effect (log scale); reversed when it
+ * goes the other way beyond the noise; else not reproduced.
+ */
 export function ratioVerdict(measured: number | undefined, articleRatio: number): ClaimVerdict {
   if (measured === undefined || !Number.isFinite(measured)) return 'not measured';
-  const up = articleRatio > 1;
-  if (up ? measured >= 1 + CLAIM_NOISE : measured <= 1 - CLAIM_NOISE) return 'reproduced';
-  if (up ? measured <= 1 / (1 + CLAIM_NOISE) : measured >= 1 / (1 - CLAIM_NOISE)) return 'reversed';
-  return 'not reproduced';
+  const effect = Math.log(measured) / Math.log(articleRatio);
+  const noise = Math.abs(Math.log(measured)) < Math.log(1 + CLAIM_NOISE);
+  if (noise) return 'not reproduced';
+  if (effect < 0) return 'reversed';
+  return effect >= CLAIM_SHARE ? 'reproduced' : 'not reproduced';
 }
+
+/** Why a ratio claim was not reproduced, or undefined when it was (or was reversed, or not measured). */
+function shortfall(measured: number | undefined, articleRatio: number): string | undefined {
+  if (ratioVerdict(measured, articleRatio) !== 'not reproduced' || measured === undefined) return undefined;
+  return Math.abs(Math.log(measured)) < Math.log(1 + CLAIM_NOISE)
+    ? 'no difference beyond ±10%'
+    : "the same way, but under half the article's effect";
+}
+
+const withShortfall = (measured: number | undefined, articleRatio: number) => {
+  const why = shortfall(measured, articleRatio);
+  return `${ratioVerdict(measured, articleRatio)}${why ? `: ${why}` : ''}`;
+};
 
 function ratioOf(find: Find, [a, b]: readonly [string, string], metric: MetricName = 'throughputRps'): number | undefined {
   const x = median(find(a), metric);
@@ -88,12 +109,12 @@ function asyncDefClaim(id: string, scenario: string, claim: string, article: str
       const originals: [string, string] = [ORIGINAL.async, ORIGINAL.def];
       const analogue: [string, string] = [ANALOGUE.async, ANALOGUE.def];
       const measured = ratioOf(find, originals);
-      const analogueVerdict = ratioVerdict(ratioOf(find, analogue), articleRatio);
+      const missed = shortfall(measured, articleRatio);
       return {
         originals: throughputPair(find, originals),
-        analogue: `${throughputPair(find, analogue)}: ${analogueVerdict}`,
+        analogue: `${throughputPair(find, analogue)}: ${withShortfall(ratioOf(find, analogue), articleRatio)}`,
         verdict: ratioVerdict(measured, articleRatio),
-        reason: `${why}${[
+        reason: `${missed ? `${missed[0]?.toUpperCase()}${missed.slice(1)}. ` : ''}${why}${[
           ['Measured', cpuReason(find, originals)],
           ['the analogues', cpuReason(find, analogue)],
         ]

@@ -90,5 +90,5 @@ export function renderClaims(rows: readonly ClaimRow[], style: Style, width = 10
       wrap(`why: ${r.reason}`, width, '    '),
     ].join('\n'),
   );
-  return [paint(style, 'bold', "The articles' claims, checked here"), '', ...blocks].join('\n\n');
+  return [paint(style, 'bold', "The articles' claims, checked here"), ...blocks].join('\n\n');
 }
