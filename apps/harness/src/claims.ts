@@ -116,7 +116,7 @@ function asyncDefClaim(id: string, scenario: string, claim: string, article: str
         verdict: ratioVerdict(measured, articleRatio),
         reason: `${missed ? `${missed[0]?.toUpperCase()}${missed.slice(1)}. ` : ''}${why}${[
           ['Measured', cpuReason(find, originals)],
-          ['the analogues', cpuReason(find, analogue)],
+          ['The analogues', cpuReason(find, analogue)],
         ]
           .filter(([, text]) => text)
           .map(([who, text]) => ` ${who}: ${text}.`)

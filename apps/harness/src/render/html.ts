@@ -65,7 +65,7 @@ th[scope=row], thead th:first-child { text-align: left; }
 .badge { background: #cf222e; color: white; border-radius: 4px; padding: 0 0.4rem; font-size: 0.8rem; vertical-align: middle; }
 .verdict { background: #f6f8fa; border-left: 4px solid #2e86ab; padding: 0.5rem 0.8rem; }
 section.invalid .verdict { border-left-color: #cf222e; }
-table[data-claims] td { vertical-align: top; max-width: 26rem; } .claim-reproduced { color: #1a7f37; } .claim-not-reproduced, .claim-reversed { color: #9a6700; }
+table[data-claims] { table-layout: fixed; width: 100%; } table[data-claims] th, table[data-claims] td { text-align: left; white-space: normal; vertical-align: top; } table[data-claims] th:last-child { width: 34%; } .claim-reproduced { color: #1a7f37; } .claim-not-reproduced, .claim-reversed { color: #9a6700; }
 .chart { margin: 1.5rem 0; } .chart figcaption { font-size: 0.9rem; color: #444; margin-bottom: 0.4rem; }
 .canvas { position: relative; height: 340px; }
 ul.verdicts li { margin-bottom: 0.4rem; }
