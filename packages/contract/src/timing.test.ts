@@ -46,10 +46,15 @@ describe('timeResponse', () => {
     expect(ms).toBeLessThanOrEqual(reply.latencyMs);
   });
 
-  it('keeps the headers a framework passes to writeHead, as an object or as a raw list', async () => {
+  it('keeps the headers a framework passes to writeHead (an object, with or without a reason or headers set before, or a raw list)', async () => {
+    const shared = { 'x-three': '3' };
     const url = await serve((req, res) => {
       if (req.url === '/raw') res.writeHead(201, ['x-one', '1', 'content-type', 'text/plain']).end('raw');
-      else res.writeHead(202, { 'x-two': '2' }).end('object');
+      else if (req.url === '/reason') res.writeHead(203, 'Custom', shared).end('reason');
+      else if (req.url === '/both') {
+        res.setHeader('x-set', 'before');
+        res.writeHead(204, { 'x-two': '2' }).end();
+      } else res.writeHead(202, { 'x-two': '2' }).end('object');
     });
     const raw = await request(`${url}/raw`);
     expect([raw.status, raw.headers['x-one'], raw.body]).toEqual([201, '1', 'raw']);
@@ -57,5 +62,13 @@ describe('timeResponse', () => {
     const object = await request(`${url}/object`);
     expect([object.status, object.headers['x-two'], object.body]).toEqual([202, '2', 'object']);
     expect(parseServerTiming(object.headers['server-timing'])).toBeGreaterThanOrEqual(0);
+    const reason = await request(`${url}/reason`);
+    expect([reason.status, reason.headers['x-three'], reason.body]).toEqual([203, '3', 'reason']);
+    expect(parseServerTiming(reason.headers['server-timing'])).toBeGreaterThanOrEqual(0);
+    // The object a framework passes may be its own constant: it is read, never changed.
+    expect(shared).toEqual({ 'x-three': '3' });
+    const both = await request(`${url}/both`);
+    expect([both.status, both.headers['x-set'], both.headers['x-two']]).toEqual([204, 'before', '2']);
+    expect(parseServerTiming(both.headers['server-timing'])).toBeGreaterThanOrEqual(0);
   });
 });

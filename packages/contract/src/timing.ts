@@ -32,18 +32,34 @@ let installed = false;
  * its head. On the prototype, not per response: a method set on each response cost a fast server
  * about twice as much (a closure and a new shape per request). Every framework writes its head
  * through writeHead (Node's implicit header calls it too), and Express's responses inherit it.
+ *
+ * Headers given to writeHead as an object go on as a flat list with Server-Timing at its end. A
+ * setHeader first would send Node down its slow path (every given header set again, then read back
+ * from a dictionary): 2.6 µs of node:http's 18 µs per /hello, against 0.8 µs as a list.
  */
 function install(): void {
   if (installed) return;
   installed = true;
-  const writeHead = http.ServerResponse.prototype.writeHead;
-  http.ServerResponse.prototype.writeHead = function timedWriteHead(this: Timed, ...args: Parameters<typeof writeHead>) {
+  const writeHead = http.ServerResponse.prototype.writeHead as (this: http.ServerResponse, ...args: unknown[]) => http.ServerResponse;
+  http.ServerResponse.prototype.writeHead = function timedWriteHead(
+    this: Timed,
+    statusCode: number,
+    reason?: string | http.OutgoingHttpHeaders | http.OutgoingHttpHeader[],
+    headers?: http.OutgoingHttpHeaders | http.OutgoingHttpHeader[],
+  ) {
     const started = this[STARTED];
-    if (started !== undefined && !this.headersSent) {
-      this.setHeader('server-timing', `${SERVER_TIMING_METRIC};dur=${(performance.now() - started).toFixed(3)}`);
+    if (started === undefined || this.headersSent) return writeHead.call(this, statusCode, reason, headers);
+    const value = `${SERVER_TIMING_METRIC};dur=${(performance.now() - started).toFixed(3)}`;
+    const given = typeof reason === 'string' ? headers : reason;
+    if (given === undefined || Array.isArray(given)) {
+      this.setHeader('server-timing', value);
+      return writeHead.call(this, statusCode, reason, headers);
     }
-    return writeHead.apply(this, args);
-  } as typeof writeHead;
+    const list: unknown[] = [];
+    for (const name in given) list.push(name, given[name]);
+    list.push('server-timing', value);
+    return typeof reason === 'string' ? writeHead.call(this, statusCode, reason, list) : writeHead.call(this, statusCode, list);
+  } as typeof http.ServerResponse.prototype.writeHead;
 }
 
 /** Starts the clock on a response now: its head will carry `Server-Timing: app;dur=<ms>` (to the µs) with the time since. */
