@@ -514,7 +514,7 @@ export function defineConformanceSuite(packageDir: string | URL): void {
     () => {
       const running = withServer(server, { env: { WORKERS: '2' } });
 
-      it('two concurrent /sleep?ms=300 take ≤ 1.3× one', async () => {
+      hardening('workers-spread')('two concurrent /sleep?ms=300 take ≤ 1.3× one', async () => {
         const url = `${running().url}/sleep?ms=300`;
         await concurrently(2, () => request(url));
         const one = await concurrently(1, () => request(url));

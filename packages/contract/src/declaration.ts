@@ -14,6 +14,7 @@ export const EXCEPTION_CASES = {
   'keep-alive': 'connections are kept alive for 5 s and pipelined requests are answered in order',
   'stop-unfinished-request': 'SIGTERM exits at once while a client holds a half-sent request',
   workers: 'WORKERS=N runs N processes',
+  'workers-spread': 'WORKERS=N serves N requests at once (the processes share the load)',
 } as const;
 
 export type ExceptionCase = keyof typeof EXCEPTION_CASES;
