@@ -6,10 +6,12 @@ import { request, type StatsSnapshot } from '@loopbench/contract';
  */
 export const STATS_TIMEOUT_MS = 10_000;
 
-/** /stats from every worker of a server, by pid. Fresh connections reach the workers in turn. */
+const REPEAT_PAUSE_MS = 50;
+
+/** /stats from every worker of a server, by pid. Fresh connections reach node:cluster's workers in turn. */
 export async function collectStats(name: string, url: string, workers: number, reset = false): Promise<Map<number, StatsSnapshot>> {
   const byPid = new Map<number, StatsSnapshot>();
-  for (let attempt = 0; attempt < workers * 10 && byPid.size < workers; attempt++) {
+  for (let attempt = 0; attempt < workers * 20 && byPid.size < workers; attempt++) {
     const reply = await request(`${url}/stats${reset ? '?reset=1' : ''}`, { timeoutMs: STATS_TIMEOUT_MS }).catch((error: Error) => {
       throw new Error(
         error.message.includes('no answer within')
@@ -19,6 +21,9 @@ export async function collectStats(name: string, url: string, workers: number, r
     });
     const stats = reply.json as StatsSnapshot;
     if (reply.status === 200 && !byPid.has(stats.pid)) byPid.set(stats.pid, stats);
+    // A worker still busy with the run's last requests is not accepting: give it a moment (uvicorn's
+    // and gunicorn's workers take connections as they get to them, not in turn).
+    else await new Promise((resolve) => setTimeout(resolve, REPEAT_PAUSE_MS));
   }
   return byPid;
 }
