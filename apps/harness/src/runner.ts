@@ -66,16 +66,12 @@ async function runScenario(scenario: Scenario, plan: RunPlan, reporter: Reporter
   const { options, signal } = plan;
   const workers = processesFor(scenario, options);
   const bound = scenario.plan(options);
+  const about = plan.servers.filter((s) => scenario.servers === undefined || scenario.servers.includes(s.name));
   // A server that declares it cannot run WORKERS processes sits out the workers scenarios, saying why.
   const leftOut = Object.fromEntries(
-    workers > 1
-      ? plan.servers
-          .filter((s) => scenario.servers?.includes(s.name) ?? true)
-          .flatMap((s) => (s.exceptions?.workers ? [[s.name, s.exceptions.workers]] : []))
-      : [],
+    workers > 1 ? about.flatMap((s) => (s.exceptions?.workers ? [[s.name, s.exceptions.workers]] : [])) : [],
   );
   for (const [name, reason] of Object.entries(leftOut)) reporter.warn(`${name} sits out ${scenario.id}: ${reason}`);
-  const about = plan.servers.filter((s) => scenario.servers === undefined || scenario.servers.includes(s.name));
   const contenders = about.filter((s) => leftOut[s.name] === undefined).map((server) => new Contender(server, workers));
   try {
     const start = { workers, host: options.host, readyTimeoutS: options.readyTimeoutS, wrap: serverWrap(options.pin) };

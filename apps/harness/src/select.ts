@@ -1,5 +1,5 @@
 import type { ServerPackage } from '@loopbench/contract';
-import type { Discovery } from './discover.js';
+import { type Discovery, unavailableLines } from './discover.js';
 import { UsageError } from './errors.js';
 import { SCENARIO_ALIASES, type Scenario } from './scenarios.js';
 import { ALL_SCENARIOS, SUITES, type SuiteName } from './suites.js';
@@ -60,4 +60,17 @@ export function selectScenarios(ids: readonly string[] | undefined, suite: Suite
     }
   }
   return ALL_SCENARIOS.filter((s) => wanted.has(s.id));
+}
+
+/**
+ * The servers a run wanted that cannot run here, one line each with the install command: every such
+ * server for --servers all, else those named (or the suite's defaults) that are unavailable.
+ */
+export function unavailableWanted(
+  discovery: Pick<Discovery, 'unavailable'>,
+  names: readonly string[] | undefined,
+  defaults: readonly string[] = HEADLINE_SERVERS,
+): string[] {
+  const wanted = names?.includes('all') ? undefined : (names ?? defaults);
+  return unavailableLines(discovery.unavailable.filter((u) => wanted === undefined || wanted.includes(u.server.name)));
 }

@@ -4,7 +4,6 @@ export { checkReply, ROUTE_CHECKS, type RouteCheck, verifyServer } from './check
 export { type HttpReply, request } from './client.js';
 export {
   DeclarationError,
-  EXCEPTION_CASES,
   EXCEPTION_NAMES,
   type ExceptionCase,
   installedVersion,
@@ -52,6 +51,5 @@ export {
   serve,
   serveFromPackage,
 } from './serve.js';
-export { CONTRACT_JSON, SHARED } from './shared.js';
 export { parseServerTiming, SERVER_TIMING_METRIC, timeResponse } from './timing.js';
 export { countTo, sleepAsync, sleepBlocking } from './work.js';

@@ -32,7 +32,7 @@ interface SharedContract {
 }
 
 /** Where contract.json lies: the one source of the contract's data, which the Python servers read too. */
-export const CONTRACT_JSON = new URL('../contract.json', import.meta.url);
+const CONTRACT_JSON = new URL('../contract.json', import.meta.url);
 
 /** contract.json, read once: the limits, settings, methods and routes of every server in every language. */
 export const SHARED: Readonly<SharedContract> = JSON.parse(readFileSync(CONTRACT_JSON, 'utf8')) as SharedContract;

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { installedVersion, type ServerPackage, stopAllServers } from '@loopbench/contract';
 import { Command, Option } from 'commander';
 import { claimsTable } from '../claims.js';
-import { buildServers, discoverServers, unavailableLines, workspaceRoot } from '../discover.js';
+import { buildServers, discoverServers, workspaceRoot } from '../discover.js';
 import { collectEnvironment } from '../environment.js';
 import {
   DEFAULT_OPTIONS,
@@ -24,7 +24,7 @@ import { writeReports } from '../report.js';
 import { lockOutDir, registerRun } from '../runLock.js';
 import { resultsOptions, runBenchmarks } from '../runner.js';
 import { SCENARIO_ALIASES, type Scenario } from '../scenarios.js';
-import { selectScenarios, selectServers } from '../select.js';
+import { selectScenarios, selectServers, unavailableWanted } from '../select.js';
 import { ALL_SCENARIOS, SUITE_NAMES, type SuiteName, suiteServers } from '../suites.js';
 import { HEADLINE_SERVERS } from '../verdicts.js';
 import type { CommandContext, Io } from './context.js';
@@ -55,9 +55,7 @@ async function run(flags: Flags, io: Io, argv: readonly string[]): Promise<numbe
   const suite = flags.suite ?? 'default';
   const defaults = suiteServers(suite, HEADLINE_SERVERS);
   const servers = selectServers(discovery, flags.servers, defaults);
-  const wanted = flags.servers?.includes('all') ? undefined : (flags.servers ?? defaults);
-  const missing = discovery.unavailable.filter((u) => wanted === undefined || wanted.includes(u.server.name));
-  for (const line of unavailableLines(missing)) io.err.write(`left out, unavailable here: ${line}\n`);
+  for (const line of unavailableWanted(discovery, flags.servers, defaults)) io.err.write(`left out, unavailable here: ${line}\n`);
   const scenarios = selectScenarios(flags.scenario, suite);
   const options = resolveOptions(flags);
   if (options.pin) checkPinning();

@@ -1,9 +1,9 @@
 import { startServer, verifyServer } from '@loopbench/contract';
 import { Command } from 'commander';
-import { buildServers, discoverServers, unavailableLines, workspaceRoot } from '../discover.js';
+import { buildServers, discoverServers, workspaceRoot } from '../discover.js';
 import { DEFAULT_OPTIONS, shared } from '../options.js';
 import { detectStyle, paint } from '../render/terminal.js';
-import { selectServers } from '../select.js';
+import { selectServers, unavailableWanted } from '../select.js';
 import type { CommandContext, Io } from './context.js';
 
 interface VerifyFlags {
@@ -31,9 +31,7 @@ async function verify(flags: VerifyFlags, io: Io): Promise<number> {
   const root = workspaceRoot(flags.workspace);
   const discovery = discoverServers(root);
   const servers = selectServers(discovery, flags.servers);
-  if (flags.servers?.includes('all')) {
-    for (const line of unavailableLines(discovery.unavailable)) io.out.write(`- left out, unavailable here: ${line}\n`);
-  }
+  for (const line of unavailableWanted(discovery, flags.servers)) io.out.write(`- left out, unavailable here: ${line}\n`);
   if (flags.build) buildServers(root, servers);
   const style = detectStyle(io.out);
   let failed = 0;

@@ -31,10 +31,7 @@ export const fixedCount: ScenarioKind<FixedCountSettings> = {
       timeoutS: REQUEST_TIMEOUT_S,
       ...(signal ? { signal } : {}),
     });
-    return {
-      values: {},
-      problems: load.non2xx + load.errors > 0 ? [`warm-up: ${load.non2xx} non-2xx answers, ${load.errors} errors`] : [],
-    };
+    return { values: {}, problems: loadProblems(load).map((problem) => `warm-up: ${problem}`) };
   },
   async run(settings, server, _repeat, signal) {
     const { load, signals, problems } = await withServerSignals(server, () =>
