@@ -16,8 +16,7 @@ from .contract import (
     SERVER_TIMING_METRIC,
     SETTINGS,
     headers_too_large_error,
-    method_not_allowed_error,
-    uri_too_long_error,
+    refusal_before_routing,
 )
 from .serve import raw_refusal
 from .stats import PROBE
@@ -25,24 +24,13 @@ from .stats import PROBE
 _ALLOW = ", ".join(ALLOWED_METHODS).encode()
 
 
-Refusal = tuple[int, str, list[tuple[bytes, bytes]]]  # status, error, extra headers
-
-
-def _refusal(scope: Scope) -> Refusal | None:
-    """What serve.ts refuses before any framework sees the request."""
+def _refusal(scope: Scope) -> tuple[int, str] | None:
     path: bytes = scope["raw_path"] or scope["path"].encode()
     query: bytes = scope["query_string"]
-    length = len(path) + (len(query) + 1 if query else 0)
-    if length > LIMITS["urlLengthMax"]:
-        return 414, uri_too_long_error(length), []
+    target = (path + b"?" + query if query else path).decode("latin-1")
     # Each header as it came: name, ": ", value, CRLF.
     header_bytes = sum(len(name) + len(value) + 4 for name, value in scope["headers"])
-    if header_bytes > SETTINGS["maxHeaderSizeBytes"]:
-        return 431, headers_too_large_error(), []
-    if scope["method"] == "CONNECT":
-        error = method_not_allowed_error("CONNECT", path.decode("latin-1"))
-        return 405, error, [(b"allow", _ALLOW)]
-    return None
+    return refusal_before_routing(target, header_bytes, scope["method"])
 
 
 class ContractMiddleware:
@@ -75,7 +63,8 @@ class ContractMiddleware:
         refusal = _refusal(scope)
         if refusal is None:
             return await self.app(scope, receive, send_with_headers)
-        status, error, headers = refusal
+        status, error = refusal
+        headers = [(b"allow", _ALLOW)] if status == 405 else []
         body = json.dumps({"error": error}, separators=(",", ":")).encode()
         headers.append((b"content-type", b"application/json"))
         headers.append((b"content-length", str(len(body)).encode()))

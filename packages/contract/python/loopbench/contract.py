@@ -140,6 +140,22 @@ def headers_too_large_error() -> str:
     return f"request headers are over {SETTINGS['maxHeaderSizeBytes']} bytes"
 
 
+def refusal_before_routing(
+    target: str, header_bytes: int, method: str, host_missing: bool = False
+) -> tuple[int, str] | None:
+    """What serve.ts refuses before any framework sees a request: (status, error), or None.
+    A 405 here (CONNECT) carries the Allow header of ALLOWED_METHODS."""
+    if len(target) > LIMITS["urlLengthMax"]:
+        return 414, uri_too_long_error(len(target))
+    if header_bytes > SETTINGS["maxHeaderSizeBytes"]:
+        return 431, headers_too_large_error()
+    if host_missing:
+        return 400, "an HTTP/1.1 request needs a Host header"
+    if method == "CONNECT":
+        return 405, method_not_allowed_error("CONNECT", target)
+    return None
+
+
 def count_to(iterations: int) -> int:
     """The article's CPU task, `for i in range(n): c += 1`; returns the count so the loop has a result."""
     c = 0

@@ -3,19 +3,12 @@
 import json
 import signal
 import sys
+from http import HTTPStatus
 from time import perf_counter
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NoReturn
 
-from .contract import (
-    ALLOWED_METHODS,
-    LIMITS,
-    SERVER_TIMING_METRIC,
-    SETTINGS,
-    headers_too_large_error,
-    method_not_allowed_error,
-    uri_too_long_error,
-)
+from .contract import ALLOWED_METHODS, SERVER_TIMING_METRIC, refusal_before_routing
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -86,22 +79,14 @@ def _header_bytes(environ: "WSGIEnvironment") -> int:
     return total
 
 
-Refusal = tuple[str, str, list[tuple[str, str]]]  # status, error, extra headers
-
-
-def _refusal(environ: "WSGIEnvironment") -> Refusal | None:
-    """What serve.ts refuses before any framework sees the request."""
-    target = str(environ.get("RAW_URI") or environ.get("PATH_INFO") or "")
-    if len(target) > LIMITS["urlLengthMax"]:
-        return "414 URI Too Long", uri_too_long_error(len(target)), []
-    if _header_bytes(environ) > SETTINGS["maxHeaderSizeBytes"]:
-        return "431 Request Header Fields Too Large", headers_too_large_error(), []
-    if environ.get("SERVER_PROTOCOL") == "HTTP/1.1" and "HTTP_HOST" not in environ:
-        return "400 Bad Request", "an HTTP/1.1 request needs a Host header", []
-    if environ["REQUEST_METHOD"] == "CONNECT":
-        error = method_not_allowed_error("CONNECT", target)
-        return "405 Method Not Allowed", error, [("Allow", _ALLOW)]
-    return None
+def _refusal(environ: "WSGIEnvironment") -> tuple[int, str] | None:
+    return refusal_before_routing(
+        str(environ.get("RAW_URI") or environ.get("PATH_INFO") or ""),
+        _header_bytes(environ),
+        environ["REQUEST_METHOD"],
+        host_missing=environ.get("SERVER_PROTOCOL") == "HTTP/1.1"
+        and "HTTP_HOST" not in environ,
+    )
 
 
 class ContractMiddleware:
@@ -123,11 +108,12 @@ class ContractMiddleware:
             refusal = _refusal(environ)
             if refusal is None:
                 return _Answered(self.app(environ, start_response))
-            status, error, headers = refusal
+            status, error = refusal
+            headers = [("Allow", _ALLOW)] if status == 405 else []
             body = json.dumps({"error": error}, separators=(",", ":")).encode()
             headers.append(("Content-Type", "application/json"))
             headers.append(("Content-Length", str(len(body))))
-            start_response(status, headers)
+            start_response(f"{status} {HTTPStatus(status).phrase}", headers)
             return _Answered([] if environ["REQUEST_METHOD"] == "HEAD" else [body])
         except BaseException:
             Answering.end()
