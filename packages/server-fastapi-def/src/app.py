@@ -7,12 +7,11 @@ from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 
 from loopbench.contract import count_to
-from loopbench.fastapi_routes import refuse_in_json, route
-from loopbench.stats import PROBE
+from loopbench.fastapi_routes import route, serve_contract
 
 # No /docs or /openapi.json: every path outside the contract is a 404.
 app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
-refuse_in_json(app)
+serve_contract(app)
 
 
 @route(app, "sleep")
@@ -36,14 +35,3 @@ def fast() -> dict[str, object]:
 @route(app, "hello")
 def hello() -> PlainTextResponse:
     return PlainTextResponse("Hello")
-
-
-@route(app, "health")
-def health() -> dict[str, object]:
-    return {"status": "ok"}
-
-
-@route(app, "stats")
-async def stats(reset: int) -> dict[str, object]:
-    # async def, on the loop: the probe answers even while every pool thread sleeps.
-    return PROBE.snapshot(reset=reset == 1)

@@ -8,12 +8,11 @@ from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 
 from loopbench.contract import count_to
-from loopbench.fastapi_routes import refuse_in_json, route
-from loopbench.stats import PROBE
+from loopbench.fastapi_routes import route, serve_contract
 
 # No /docs or /openapi.json: every path outside the contract is a 404.
 app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
-refuse_in_json(app)
+serve_contract(app)
 
 
 @route(app, "sleep")
@@ -36,13 +35,3 @@ async def fast() -> dict[str, object]:
 @route(app, "hello")
 async def hello() -> PlainTextResponse:
     return PlainTextResponse("Hello")
-
-
-@route(app, "health")
-async def health() -> dict[str, object]:
-    return {"status": "ok"}
-
-
-@route(app, "stats")
-async def stats(reset: int) -> dict[str, object]:
-    return PROBE.snapshot(reset=reset == 1)

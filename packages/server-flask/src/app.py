@@ -5,11 +5,10 @@ import time
 from flask import Flask, Response
 
 from loopbench.contract import count_to
-from loopbench.flask_routes import refuse_in_json, route
-from loopbench.stats import PROBE
+from loopbench.flask_routes import route, serve_contract
 
 app = Flask(__name__)
-refuse_in_json(app)
+serve_contract(app)
 
 
 @route(app, "sleep")
@@ -32,13 +31,3 @@ def fast() -> dict[str, object]:
 @route(app, "hello")
 def hello() -> Response:
     return Response("Hello", mimetype="text/plain")
-
-
-@route(app, "health")
-def health() -> dict[str, object]:
-    return {"status": "ok"}
-
-
-@route(app, "stats")
-def stats(reset: int) -> dict[str, object]:
-    return PROBE.snapshot(reset=reset == 1)

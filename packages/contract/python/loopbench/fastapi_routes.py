@@ -84,3 +84,17 @@ def refuse_in_json(app: FastAPI) -> None:
         return JSONResponse({"error": str(getattr(error, "detail", error))}, status)
 
     app.add_exception_handler(HTTPException, refuse)
+
+
+def serve_contract(app: FastAPI) -> None:
+    """What is not the lesson: JSON refusals, /health and /stats. Both are async def, on the event loop,
+    so /stats answers even while every pool thread of a def app is busy."""
+    refuse_in_json(app)
+
+    @route(app, "health")
+    async def health() -> dict[str, object]:
+        return {"status": "ok"}
+
+    @route(app, "stats")
+    async def stats(reset: int) -> dict[str, object]:
+        return PROBE.snapshot(reset=reset == 1)

@@ -55,3 +55,16 @@ def refuse_in_json(app: Flask) -> None:
             raw_path = request.environ.get("RAW_URI", request.path).partition("?")[0]
             return {"error": not_found_error(raw_path)}, 404
         return {"error": error.description or error.name}, error.code or 500
+
+
+def serve_contract(app: Flask) -> None:
+    """What is not the lesson: JSON refusals, /health and /stats."""
+    refuse_in_json(app)
+
+    @route(app, "health")
+    def health() -> dict[str, object]:
+        return {"status": "ok"}
+
+    @route(app, "stats")
+    def stats(reset: int) -> dict[str, object]:
+        return PROBE.snapshot(reset=reset == 1)
