@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { median, overlaps, ratio, relativeDifference, summarize } from './stats.js';
+import { seededRandom } from './measure/openLoop.js';
+import { bootstrapMedianChange, median, overlaps, ratio, relativeDifference, summarize } from './stats.js';
 
 describe('median', () => {
   it('takes the middle value, or the mean of the middle two', () => {
@@ -40,5 +41,40 @@ describe('overlaps', () => {
   it('tells ranges that share a value from ranges that do not', () => {
     expect(overlaps(summarize([1, 3]), summarize([3, 5]))).toBe(true);
     expect(overlaps(summarize([1, 2]), summarize([3, 5]))).toBe(false);
+  });
+});
+
+describe('bootstrapMedianChange', () => {
+  const options = (seed = 1) => ({ resamples: 10_000, confidence: 0.95, random: seededRandom(seed) });
+
+  it('is the ratio of the two ranges with 3 runs a side, each extreme median being 7 draws in 27', () => {
+    const interval = bootstrapMedianChange([100, 104, 110], [90, 95, 99], options());
+    expect(interval.low).toBeCloseTo(90 / 110 - 1);
+    expect(interval.high).toBeCloseTo(99 / 100 - 1);
+  });
+
+  it('narrows inside the ratio of the ranges with more runs, around the change of the medians', () => {
+    const before = [100, 103, 97, 101, 99, 104, 96, 100, 102];
+    const after = before.map((v) => v * 1.2);
+    const { low, high } = bootstrapMedianChange(before, after, options());
+    expect(low).toBeGreaterThan((96 * 1.2) / 104 - 1);
+    expect(high).toBeLessThan((104 * 1.2) / 96 - 1);
+    expect(low).toBeLessThan(0.2);
+    expect(high).toBeGreaterThan(0.2);
+  });
+
+  it('is the same for the same seed and close for another', () => {
+    const before = [100, 97, 104, 99, 102];
+    const after = [93, 99, 95, 101, 96];
+    const first = bootstrapMedianChange(before, after, options(1));
+    expect(bootstrapMedianChange(before, after, options(1))).toEqual(first);
+    const other = bootstrapMedianChange(before, after, options(2));
+    expect(other.low).toBeCloseTo(first.low, 2);
+    expect(other.high).toBeCloseTo(first.high, 2);
+  });
+
+  it('is 0 … 0 for runs that never vary, and NaN with no runs', () => {
+    expect(bootstrapMedianChange([5, 5, 5], [5, 5, 5], options())).toEqual({ low: 0, high: 0 });
+    expect(bootstrapMedianChange([], [5, 5, 5], options())).toEqual({ low: Number.NaN, high: Number.NaN });
   });
 });

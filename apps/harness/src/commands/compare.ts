@@ -1,10 +1,31 @@
 import { Command, Option } from 'commander';
-import { compareResults } from '../compare.js';
+import { type ChangeVerdict, type Comparison, compareResults } from '../compare.js';
 import { formatNumber } from '../format.js';
 import { integer } from '../options.js';
 import { renderGrid } from '../render/terminal.js';
 import { readResults } from '../results.js';
 import type { CommandContext, Io } from './context.js';
+
+/** Each verdict in words, in the order the footer counts them. */
+const VERDICT_WORDS: Record<ChangeVerdict, string> = {
+  regressed: 'regressed',
+  improved: 'improved',
+  changed: 'changed',
+  unchanged: 'unchanged',
+  unclear: "can't tell",
+  'too-few-runs': 'not enough runs to tell',
+};
+
+function footer(comparison: Comparison): string {
+  const { test } = comparison;
+  const counts = (Object.entries(VERDICT_WORDS) as [ChangeVerdict, string][]).map(
+    ([verdict, words]) => `${comparison.changes.filter((c) => c.verdict === verdict).length} ${words}`,
+  );
+  return (
+    `${counts.join(', ')} (a change counts when the median moved by ${test.thresholdPct}% or more and the ` +
+    `${Math.round(test.confidence * 100)}% bootstrap interval of that move excludes 0; ${test.minRuns} runs a side at least)`
+  );
+}
 
 interface CompareFlags {
   threshold: number;
@@ -28,16 +49,13 @@ function compare(before: string, after: string, flags: CompareFlags, io: Io): nu
     formatNumber(c.before.median),
     formatNumber(c.after.median),
     `${c.change >= 0 ? '+' : ''}${(c.change * 100).toFixed(1)}%`,
-    c.verdict,
+    VERDICT_WORDS[c.verdict],
     c.reason,
   ]);
   io.out.write(`${renderGrid(['scenario · server', 'metric', 'before', 'after', 'change', 'verdict', 'why'], rows)}\n`);
   for (const u of comparison.unmatched) io.out.write(`only in one file: ${u}\n`);
   for (const d of comparison.environmentDifferences) io.out.write(`environment differs, so changes may be the machine's: ${d}\n`);
-  const counts = (['improved', 'regressed', 'changed', 'unchanged'] as const).map(
-    (v) => `${comparison.changes.filter((c) => c.verdict === v).length} ${v}`,
-  );
-  io.out.write(`\n${counts.join(', ')} (threshold ${flags.threshold}%, noise = overlapping min–max ranges)\n`);
+  io.out.write(`\n${footer(comparison)}\n`);
   return comparison.regressions.length > 0 ? 1 : 0;
 }
 
