@@ -83,7 +83,12 @@ function shown(value: string): string {
 }
 
 /** Validates a raw query string against a route; every server calls this, so all refuse alike. */
+/** What a route without parameters is given, whatever its query: one frozen object, none made per request. */
+const NO_PARAMS: ParseResult = Object.freeze({ ok: true, params: Object.freeze({}) });
+
 export function parseQuery(route: RouteSpec, rawQuery: string): ParseResult {
+  // A route without parameters ignores its query; /hello then costs no URLSearchParams.
+  if (route.params.length === 0) return NO_PARAMS;
   const search = new URLSearchParams(rawQuery);
   const params: Record<string, number> = {};
   for (const spec of route.params) {

@@ -57,6 +57,15 @@ export function readServeEnv(env: NodeJS.ProcessEnv = process.env): ServeEnv {
   };
 }
 
+/** Read from the raw list: `req.headers` would build an object per request that a fast framework never asks for. */
+function hasHost(rawHeaders: readonly string[]): boolean {
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string;
+    if (name.length === 4 && name.toLowerCase() === 'host') return true;
+  }
+  return false;
+}
+
 /** The listener, with each answer timed from the moment the listener is called (Server-Timing). */
 function timed(listener: http.RequestListener): http.RequestListener {
   return (req, res) => {
@@ -113,7 +122,7 @@ export function createHttpServer(listener: http.RequestListener, model: Model = 
   const server = http.createServer(options, (req, res) => {
     const length = req.url?.length ?? 0;
     if (length > LIMITS.urlLengthMax) return refuse(res, 414, uriTooLongError(length), serverTiming);
-    if (req.httpVersion === '1.1' && req.headers.host === undefined) {
+    if (req.httpVersion === '1.1' && !hasHost(req.rawHeaders)) {
       return refuse(res, 400, 'an HTTP/1.1 request needs a Host header', serverTiming);
     }
     take(req, res);
@@ -202,12 +211,14 @@ async function listen(options: ServeOptions, env: ServeEnv, announceWhenReady: b
   // Requests being answered; once none is left, connections that never sent a whole request are dropped.
   let answering = 0;
   let stopping = false;
+  // One listener for every response ('close' comes once): once() would wrap a new closure per request.
+  const closed = () => {
+    answering -= 1;
+    if (stopping && answering === 0) server.closeAllConnections();
+  };
   server.on('request', (_req, res: http.ServerResponse) => {
     answering += 1;
-    res.once('close', () => {
-      answering -= 1;
-      if (stopping && answering === 0) server.closeAllConnections();
-    });
+    res.on('close', closed);
   });
   onStopSignal(() => {
     // close() stops accepting and drops idle keep-alive sockets; in-flight requests finish first.

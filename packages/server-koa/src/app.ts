@@ -20,6 +20,8 @@ const awaitingHandler: RouteHandler = async (route, params) => {
 };
 
 /** Koa, non-blocking: many requests wait at once on one thread; the CPU loop still runs on it. */
+const PATHS = new Set(ROUTES.map((route) => route.path));
+
 export function createApp(probe: Probe): Koa {
   const app = new Koa();
   const router = new Router();
@@ -29,6 +31,13 @@ export function createApp(probe: Probe): Koa {
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) {
+        // A route's path with another method: the router matched no GET or HEAD for it.
+        if (PATHS.has(ctx.path)) {
+          ctx.status = 405;
+          ctx.set('allow', ALLOWED_METHODS.join(', '));
+          ctx.body = { error: methodNotAllowedError(ctx.method, ctx.path) };
+          return;
+        }
         ctx.status = 404;
         ctx.body = { error: notFoundError(ctx.path) };
       }
@@ -40,16 +49,11 @@ export function createApp(probe: Probe): Koa {
   });
 
   for (const route of ROUTES) {
+    // GET, and HEAD with it; Koa types a string body text/plain and an object JSON.
     router.get(route.path, async (ctx) => {
       const { status, reply } = await answerRoute(route, queryOf(ctx.url), probe, awaitingHandler);
       ctx.status = status;
-      if (reply.type === 'text') ctx.type = 'text/plain';
       ctx.body = reply.body;
-    });
-    router.all(route.path, (ctx) => {
-      ctx.status = 405;
-      ctx.set('allow', ALLOWED_METHODS.join(', '));
-      ctx.body = { error: methodNotAllowedError(ctx.method, route.path) };
     });
   }
   app.use(router.routes());

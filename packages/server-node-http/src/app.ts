@@ -12,19 +12,12 @@ import {
   sleepAsync,
 } from '@loopbench/contract';
 
-function send(
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-  status: number,
-  reply: Reply,
-  headers: http.OutgoingHttpHeaders = {},
-): void {
+function send(req: http.IncomingMessage, res: http.ServerResponse, status: number, reply: Reply, headers?: http.OutgoingHttpHeaders): void {
   const body = reply.type === 'text' ? reply.body : JSON.stringify(reply.body);
-  res.writeHead(status, {
-    'content-type': reply.type === 'text' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-    ...headers,
-  });
+  const type = reply.type === 'text' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8';
+  // A literal, not a spread: every answer's headers then share one shape, which writeHead reads fast.
+  const given = { 'content-type': type, 'content-length': Buffer.byteLength(body) };
+  res.writeHead(status, headers ? { ...given, ...headers } : given);
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
