@@ -1,16 +1,34 @@
 #!/usr/bin/env node
-// Cross-checks the harness's closed-loop generator against wrk on one koa process: rounds alternate
-// the two generators (same connections, same warm-up and duration) and the medians are compared.
-// Usage: node scripts/check-against-wrk.mjs [rounds=7] [--pin]   (needs wrk: apt-get install wrk)
+// Cross-checks the harness's closed-loop generator (in its own process, as a run uses it) against
+// wrk on /hello: one process per server, rounds alternating servers and generators (the other
+// servers frozen meanwhile), then each generator's ratios between servers and their quotient.
+// The lab's claims are ratios, so the two generators must agree on those within ±10%.
+// Usage: node scripts/check-against-wrk.mjs [rounds=5] [--pin] [--seconds=3]
+//   --pin: the generators on core 0, the servers on core 1 (taskset).
+// Needs wrk (Debian: apt-get install wrk) and a build (npx turbo run build).
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readServerPackage, startServer } from '@loopbench/contract';
-import { runClosedLoop } from '../dist/measure/closedLoop.js';
+import { readServerPackage, startServer, stopAllServers } from '@loopbench/contract';
+import { generateClosedLoop } from '../dist/measure/generators.js';
 import { median } from '../dist/stats.js';
 
-const rounds = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 7);
-const pin = process.argv.includes('--pin');
+const SERVERS = ['express-blocking', 'koa', 'node-http'];
+const PAIRS = [
+  ['koa', 'express-blocking'],
+  ['node-http', 'koa'],
+];
+const TOLERANCE = 0.1;
+
+const args = process.argv.slice(2);
+const unknown = args.filter((a) => !/^\d+$/.test(a) && !/^--seconds=\d+$/.test(a) && a !== '--pin');
+if (unknown.length > 0) {
+  console.error(`unknown argument ${unknown.join(' ')}\nusage: node scripts/check-against-wrk.mjs [rounds=5] [--pin] [--seconds=3]`);
+  process.exit(2);
+}
+const rounds = Number(args.find((a) => /^\d+$/.test(a)) ?? 5);
+const seconds = Number(args.find((a) => a.startsWith('--seconds='))?.slice(10) ?? 3);
+const pin = args.includes('--pin');
 const connections = 10;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 try {
@@ -21,27 +39,66 @@ try {
     process.exit(2);
   }
 }
+// The generator processes inherit this process's core.
 if (pin) execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
-const server = await startServer(readServerPackage(path.join(root, 'packages/server-koa')), pin ? { wrap: ['taskset', '-c', '1'] } : {});
-const url = `${server.url}/hello`;
-const wrk = (seconds) => {
-  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, url];
-  const out = execFileSync(pin ? 'taskset' : 'wrk', pin ? ['-c', '0', 'wrk', ...args] : args, { encoding: 'utf8' });
+const wrk = (url, s) => {
+  const argv = ['-t1', `-c${connections}`, `-d${s}s`, url];
+  const out = execFileSync(pin ? 'taskset' : 'wrk', pin ? ['-c', '0', 'wrk', ...argv] : argv, { encoding: 'utf8' });
   return Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
 };
-const ours = [];
-const theirs = [];
+const harness = async (url) => (await generateClosedLoop({ url, connections, warmupS: 1, durationS: seconds, timeoutS: 30 })).throughputRps;
+
+process.on('SIGINT', () => stopAllServers().then(() => process.exit(130)));
+const measured = { harness: new Map(SERVERS.map((s) => [s, []])), wrk: new Map(SERVERS.map((s) => [s, []])) };
 try {
-  for (let i = 1; i <= rounds; i++) {
-    ours.push((await runClosedLoop({ url, connections, warmupS: 1, durationS: 3, timeoutS: 30 })).throughputRps);
-    wrk(1);
-    theirs.push(wrk(3));
-    console.log(`round ${i}: harness ${ours.at(-1).toFixed(0)} req/s, wrk ${theirs.at(-1).toFixed(0)} req/s`);
+  const servers = [];
+  for (const name of SERVERS) {
+    servers.push([
+      name,
+      await startServer(readServerPackage(path.join(root, `packages/server-${name}`)), pin ? { wrap: ['taskset', '-c', '1'] } : {}),
+    ]);
+  }
+  for (let round = 1; round <= rounds; round++) {
+    const order = round % 2 === 1 ? servers : [...servers].reverse();
+    for (const [name, server] of order) {
+      for (const [, other] of servers) if (other !== server) other.pause();
+      server.resume();
+      const url = `${server.url}/hello`;
+      // Which generator goes first alternates too.
+      const both = round % 2 === 1 ? ['harness', 'wrk'] : ['wrk', 'harness'];
+      for (const generator of both) {
+        if (generator === 'wrk') {
+          wrk(url, 1);
+          measured.wrk.get(name).push(wrk(url, seconds));
+        } else measured.harness.get(name).push(await harness(url));
+      }
+    }
+    for (const [, s] of servers) s.resume();
+    console.log(
+      `round ${round}: ${SERVERS.map((n) => `${n} harness ${measured.harness.get(n).at(-1).toFixed(0)} / wrk ${measured.wrk.get(n).at(-1).toFixed(0)}`).join(', ')} req/s`,
+    );
   }
 } finally {
-  await server.stop();
+  await stopAllServers();
 }
-const ratio = median(ours) / median(theirs);
+const m = (generator, name) => median(measured[generator].get(name));
 console.log(
-  `koa /hello, ${connections} connections, ${pin ? 'pinned' : 'not pinned'}: harness median ${median(ours).toFixed(0)} req/s (${Math.min(...ours).toFixed(0)}–${Math.max(...ours).toFixed(0)}), wrk median ${median(theirs).toFixed(0)} req/s (${Math.min(...theirs).toFixed(0)}–${Math.max(...theirs).toFixed(0)}), ratio ${ratio.toFixed(3)}`,
+  `\n/hello, ${connections} connections, ${rounds} rounds of ${seconds} s, ${pin ? 'pinned (generators core 0, servers core 1)' : 'not pinned'}; medians:`,
 );
+for (const name of SERVERS) {
+  console.log(
+    `${name.padEnd(17)} harness ${m('harness', name).toFixed(0).padStart(6)}  wrk ${m('wrk', name).toFixed(0).padStart(6)} req/s  harness/wrk ${(m('harness', name) / m('wrk', name)).toFixed(3)}`,
+  );
+}
+let agree = true;
+for (const [a, b] of PAIRS) {
+  const ours = m('harness', a) / m('harness', b);
+  const theirs = m('wrk', a) / m('wrk', b);
+  const quotient = ours / theirs;
+  const ok = Math.abs(quotient - 1) <= TOLERANCE;
+  agree &&= ok;
+  console.log(
+    `${`${a} / ${b}`.padEnd(27)} harness ${ours.toFixed(3)}  wrk ${theirs.toFixed(3)}  quotient ${quotient.toFixed(3)} ${ok ? '✓' : '✗'} (within ±${TOLERANCE * 100}%)`,
+  );
+}
+process.exitCode = agree ? 0 : 1;

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readServerPackage, request, startServer } from '@loopbench/contract';
-import { runClosedLoop } from '../dist/measure/closedLoop.js';
+import { generateClosedLoop } from '../dist/measure/generators.js';
 import { median } from '../dist/stats.js';
 
 const args = process.argv.slice(2);
@@ -44,7 +44,7 @@ for (const name of names.length > 0 ? names : ['koa']) {
         for (const other of [on, off]) if (other !== server) other.pause();
         server.resume();
         const before = (await request(`${server.url}/stats`)).json;
-        const result = await runClosedLoop({
+        const result = await generateClosedLoop({
           url: `${server.url}/hello`,
           ...load,
           ...(sampled ? { timeline: { statsUrl: server.url } } : {}),

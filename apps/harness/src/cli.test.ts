@@ -210,7 +210,11 @@ describe('selection and options', () => {
   });
 
   it('layers defaults, --quick and explicit flags', () => {
-    expect(resolveOptions({})).toEqual(DEFAULT_OPTIONS);
+    expect(resolveOptions({ seed: 7 })).toEqual({ ...DEFAULT_OPTIONS, seed: 7 });
+    // No seed given: a fresh one each run, recorded with the results.
+    const seeds = new Set(Array.from({ length: 5 }, () => resolveOptions({}).seed));
+    expect(seeds.size).toBeGreaterThan(1);
+    expect(resolveOptions({ generators: 2 }).generators).toBe(2);
     expect(resolveOptions({ quick: true })).toMatchObject({ ...QUICK_OPTIONS, quick: true });
     expect(resolveOptions({ quick: true, repeats: 5 })).toMatchObject({ repeats: 5, durationS: QUICK_OPTIONS.durationS });
   });

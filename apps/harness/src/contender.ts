@@ -30,6 +30,7 @@ export class Contender implements ServerUnderTest {
   constructor(
     readonly server: ServerPackage,
     readonly workers: number,
+    readonly generators: number,
   ) {}
 
   get name(): string {

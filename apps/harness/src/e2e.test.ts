@@ -39,6 +39,16 @@ describe('loopbench run --quick', { timeout: 120_000 }, () => {
       frameworks: { express: expect.any(String), koa: expect.any(String) },
     });
 
+    // Servers in a seeded random order each round, the seed and the orders recorded.
+    expect(Number.isInteger(results.options.seed)).toBe(true);
+    for (const s of results.scenarios) {
+      for (const round of s.order ?? []) expect([...round].sort()).toEqual(['express-blocking', 'koa']);
+      expect(s.order?.length).toBeGreaterThanOrEqual(results.options.repeats);
+    }
+    // Load came from a generator process of its own, which recorded its health.
+    const loadRuns = results.scenarios.filter((s) => s.kind === 'closed-loop').flatMap((s) => s.results.flatMap((r) => r.runs));
+    for (const run of loadRuns) expect(run.generators?.[0]?.cpuUtilization).toBeGreaterThan(0);
+
     const summary = readFileSync(path.join(out, 'summary.md'), 'utf8');
     expect(summary).toContain('### head-of-line');
     expect(summary).toContain('**Verdict:**');

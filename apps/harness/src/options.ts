@@ -14,6 +14,10 @@ export interface RunOptions {
   pin: boolean;
   /** Requests per second of the open-loop scenarios. */
   ratePerS: number;
+  /** Load generator processes per run; their histograms add. */
+  generators: number;
+  /** Seeds the order the servers run in, each repeat; recorded, so a run can be repeated as it was. */
+  seed: number;
   /** Where servers listen: loopback unless --allow-non-loopback. */
   host: string;
   readyTimeoutS: number;
@@ -26,6 +30,8 @@ export const DEFAULT_OPTIONS: RunOptions = {
   connections: 10,
   workers: 2,
   ratePerS: 200,
+  generators: 1,
+  seed: 0,
   quick: false,
   pin: false,
   host: '127.0.0.1',
@@ -45,6 +51,8 @@ export interface RunFlags {
   connections?: number;
   workers?: number;
   rate?: number;
+  generators?: number;
+  seed?: number;
   quick?: boolean;
   pin?: boolean;
   host?: string;
@@ -63,6 +71,9 @@ export function resolveOptions(flags: RunFlags): RunOptions {
     connections: flags.connections ?? base.connections,
     workers: flags.workers ?? base.workers,
     ratePerS: flags.rate ?? base.ratePerS,
+    generators: flags.generators ?? base.generators,
+    // A fresh seed unless one is given: the order is random, and the record says which it was.
+    seed: flags.seed ?? Math.floor(Math.random() * 2 ** 31),
     quick,
     pin: flags.pin === true,
     host: checkedHost(flags.host ?? base.host, flags.allowNonLoopback === true),

@@ -1,6 +1,6 @@
 import { type HttpReply, request } from '@loopbench/contract';
-import { runClosedLoop } from './measure/closedLoop.js';
-import { generatorProblem } from './measure/generator.js';
+import { generatorsProblems } from './measure/generator.js';
+import { generateClosedLoop } from './measure/generators.js';
 import { blockingIndex, headOfLineTrial } from './measure/headOfLine.js';
 import { median } from './stats.js';
 
@@ -129,7 +129,13 @@ export async function probeServer(settings: ProbeSettings, step: (text: string) 
 
   step(`${connections} connections on ${slow} for ${durationS} s`);
   const warmupS = Math.min(2, Math.max(0.2, (2 * slowLatencyMs) / 1000));
-  const load = await runClosedLoop({ url: url + slow, connections, warmupS, durationS, timeoutS: (PROBE_LIMITS.slowMsMax * 3) / 1000 });
+  const load = await generateClosedLoop({
+    url: url + slow,
+    connections,
+    warmupS,
+    durationS,
+    timeoutS: (PROBE_LIMITS.slowMsMax * 3) / 1000,
+  });
   if (load.non2xx > 0) throw new ProbeError(`${load.non2xx} of ${load.responses} ${slow} requests under load answered non-2xx`, 2);
   if (load.errors + load.timeouts > 0 || !Number.isFinite(load.throughputRps)) {
     throw new ProbeError(
@@ -138,7 +144,7 @@ export async function probeServer(settings: ProbeSettings, step: (text: string) 
     );
   }
   const concurrency = (load.throughputRps * slowLatencyMs) / 1000;
-  const warning = generatorProblem(load.generator);
+  const warning = generatorsProblems(load.generators)[0];
   return {
     verdict: classify(concurrency, connections),
     blockingIndex: blockingIndex(trial, slowLatencyMs),

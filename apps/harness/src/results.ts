@@ -29,7 +29,12 @@ export interface RunRecord {
   values: MetricValues;
   /** Load runs: 2xx latencies in µs (open loop: of fast requests, from their planned time), compressed HDR histogram. */
   latencyHistogram?: string;
+  /** The busiest load generator's health (schema 2 before --generators: the only one). */
   generator?: GeneratorHealth;
+  /** Every load generator's health, one per process. */
+  generators?: GeneratorHealth[];
+  /** A generator was over GENERATOR_LIMITS.busy: the run's figures are its limit, so the run is invalid. */
+  generatorBound?: boolean;
   /** Metrics this run measured from too few samples to quote, so left out of `values`. */
   tooFewSamples?: MetricName[];
   /** io-bound and mixed, first repeat: a bounded sample of requests and /stats readings on one time axis. */
@@ -67,6 +72,8 @@ export interface ScenarioResult {
   results: ServerResult[];
   /** Servers selected but not run in this scenario, with why (e.g. Flask's app.run has no workers). */
   leftOut?: Record<string, string>;
+  /** The order the servers ran in, round by round (the warm-up first, where the kind has one), from the run's seed. */
+  order?: string[][];
 }
 
 export interface Results {

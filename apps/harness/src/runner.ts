@@ -5,6 +5,9 @@ import { Contender } from './contender.js';
 import type { Environment } from './environment.js';
 import type { BoundScenario } from './kinds/kind.js';
 import { REQUEST_TIMEOUT_S } from './kinds/limits.js';
+import { isGeneratorBound } from './measure/generator.js';
+import { busiest } from './measure/generators.js';
+import { seededRandom } from './measure/openLoop.js';
 import type { RunOptions } from './options.js';
 import { serverCores, serverWrap } from './pinning.js';
 import { RESULTS_SCHEMA, RESULTS_SCHEMA_VERSION, type Results, type ScenarioResult, writeFileAtomic } from './results.js';
@@ -47,7 +50,13 @@ async function runOnce(bound: BoundScenario, contender: Contender, repeat: numbe
       problems: run.problems,
       values: run.values,
       ...(run.latencyHistogram !== undefined ? { latencyHistogram: run.latencyHistogram } : {}),
-      ...(run.generator !== undefined ? { generator: run.generator } : {}),
+      ...(run.generators !== undefined && run.generators.length > 0
+        ? {
+            generator: busiest(run.generators),
+            generators: run.generators,
+            ...(isGeneratorBound(run.generators) ? { generatorBound: true } : {}),
+          }
+        : {}),
       ...(run.tooFewSamples ? { tooFewSamples: run.tooFewSamples } : {}),
       ...(run.timeline ? { timeline: run.timeline } : {}),
     });
@@ -57,9 +66,26 @@ async function runOnce(bound: BoundScenario, contender: Contender, repeat: numbe
   }
 }
 
+/** A copy in an order drawn from `random` (Fisher–Yates). */
+export function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
+  }
+  return copy;
+}
+
+/** The run's seed and the scenario's id as one: a scenario's order does not depend on which others ran. */
+export function scenarioSeed(seed: number, id: string): number {
+  let hash = seed >>> 0;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193) >>> 0;
+  return hash;
+}
+
 /**
  * One scenario against every server: fresh processes, verified against the contract, a discarded
- * warm-up where the kind has one, then the repeats alternating the servers. Only the server being
+ * warm-up where the kind has one, then the repeats, the servers in a seeded random order each round. Only the server being
  * measured runs; the others wait frozen, taking no CPU from it or the generator.
  */
 async function runScenario(scenario: Scenario, plan: RunPlan, reporter: Reporter): Promise<ScenarioResult> {
@@ -72,12 +98,16 @@ async function runScenario(scenario: Scenario, plan: RunPlan, reporter: Reporter
     workers > 1 ? about.flatMap((s) => (s.exceptions?.workers ? [[s.name, s.exceptions.workers]] : [])) : [],
   );
   for (const [name, reason] of Object.entries(leftOut)) reporter.warn(`${name} sits out ${scenario.id}: ${reason}`);
-  const contenders = about.filter((s) => leftOut[s.name] === undefined).map((server) => new Contender(server, workers));
+  const contenders = about.filter((s) => leftOut[s.name] === undefined).map((server) => new Contender(server, workers, options.generators));
+  const order: string[][] = [];
+  const random = seededRandom(scenarioSeed(options.seed, scenario.id));
   try {
     const start = { workers, host: options.host, readyTimeoutS: options.readyTimeoutS, wrap: serverWrap(options.pin) };
     await Promise.all(contenders.map((contender) => contender.start(start, reporter)));
     for (let repeat = bound.warmup ? 0 : 1; repeat <= options.repeats; repeat++) {
-      for (const contender of contenders) {
+      const round = shuffled(contenders, random);
+      order.push(round.map((c) => c.name));
+      for (const contender of round) {
         if (contender.failure || signal?.aborted) continue;
         for (const other of contenders) if (other !== contender) other.running?.pause();
         contender.running?.resume();
@@ -114,6 +144,7 @@ async function runScenario(scenario: Scenario, plan: RunPlan, reporter: Reporter
     parameters: { workers, ...bound.parameters },
     results,
     ...(Object.keys(leftOut).length > 0 ? { leftOut } : {}),
+    order,
   };
 }
 

@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import { claimsTable } from '../claims.js';
 import { buildServers, discoverServers, workspaceRoot } from '../discover.js';
 import { collectEnvironment } from '../environment.js';
+import { MAX_GENERATORS } from '../measure/generators.js';
 import {
   DEFAULT_OPTIONS,
   integer,
@@ -183,6 +184,17 @@ export const runCommand = ({ io, setExit, argv }: CommandContext) =>
     .addOption(
       new Option('--rate <n>', `requests per second in the open-loop scenarios (default ${DEFAULT_OPTIONS.ratePerS})`).argParser(
         integer(1, 20_000),
+      ),
+    )
+    .addOption(
+      new Option(
+        '--generators <n>',
+        `load generator processes per run, each sending a share of the connections or the plan; their histograms add (default ${DEFAULT_OPTIONS.generators})`,
+      ).argParser(integer(1, MAX_GENERATORS)),
+    )
+    .addOption(
+      new Option('--seed <n>', 'seed of the order the servers run in each repeat (default: a new one, recorded in results.json)').argParser(
+        integer(0, 2 ** 31 - 1),
       ),
     )
     .option('--quick', 'short runs: every effect visible in about 30 s, not numbers to quote')

@@ -1,4 +1,4 @@
-import { runClosedLoop } from '../measure/closedLoop.js';
+import { generateClosedLoop } from '../measure/generators.js';
 import { signalValues, withServerSignals } from '../measure/serverSide.js';
 import type { Expectation, MetricName } from '../metrics.js';
 import type { Evidence, ScenarioKind } from './kind.js';
@@ -28,15 +28,18 @@ export const closedLoop: ScenarioKind<ClosedLoopSettings> = {
   parameters: ({ target, connections, warmupS, durationS }) => ({ target, connections, warmupS, durationS }),
   async run(settings, server, repeat, signal) {
     const { load, signals, problems } = await withServerSignals(server, () =>
-      runClosedLoop({
-        url: server.url + settings.target,
-        connections: settings.connections,
-        warmupS: settings.warmupS,
-        durationS: settings.durationS,
-        timeoutS: REQUEST_TIMEOUT_S,
-        ...(signal ? { signal } : {}),
-        ...(settings.timeline && repeat === 1 ? { timeline: { statsUrl: server.url } } : {}),
-      }),
+      generateClosedLoop(
+        {
+          url: server.url + settings.target,
+          connections: settings.connections,
+          warmupS: settings.warmupS,
+          durationS: settings.durationS,
+          timeoutS: REQUEST_TIMEOUT_S,
+          ...(signal ? { signal } : {}),
+          ...(settings.timeline && repeat === 1 ? { timeline: { statsUrl: server.url } } : {}),
+        },
+        server.generators,
+      ),
     );
     const found = loadProblems(load);
     if (load.responses === 0) found.push('no request was answered');
@@ -56,7 +59,7 @@ export const closedLoop: ScenarioKind<ClosedLoopSettings> = {
           }),
       problems: [...found, ...problems],
       latencyHistogram: load.latencyHistogram,
-      generator: load.generator,
+      generators: load.generators,
       ...(load.timeline ? { timeline: load.timeline } : {}),
     };
   },

@@ -1,4 +1,4 @@
-import { runFixedCount } from '../measure/fixedCount.js';
+import { generateFixedCount } from '../measure/generators.js';
 import { signalValues, withServerSignals } from '../measure/serverSide.js';
 import type { Expectation } from '../metrics.js';
 import type { Evidence, ScenarioKind } from './kind.js';
@@ -24,24 +24,30 @@ export const fixedCount: ScenarioKind<FixedCountSettings> = {
   name: 'fixed-count',
   parameters: ({ target, requests, connections }) => ({ target, requests, connections }),
   async warmup(settings, server, signal) {
-    const load = await runFixedCount({
-      url: server.url + settings.target,
-      requests: settings.warmupRequests,
-      connections: settings.connections,
-      timeoutS: REQUEST_TIMEOUT_S,
-      ...(signal ? { signal } : {}),
-    });
+    const load = await generateFixedCount(
+      {
+        url: server.url + settings.target,
+        requests: settings.warmupRequests,
+        connections: settings.connections,
+        timeoutS: REQUEST_TIMEOUT_S,
+        ...(signal ? { signal } : {}),
+      },
+      server.generators,
+    );
     return { values: {}, problems: loadProblems(load).map((problem) => `warm-up: ${problem}`) };
   },
   async run(settings, server, _repeat, signal) {
     const { load, signals, problems } = await withServerSignals(server, () =>
-      runFixedCount({
-        url: server.url + settings.target,
-        requests: settings.requests,
-        connections: settings.connections,
-        timeoutS: REQUEST_TIMEOUT_S,
-        ...(signal ? { signal } : {}),
-      }),
+      generateFixedCount(
+        {
+          url: server.url + settings.target,
+          requests: settings.requests,
+          connections: settings.connections,
+          timeoutS: REQUEST_TIMEOUT_S,
+          ...(signal ? { signal } : {}),
+        },
+        server.generators,
+      ),
     );
     const found = loadProblems(load);
     if (load.responses < settings.requests && !signal?.aborted) found.push(`${load.responses} of ${settings.requests} requests answered`);
@@ -56,7 +62,7 @@ export const fixedCount: ScenarioKind<FixedCountSettings> = {
       },
       problems: [...found, ...problems],
       latencyHistogram: load.latencyHistogram,
-      generator: load.generator,
+      generators: load.generators,
     };
   },
   expect: (settings, evidence) => settings.theory?.(evidence, settings) ?? {},

@@ -10,6 +10,8 @@ export interface ServerUnderTest {
   readonly url: string;
   /** Processes it runs (WORKERS). */
   readonly workers: number;
+  /** Load generator processes that send its load (--generators). */
+  readonly generators: number;
   /** True once its process has exited on its own. */
   readonly exited: boolean;
   /** Records process ids seen during a run (workers that answered /stats). */
@@ -25,7 +27,8 @@ export interface RunOutcome {
   latencyHistogram?: string;
   /** Metrics left out of `values` because the run had too few samples to quote them. */
   tooFewSamples?: MetricName[];
-  generator?: GeneratorHealth;
+  /** Every load generator's own health, one per process. */
+  generators?: GeneratorHealth[];
   /** Request by request and /stats reading by reading, where the scenario asks for it (first repeat only). */
   timeline?: Timeline;
 }

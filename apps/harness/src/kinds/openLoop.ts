@@ -1,12 +1,13 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { request } from '@loopbench/contract';
-import { runClosedLoop } from '../measure/closedLoop.js';
+import { generatorsProblems } from '../measure/generator.js';
+import { generateClosedLoop, generateOpenLoop } from '../measure/generators.js';
 import { readListenOverflows } from '../measure/listenOverflows.js';
-import { type PlannedRequest, runOpenLoop, stallPlan } from '../measure/openLoop.js';
+import { type PlannedRequest, stallPlan } from '../measure/openLoop.js';
 import { signalValues, withServerSignals } from '../measure/serverSide.js';
 import type { Expectation, MetricValues } from '../metrics.js';
 import { expectSplit } from '../theory.js';
-import type { Evidence, ScenarioKind } from './kind.js';
+import type { Evidence, ScenarioKind, ServerUnderTest } from './kind.js';
 import { REQUEST_TIMEOUT_S, SEND_LAG_LIMIT_MS } from './limits.js';
 
 export interface OpenLoopSettings {
@@ -32,16 +33,24 @@ export interface OpenLoopEvidence extends Evidence {
 }
 
 /** The same stall under closed-loop load: what ab, wrk or autocannon would have reported. */
-async function closedLoopView(url: string, view: NonNullable<OpenLoopSettings['closedLoopView']>, signal?: AbortSignal) {
-  const stall = delay(view.stallAtMs).then(() => request(`${url}/sleep?ms=${view.stallMs}`, { timeoutMs: REQUEST_TIMEOUT_S * 1000 }));
-  const closed = await runClosedLoop({
-    url: `${url}/fast`,
-    connections: view.connections,
-    warmupS: 0,
-    durationS: view.durationMs / 1000,
-    timeoutS: REQUEST_TIMEOUT_S,
-    ...(signal ? { signal } : {}),
-  });
+async function closedLoopView(server: ServerUnderTest, view: NonNullable<OpenLoopSettings['closedLoopView']>, signal?: AbortSignal) {
+  const { url } = server;
+  let stall: Promise<{ status: number }> = Promise.resolve({ status: 0 });
+  const closed = await generateClosedLoop(
+    {
+      url: `${url}/fast`,
+      connections: view.connections,
+      warmupS: 0,
+      durationS: view.durationMs / 1000,
+      timeoutS: REQUEST_TIMEOUT_S,
+      ...(signal ? { signal } : {}),
+    },
+    server.generators,
+    // Timed from when the generators start, not from when their processes were asked for.
+    () => {
+      stall = delay(view.stallAtMs).then(() => request(`${url}/sleep?ms=${view.stallMs}`, { timeoutMs: REQUEST_TIMEOUT_S * 1000 }));
+    },
+  );
   const problems: string[] = [];
   const stallReply = await stall;
   if (stallReply.status !== 200) problems.push(`the closed-loop view's stall answered ${stallReply.status}`);
@@ -69,19 +78,22 @@ export const openLoop: ScenarioKind<OpenLoopSettings> = {
     const plan = stallPlan({ ratePerS: settings.ratePerS, durationMs: settings.warmupMs, stallAtMs: 0, stallMs: 0 }).filter(
       (r) => r.kind === 'fast',
     );
-    const load = await runOpenLoop({ url: server.url, plan, timeoutMs: 10_000, ...(signal ? { signal } : {}) });
+    const load = await generateOpenLoop({ url: server.url, plan, timeoutMs: 10_000, ...(signal ? { signal } : {}) }, server.generators);
     return { values: { baselineLatencyMs: load.fast.latencyMs.p50 }, problems: [] };
   },
   async run(settings, server, repeat, signal) {
     const overflowsBefore = readListenOverflows();
     const { load, signals, problems } = await withServerSignals(server, () =>
-      runOpenLoop({
-        url: server.url,
-        plan: settings.plan(repeat),
-        timeoutMs: REQUEST_TIMEOUT_S * 1000,
-        ...(signal ? { signal } : {}),
-        ...(settings.timeline && repeat === 1 ? { timeline: { statsUrl: server.url, ...settings.timeline } } : {}),
-      }),
+      generateOpenLoop(
+        {
+          url: server.url,
+          plan: settings.plan(repeat),
+          timeoutMs: REQUEST_TIMEOUT_S * 1000,
+          ...(signal ? { signal } : {}),
+          ...(settings.timeline && repeat === 1 ? { timeline: { statsUrl: server.url, ...settings.timeline } } : {}),
+        },
+        server.generators,
+      ),
     );
     const overflowsAfter = readListenOverflows();
 
@@ -90,6 +102,7 @@ export const openLoop: ScenarioKind<OpenLoopSettings> = {
     if (load.errors > 0) found.push(`${load.errors} requests failed`);
     if (load.timeouts > 0) found.push(`${load.timeouts} requests timed out after ${REQUEST_TIMEOUT_S} s`);
     if (load.non2xx > 0) found.push(`${load.non2xx} non-2xx answers`);
+    found.push(...generatorsProblems(load.generators));
     if (load.sendLagMs.p99 > SEND_LAG_LIMIT_MS) {
       found.push(`the generator fell behind its plan (send lag p99 ${load.sendLagMs.p99.toFixed(1)} ms > ${SEND_LAG_LIMIT_MS} ms)`);
     }
@@ -109,7 +122,7 @@ export const openLoop: ScenarioKind<OpenLoopSettings> = {
       ...signalValues(signals, false),
     };
     if (settings.closedLoopView && !server.exited && !signal?.aborted) {
-      const view = await closedLoopView(server.url, settings.closedLoopView, signal);
+      const view = await closedLoopView(server, settings.closedLoopView, signal);
       Object.assign(values, view.values);
       found.push(...view.problems);
     }
@@ -117,7 +130,7 @@ export const openLoop: ScenarioKind<OpenLoopSettings> = {
       values,
       problems: [...found, ...problems],
       latencyHistogram: load.fast.latencyHistogram,
-      generator: load.generator,
+      generators: load.generators,
       ...(load.timeline ? { timeline: load.timeline } : {}),
     };
   },

@@ -3,7 +3,7 @@ import { parseServerTiming } from '@loopbench/contract';
 import autocannon from 'autocannon';
 import { type GeneratorHealth, watchGenerator } from './generator.js';
 import { encodeHistogram, type LatencySummaryMs, latencyHistogram, recordMs, summarizeHistogram } from './histogram.js';
-import { QueueSplit, TIMELINE_LIMITS, type Timeline, TimelineRecorder } from './timeline.js';
+import { QueueSplit, type QueueSplitResult, type SplitSums, TIMELINE_LIMITS, type Timeline, TimelineRecorder } from './timeline.js';
 
 export interface ClosedLoopOptions {
   url: string;
@@ -37,7 +37,9 @@ export interface ClosedLoopResult {
   /** Every 2xx latency in microseconds, as a compressed HDR histogram. */
   latencyHistogram: string;
   /** Latency split by the server's Server-Timing, over the measured 2xx answers; absent when none carried it. */
-  split?: { queueMsMean: number; serviceMsMean: number; queueShare: number };
+  split?: QueueSplitResult;
+  /** The sums behind `split`, so several generators' splits add. */
+  splitSums: SplitSums;
   /** When asked for: requests sent in the first TIMELINE_LIMITS.windowMs after the warm-up, ms from its end. */
   timeline?: Timeline;
   generator: GeneratorHealth;
@@ -155,6 +157,7 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
           latencyMs: summarizeHistogram(histogram),
           latencyHistogram: encodeHistogram(histogram),
           ...(timed ? { split: timed } : {}),
+          splitSums: split.sums(),
           ...(timeline ? { timeline } : {}),
           generator,
         });

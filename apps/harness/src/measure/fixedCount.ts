@@ -3,7 +3,7 @@ import autocannon from 'autocannon';
 import { watchClient } from './closedLoop.js';
 import { type GeneratorHealth, watchGenerator } from './generator.js';
 import { encodeHistogram, type LatencySummaryMs, latencyHistogram, recordMs, summarizeHistogram } from './histogram.js';
-import { QueueSplit } from './timeline.js';
+import { QueueSplit, type QueueSplitResult, type SplitSums } from './timeline.js';
 
 export interface FixedCountOptions {
   url: string;
@@ -26,7 +26,11 @@ export interface FixedCountResult {
   throughputRps: number;
   latencyMs: LatencySummaryMs;
   latencyHistogram: string;
-  split?: { queueMsMean: number; serviceMsMean: number; queueShare: number };
+  split?: QueueSplitResult;
+  splitSums: SplitSums;
+  /** performance.timeOrigin-based ms of the start and of the last answer, so several generators' walls join. */
+  startedAt: number;
+  lastAnswerAt: number;
   generator: GeneratorHealth;
 }
 
@@ -72,6 +76,9 @@ export function runFixedCount(options: FixedCountOptions): Promise<FixedCountRes
           latencyMs: summarizeHistogram(histogram),
           latencyHistogram: encodeHistogram(histogram),
           ...(timed ? { split: timed } : {}),
+          splitSums: split.sums(),
+          startedAt: performance.timeOrigin + started,
+          lastAnswerAt: performance.timeOrigin + lastAnswer,
           generator,
         });
       },

@@ -1,36 +1,68 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
-/** How busy the load generator's own process was during a run. */
+/** How busy one load generator's own process was during a run. */
 export interface GeneratorHealth {
   eventLoopUtilization: number;
   eventLoopDelayP99Ms: number;
+  /** Its CPU time (user + system) over the run's wall time: 1 is one core, all the time. */
+  cpuUtilization: number;
 }
 
-/** Saturation limits: past these the generator, not the server, may have set the pace. */
-export const GENERATOR_LIMITS = { eventLoopUtilization: 0.97, eventLoopDelayP99Ms: 50 } as const;
+/**
+ * Past `busy` (event loop or CPU) the generator may have set the pace, not the server: the run is
+ * generator-bound. Past `delayP99Ms` its timers ran late, so its latencies include its own stalls.
+ */
+export const GENERATOR_LIMITS = { busy: 0.9, eventLoopDelayP99Ms: 50 } as const;
 
 /** As the servers' probe: a finer sampler would cost the generator CPU it needs for load. */
 const RESOLUTION_MS = 10;
 
-/** Starts watching this process's event loop; call the result to stop and read it. */
+/** Starts watching this process's event loop and CPU; call the result to stop and read them. */
 export function watchGenerator(): () => GeneratorHealth {
   const delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   delay.enable();
   const start = performance.eventLoopUtilization();
+  const cpu = process.cpuUsage();
+  const startedAt = performance.now();
   return () => {
     delay.disable();
     const p99 = delay.count > 0 ? Math.max(0, delay.percentile(99) / 1e6 - RESOLUTION_MS) : 0;
-    return { eventLoopUtilization: performance.eventLoopUtilization(start).utilization, eventLoopDelayP99Ms: p99 };
+    const used = process.cpuUsage(cpu);
+    const wallMs = performance.now() - startedAt;
+    return {
+      eventLoopUtilization: performance.eventLoopUtilization(start).utilization,
+      eventLoopDelayP99Ms: p99,
+      cpuUtilization: wallMs > 0 ? (used.user + used.system) / 1000 / wallMs : 0,
+    };
   };
 }
 
-/** Why a generator reading makes a run untrustworthy, or undefined when it does not. */
-export function generatorProblem(health: GeneratorHealth): string | undefined {
-  if (health.eventLoopUtilization > GENERATOR_LIMITS.eventLoopUtilization) {
-    return `load generator saturated (its event loop ${(health.eventLoopUtilization * 100).toFixed(0)}% busy)`;
+/** The busier of its event loop and its CPU. */
+export function busyShare(health: GeneratorHealth): number {
+  return Math.max(health.eventLoopUtilization, health.cpuUtilization ?? 0);
+}
+
+/** Why one generator's reading makes a run untrustworthy, or undefined when it does not. */
+export function generatorProblem(health: GeneratorHealth, which = 'the load generator'): string | undefined {
+  const busy = busyShare(health);
+  if (busy > GENERATOR_LIMITS.busy) {
+    return `generator-bound: ${which} was ${(busy * 100).toFixed(0)}% busy (over ${GENERATOR_LIMITS.busy * 100}%), so the figures are its limit, not the server's`;
   }
   if (health.eventLoopDelayP99Ms > GENERATOR_LIMITS.eventLoopDelayP99Ms) {
-    return `load generator stalled (its event-loop delay p99 ${health.eventLoopDelayP99Ms.toFixed(0)} ms)`;
+    return `${which} stalled (its event-loop delay p99 ${health.eventLoopDelayP99Ms.toFixed(0)} ms)`;
   }
   return undefined;
+}
+
+/** Every generator's problem, each named when there were several. */
+export function generatorsProblems(healths: readonly GeneratorHealth[]): string[] {
+  return healths.flatMap((health, i) => {
+    const problem = generatorProblem(health, healths.length > 1 ? `load generator ${i + 1} of ${healths.length}` : undefined);
+    return problem ? [problem] : [];
+  });
+}
+
+/** True when a generator was too busy to trust the run's figures as the server's. */
+export function isGeneratorBound(healths: readonly GeneratorHealth[]): boolean {
+  return healths.some((health) => busyShare(health) > GENERATOR_LIMITS.busy);
 }

@@ -41,3 +41,14 @@ export function summarizeHistogram(histogram: Histogram): LatencySummaryMs {
 export function encodeHistogram(histogram: Histogram): string {
   return hdr.encodeIntoCompressedBase64(histogram);
 }
+
+export function decodeHistogram(encoded: string): Histogram {
+  return hdr.decodeFromCompressedBase64(encoded) as Histogram;
+}
+
+/** Several generators' histograms as one: counts add bucket by bucket, so every percentile is exact. */
+export function mergeHistograms(encoded: readonly string[]): Histogram {
+  const merged = latencyHistogram();
+  for (const one of encoded) merged.add(decodeHistogram(one));
+  return merged;
+}

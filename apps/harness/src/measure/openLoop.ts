@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { parseServerTiming } from '@loopbench/contract';
 import { type GeneratorHealth, watchGenerator } from './generator.js';
 import { encodeHistogram, type Histogram, type LatencySummaryMs, latencyHistogram, recordMs, summarizeHistogram } from './histogram.js';
-import { QueueSplit, TIMELINE_LIMITS, type Timeline, TimelineRecorder } from './timeline.js';
+import { QueueSplit, type QueueSplitResult, type SplitSums, TIMELINE_LIMITS, type Timeline, TimelineRecorder } from './timeline.js';
 
 /** One request of an open-loop plan: when to send it (ms after the start) and what. */
 export interface PlannedRequest {
@@ -23,6 +23,11 @@ export interface OpenLoopOptions {
    * TIMELINE_LIMITS.requests), and read the server's /stats (at this base URL) meanwhile.
    */
   timeline?: { statsUrl: string; fromMs: number; toMs: number };
+  /**
+   * When the plan starts, in performance.timeOrigin-based ms, so several generators share one clock;
+   * by default just after the call.
+   */
+  startAt?: number;
 }
 
 export interface KindResult {
@@ -34,7 +39,10 @@ export interface KindResult {
   serviceMs: LatencySummaryMs;
   latencyHistogram: string;
   /** Latency (from the planned time) split by the server's Server-Timing; absent when no answer carried it. */
-  split?: { queueMsMean: number; serviceMsMean: number; queueShare: number };
+  split?: QueueSplitResult;
+  splitSums: SplitSums;
+  /** Of `serviceMs`, so several generators' add. */
+  serviceHistogram: string;
 }
 
 export interface OpenLoopResult {
@@ -48,6 +56,7 @@ export interface OpenLoopResult {
   slow: KindResult;
   /** Actual send time minus planned send time: how far the generator fell behind its plan. */
   sendLagMs: LatencySummaryMs;
+  sendLagHistogram: string;
   elapsedMs: number;
   /** When asked for: the sampled requests and /stats readings, ms from the plan's start. */
   timeline?: Timeline;
@@ -78,7 +87,9 @@ function kindResult(k: KindHistograms): KindResult {
     latencyMs: summarizeHistogram(k.latency),
     serviceMs: summarizeHistogram(k.service),
     latencyHistogram: encodeHistogram(k.latency),
+    serviceHistogram: encodeHistogram(k.service),
     ...(split ? { split } : {}),
+    splitSums: k.split.sums(),
   };
 }
 
@@ -106,7 +117,7 @@ export function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
   const sendLag = latencyHistogram();
   const counts = { sent: 0, answered: 0, errors: 0, timeouts: 0, non2xx: 0 };
   const stopWatching = watchGenerator();
-  const t0 = performance.now() + START_LEAD_MS;
+  const t0 = options.startAt !== undefined ? options.startAt - performance.timeOrigin : performance.now() + START_LEAD_MS;
   const { timeline } = options;
   const rows = timeline ? timelineRows(plan, timeline.fromMs, timeline.toMs) : new Map<number, number>();
   const recorder = timeline ? new TimelineRecorder(t0, timeline.statsUrl) : undefined;
@@ -128,6 +139,7 @@ export function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
         fast: kindResult(kinds.fast),
         slow: kindResult(kinds.slow),
         sendLagMs: summarizeHistogram(sendLag),
+        sendLagHistogram: encodeHistogram(sendLag),
         elapsedMs,
         ...(recorded ? { timeline: recorded } : {}),
         generator,
@@ -194,7 +206,7 @@ export function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
       if (next < plan.length) timer = setTimeout(tick, Math.max(0, t0 + (plan[next] as PlannedRequest).atMs - performance.now()));
     };
     if (plan.length === 0) finish();
-    else timer = setTimeout(tick, START_LEAD_MS);
+    else timer = setTimeout(tick, Math.max(0, t0 - performance.now()));
   });
 }
 

@@ -37,6 +37,19 @@ const round = (ms: number) => Math.round(ms * 100) / 100;
  * Latency split by the server's own Server-Timing: `service` is the time its handler had the request,
  * `queue` the rest (waiting for the server to take it, plus the network and the client).
  */
+export interface SplitSums {
+  count: number;
+  latencySum: number;
+  serviceSum: number;
+  untimed: number;
+}
+
+export interface QueueSplitResult {
+  queueMsMean: number;
+  serviceMsMean: number;
+  queueShare: number;
+}
+
 export class QueueSplit {
   private count = 0;
   private latencySum = 0;
@@ -54,8 +67,26 @@ export class QueueSplit {
     this.serviceSum += Math.min(servedMs, latencyMs);
   }
 
+  /** The sums behind the means, to add another generator's to (`merge`). */
+  sums(): SplitSums {
+    return { count: this.count, latencySum: this.latencySum, serviceSum: this.serviceSum, untimed: this.untimed };
+  }
+
+  /** Several generators' splits as one: sums add, then the means are taken. */
+  static merge(all: readonly (SplitSums | undefined)[]): QueueSplit {
+    const merged = new QueueSplit();
+    for (const sums of all) {
+      if (!sums) continue;
+      merged.count += sums.count;
+      merged.latencySum += sums.latencySum;
+      merged.serviceSum += sums.serviceSum;
+      merged.untimed += sums.untimed;
+    }
+    return merged;
+  }
+
   /** Means over the timed answers; undefined when none was timed. */
-  result(): { queueMsMean: number; serviceMsMean: number; queueShare: number } | undefined {
+  result(): QueueSplitResult | undefined {
     if (this.count === 0 || this.latencySum <= 0) return undefined;
     const queue = this.latencySum - this.serviceSum;
     return { queueMsMean: queue / this.count, serviceMsMean: this.serviceSum / this.count, queueShare: queue / this.latencySum };

@@ -89,6 +89,32 @@ describe('renderMarkdown', () => {
   });
 });
 
+describe('a generator-bound server', () => {
+  const bound: ServerResult = {
+    ...server('node-http', 'non-blocking', [], 1, false, 'run 1: generator-bound: the load generator was 97% busy'),
+    metrics: {},
+    theory: [],
+    runs: [
+      {
+        repeat: 1,
+        valid: false,
+        problems: ['generator-bound: the load generator was 97% busy'],
+        values: { throughputRps: 61_000 },
+        generatorBound: true,
+      },
+    ],
+  };
+  const hello = scenario('hello', [server('koa', 'non-blocking', [30_000, 31_000, 32_000], 1), bound]);
+
+  it("says so in every table instead of quoting its figure as the server's", () => {
+    const md = renderMarkdown(results([hello]));
+    expect(md).toContain('| throughput (req/s) | 31,000 (30,000–32,000) | 1.00 ✗ | generator-bound |  |');
+    expect(md).not.toContain('61,000');
+    expect(md).toContain('- node-http: run 1: generator-bound: the load generator was 97% busy');
+    expect(renderHtml(results([hello]), '')).toContain('generator-bound');
+  });
+});
+
 describe('renderHtml', () => {
   const html = renderHtml(
     results([io, scenario('hello', [server('koa', 'non-blocking', [1], 1, false, 'koa said <script>alert(1)</script>')])]),

@@ -18,6 +18,11 @@ export interface ScenarioTable {
   rows: { label: string; metric: MetricName; cells: Cell[] }[];
 }
 
+/** Every run was generator-bound: its figures are the load generator's limit, never quoted as the server's. */
+export function generatorBound(result: ScenarioResult['results'][number]): boolean {
+  return result.runs.length > 0 && result.runs.every((run) => !run.valid) && result.runs.some((run) => run.generatorBound);
+}
+
 function spread(summary: Summary | undefined): string {
   if (!summary) return '–';
   if (summary.runs.length < 2) return formatNumber(summary.median);
@@ -35,6 +40,7 @@ export function scenarioTable(scenario: ScenarioResult): ScenarioTable {
     !r.metrics[metric] && r.runs.some((run) => run.tooFewSamples?.includes(metric));
   const present = new Set([
     ...scenario.results.flatMap((r) => Object.keys(r.metrics)),
+    ...scenario.results.filter(generatorBound).flatMap((r) => r.runs.flatMap((run) => Object.keys(run.values))),
     ...scenario.results.flatMap((r) => r.runs.flatMap((run) => run.tooFewSamples ?? [])),
   ]);
   // A server that cannot measure a metric (no event loop under werkzeug) says so, never 0.
@@ -43,7 +49,13 @@ export function scenarioTable(scenario: ScenarioResult): ScenarioTable {
   const rows = METRIC_NAMES.filter((metric) => present.has(metric)).map((metric) => {
     const cells: Cell[] = scenario.results.flatMap((r) => {
       const check = r.theory.find((t) => t.metric === metric);
-      const text = tooFew(r, metric) ? 'too few samples' : notMeasured(r, metric) ? 'not measured' : spread(r.metrics[metric]);
+      const text = generatorBound(r)
+        ? 'generator-bound'
+        : tooFew(r, metric)
+          ? 'too few samples'
+          : notMeasured(r, metric)
+            ? 'not measured'
+            : spread(r.metrics[metric]);
       return [
         { text, mark: 'none' as Mark },
         check
@@ -93,8 +105,8 @@ export function headlineRows(scenarios: readonly ScenarioResult[]): { servers: [
       scenario: scenario.id,
       status: statusOf(scenario),
       metric: metricLabel(metric),
-      blocking: spread(a),
-      nonBlocking: spread(b),
+      blocking: blocking && generatorBound(blocking) ? 'generator-bound' : spread(a),
+      nonBlocking: nonBlocking && generatorBound(nonBlocking) ? 'generator-bound' : spread(b),
       ratio: a && b ? formatRatio(b.median / a.median) : '–',
       theory: checks === 0 ? '–' : misses.length === 0 ? `✓ ${checks} of ${checks}` : `✗ ${misses.length} of ${checks} off`,
     };

@@ -1,0 +1,43 @@
+/**
+ * A load generator process: the harness forks one per --generators, sends it a job, and reads back
+ * its result. Load never comes from the harness's own process, whose work (timers, /stats, progress)
+ * would otherwise share an event loop with the requests it times.
+ */
+import { runClosedLoop } from './closedLoop.js';
+import { runFixedCount } from './fixedCount.js';
+import type { GeneratorJob, GeneratorReply, HarnessMessage } from './generators.js';
+import { runOpenLoop } from './openLoop.js';
+
+function run(job: GeneratorJob, signal: AbortSignal): Promise<unknown> {
+  switch (job.kind) {
+    case 'closed-loop':
+      return runClosedLoop({ ...job.options, signal });
+    case 'open-loop':
+      return runOpenLoop({ ...job.options, signal });
+    case 'fixed-count':
+      return runFixedCount({ ...job.options, signal });
+  }
+}
+
+const send = (reply: GeneratorReply) => process.send?.(reply);
+const controller = new AbortController();
+let finished = false;
+// Ctrl-C reaches the whole process group: the harness decides, and tells this process to stop.
+process.on('SIGINT', () => {});
+// The harness has gone (or is done with it): nothing is left to send for.
+process.on('disconnect', () => process.exit(finished ? 0 : 1));
+process.on('message', (message: HarnessMessage) => {
+  if (message.type === 'abort') controller.abort();
+  if (message.type !== 'run') return;
+  run(message.job, controller.signal).then(
+    (result) => {
+      finished = true;
+      send({ type: 'result', result });
+    },
+    (error: Error) => {
+      finished = true;
+      send({ type: 'error', message: error.message });
+    },
+  );
+});
+send({ type: 'ready' });

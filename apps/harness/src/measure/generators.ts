@@ -1,0 +1,265 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import type { ClosedLoopOptions, ClosedLoopResult } from './closedLoop.js';
+import type { FixedCountOptions, FixedCountResult } from './fixedCount.js';
+import { busyShare, type GeneratorHealth } from './generator.js';
+import { encodeHistogram, mergeHistograms, summarizeHistogram } from './histogram.js';
+import type { KindResult, OpenLoopOptions, OpenLoopResult } from './openLoop.js';
+import { QueueSplit } from './timeline.js';
+
+type Sendable<O> = Omit<O, 'signal'>;
+
+/** What one generator process is asked to do: one of the measure functions, with its options. */
+export type GeneratorJob =
+  | { kind: 'closed-loop'; options: Sendable<ClosedLoopOptions> }
+  | { kind: 'open-loop'; options: Sendable<OpenLoopOptions> }
+  | { kind: 'fixed-count'; options: Sendable<FixedCountOptions> };
+
+export type HarnessMessage = { type: 'run'; job: GeneratorJob } | { type: 'abort' };
+export type GeneratorReply = { type: 'ready' } | { type: 'result'; result: unknown } | { type: 'error'; message: string };
+
+/** Every generator's health, and `generator` the busiest of them. */
+export interface FromGenerators {
+  generators: GeneratorHealth[];
+}
+
+/** Most generator processes a run may ask for: each takes CPU from the server it measures. */
+export const MAX_GENERATORS = 8;
+
+const here = fileURLToPath(import.meta.url);
+/** Under vitest these sources run as TypeScript, but a child process needs the build (`test` depends on it). */
+const MAIN = here.endsWith('.ts')
+  ? path.resolve(path.dirname(here), '../../dist/measure/generatorMain.js')
+  : path.join(path.dirname(here), 'generatorMain.js');
+
+const READY_TIMEOUT_MS = 15_000;
+
+/** `total` in `parts` near-equal whole shares, larger ones first: 10 over 3 is 4, 3, 3. */
+export function shares(total: number, parts: number): number[] {
+  return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
+}
+
+function started(child: ChildProcess, index: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`load generator ${index + 1} was not ready after ${READY_TIMEOUT_MS} ms`)),
+      READY_TIMEOUT_MS,
+    );
+    child.once('message', (reply: GeneratorReply) => {
+      clearTimeout(timer);
+      if (reply.type === 'ready') resolve();
+      else reject(new Error(`load generator ${index + 1} said ${reply.type} before it was ready`));
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`load generator ${index + 1} exited before it was ready (code ${code}, signal ${signal})`));
+    });
+  });
+}
+
+function finished<R>(child: ChildProcess, index: number): Promise<R> {
+  return new Promise((resolve, reject) => {
+    child.on('message', (reply: GeneratorReply) => {
+      if (reply.type === 'result') resolve(reply.result as R);
+      if (reply.type === 'error') reject(new Error(`load generator ${index + 1}: ${reply.message}`));
+    });
+    child.once('exit', (code, signal) => reject(new Error(`load generator ${index + 1} exited mid-run (code ${code}, signal ${signal})`)));
+  });
+}
+
+/**
+ * Runs each job in a process of its own, all started together once every process is ready, and
+ * resolves with their results in order. Processes are stopped whatever happens; an abort is passed on.
+ */
+export async function runInGenerators<R>(
+  jobs: (startAt: number) => GeneratorJob[],
+  count: number,
+  signal?: AbortSignal,
+  onStart?: () => void,
+): Promise<R[]> {
+  const children = Array.from({ length: count }, () => fork(MAIN, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const abort = () => {
+    for (const child of children) if (child.connected) child.send({ type: 'abort' } satisfies HarnessMessage);
+  };
+  try {
+    await Promise.all(children.map(started));
+    const results = children.map((child, i) => finished<R>(child, i));
+    // Sent together; an open-loop plan starts a little later, on every generator's clock at once.
+    const planned = jobs(performance.timeOrigin + performance.now() + 50);
+    for (const [i, child] of children.entries()) child.send({ type: 'run', job: planned[i] as GeneratorJob } satisfies HarnessMessage);
+    onStart?.();
+    signal?.addEventListener('abort', abort, { once: true });
+    if (signal?.aborted) abort();
+    return await Promise.all(results);
+  } finally {
+    signal?.removeEventListener('abort', abort);
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            if (child.connected) child.disconnect();
+            setTimeout(() => child.kill('SIGKILL'), 2_000).unref();
+          }),
+      ),
+    );
+  }
+}
+
+const sum = <T>(all: readonly T[], of: (one: T) => number) => all.reduce((total, one) => total + of(one), 0);
+
+/** The busiest generator: the one whose health decides whether the run was generator-bound. */
+export function busiest(healths: readonly GeneratorHealth[]): GeneratorHealth {
+  return healths.reduce((a, b) => (busyShare(b) > busyShare(a) ? b : a));
+}
+
+/** Generators' closed-loop results as one run: counts and per-connection throughput add, histograms add. */
+export function mergeClosedLoop(results: readonly ClosedLoopResult[]): ClosedLoopResult & FromGenerators {
+  const histogram = mergeHistograms(results.map((r) => r.latencyHistogram));
+  const sums = results.map((r) => r.splitSums);
+  const split = QueueSplit.merge(sums);
+  const timed = split.result();
+  const generators = results.map((r) => r.generator);
+  const timeline = results[0]?.timeline;
+  return {
+    responses: sum(results, (r) => r.responses),
+    non2xx: sum(results, (r) => r.non2xx),
+    errors: sum(results, (r) => r.errors),
+    timeouts: sum(results, (r) => r.timeouts),
+    resets: sum(results, (r) => r.resets),
+    windowMs: Math.max(...results.map((r) => r.windowMs)),
+    throughputRps: sum(results, (r) => r.throughputRps),
+    measured: sum(results, (r) => r.measured),
+    latencyMs: summarizeHistogram(histogram),
+    latencyHistogram: encodeHistogram(histogram),
+    ...(timed ? { split: timed } : {}),
+    splitSums: split.sums(),
+    ...(timeline ? { timeline } : {}),
+    generator: busiest(generators),
+    generators,
+  };
+}
+
+/** Generators' fixed-count results as one run: the wall from the first start to the last answer. */
+export function mergeFixedCount(results: readonly FixedCountResult[]): FixedCountResult & FromGenerators {
+  const histogram = mergeHistograms(results.map((r) => r.latencyHistogram));
+  const split = QueueSplit.merge(results.map((r) => r.splitSums));
+  const timed = split.result();
+  const responses = sum(results, (r) => r.responses);
+  const non2xx = sum(results, (r) => r.non2xx);
+  const startedAt = Math.min(...results.map((r) => r.startedAt));
+  const lastAnswerAt = Math.max(...results.map((r) => r.lastAnswerAt));
+  const wallMs = lastAnswerAt - startedAt;
+  const generators = results.map((r) => r.generator);
+  return {
+    responses,
+    non2xx,
+    errors: sum(results, (r) => r.errors),
+    timeouts: sum(results, (r) => r.timeouts),
+    wallMs,
+    throughputRps: ((responses - non2xx) / wallMs) * 1000,
+    latencyMs: summarizeHistogram(histogram),
+    latencyHistogram: encodeHistogram(histogram),
+    ...(timed ? { split: timed } : {}),
+    splitSums: split.sums(),
+    startedAt,
+    lastAnswerAt,
+    generator: busiest(generators),
+    generators,
+  };
+}
+
+function mergeKind(kinds: readonly KindResult[]): KindResult {
+  const latency = mergeHistograms(kinds.map((k) => k.latencyHistogram));
+  const service = mergeHistograms(kinds.map((k) => k.serviceHistogram));
+  const split = QueueSplit.merge(kinds.map((k) => k.splitSums));
+  const timed = split.result();
+  return {
+    planned: sum(kinds, (k) => k.planned),
+    answered: sum(kinds, (k) => k.answered),
+    latencyMs: summarizeHistogram(latency),
+    serviceMs: summarizeHistogram(service),
+    latencyHistogram: encodeHistogram(latency),
+    serviceHistogram: encodeHistogram(service),
+    ...(timed ? { split: timed } : {}),
+    splitSums: split.sums(),
+  };
+}
+
+/** Generators' open-loop results as one run: each sent its share of one plan on one clock. */
+export function mergeOpenLoop(results: readonly OpenLoopResult[]): OpenLoopResult & FromGenerators {
+  const sendLag = mergeHistograms(results.map((r) => r.sendLagHistogram));
+  const generators = results.map((r) => r.generator);
+  const timeline = results[0]?.timeline;
+  return {
+    planned: sum(results, (r) => r.planned),
+    sent: sum(results, (r) => r.sent),
+    answered: sum(results, (r) => r.answered),
+    errors: sum(results, (r) => r.errors),
+    timeouts: sum(results, (r) => r.timeouts),
+    non2xx: sum(results, (r) => r.non2xx),
+    fast: mergeKind(results.map((r) => r.fast)),
+    slow: mergeKind(results.map((r) => r.slow)),
+    sendLagMs: summarizeHistogram(sendLag),
+    sendLagHistogram: encodeHistogram(sendLag),
+    elapsedMs: Math.max(...results.map((r) => r.elapsedMs)),
+    ...(timeline ? { timeline } : {}),
+    generator: busiest(generators),
+    generators,
+  };
+}
+
+/** Closed-loop load from `count` generator processes, the connections shared out (at least one each). */
+export async function generateClosedLoop(
+  options: ClosedLoopOptions,
+  count = 1,
+  /** Called as the generators are told to start. */
+  onStart?: () => void,
+): Promise<ClosedLoopResult & FromGenerators> {
+  const { signal, timeline, ...rest } = options;
+  const parts = shares(options.connections, Math.max(1, Math.min(count, options.connections)));
+  const results = await runInGenerators<ClosedLoopResult>(
+    () =>
+      parts.map((connections, i) => ({
+        kind: 'closed-loop',
+        options: { ...rest, connections, ...(timeline && i === 0 ? { timeline } : {}) },
+      })),
+    parts.length,
+    signal,
+    onStart,
+  );
+  return mergeClosedLoop(results);
+}
+
+/** A fixed count from `count` generator processes, requests and connections shared out. */
+export async function generateFixedCount(options: FixedCountOptions, count = 1): Promise<FixedCountResult & FromGenerators> {
+  const { signal, ...rest } = options;
+  const n = Math.max(1, Math.min(count, options.connections, options.requests));
+  const requests = shares(options.requests, n);
+  const connections = shares(options.connections, n);
+  const results = await runInGenerators<FixedCountResult>(
+    () => requests.map((r, i) => ({ kind: 'fixed-count', options: { ...rest, requests: r, connections: connections[i] as number } })),
+    n,
+    signal,
+  );
+  return mergeFixedCount(results);
+}
+
+/** An open-loop plan from `count` generator processes, request i from generator i mod count, on one clock. */
+export async function generateOpenLoop(options: OpenLoopOptions, count = 1): Promise<OpenLoopResult & FromGenerators> {
+  const { signal, timeline, plan, ...rest } = options;
+  const n = Math.max(1, Math.min(count, plan.length));
+  const results = await runInGenerators<OpenLoopResult>(
+    (startAt) =>
+      Array.from({ length: n }, (_, i) => ({
+        kind: 'open-loop',
+        options: { ...rest, startAt, plan: plan.filter((_, k) => k % n === i), ...(timeline && i === 0 ? { timeline } : {}) },
+      })),
+    n,
+    signal,
+  );
+  return mergeOpenLoop(results);
+}
