@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readServerPackage, startServer, stopAllServers } from '@loopbench/contract';
-import { generateClosedLoop } from '../dist/measure/generators.js';
+import { generateClosedLoop, stopGenerators } from '../dist/measure/generators.js';
 import { median } from '../dist/stats.js';
 
 const SERVERS = ['express-blocking', 'koa', 'node-http'];
@@ -79,7 +79,7 @@ try {
     );
   }
 } finally {
-  await stopAllServers();
+  await Promise.all([stopAllServers(), stopGenerators()]);
 }
 const m = (generator, name) => median(measured[generator].get(name));
 console.log(

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readServerPackage, request, startServer } from '@loopbench/contract';
-import { generateClosedLoop } from '../dist/measure/generators.js';
+import { generateClosedLoop, stopGenerators } from '../dist/measure/generators.js';
 import { median } from '../dist/stats.js';
 
 const args = process.argv.slice(2);
@@ -73,3 +73,4 @@ for (const name of names.length > 0 ? names : ['koa']) {
     );
   }
 }
+await stopGenerators();

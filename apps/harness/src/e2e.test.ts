@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { waitForExit } from '@loopbench/contract';
@@ -6,6 +6,23 @@ import { describe, expect, it } from 'vitest';
 import { loopbench } from './loopbench.testing.js';
 import { readResults } from './results.js';
 import { SCENARIOS } from './scenarios.js';
+
+/** Generator processes whose parent is `parent` (Linux: /proc), alive now. */
+function liveGenerators(parent: number | undefined): number[] {
+  if (parent === undefined || !existsSync('/proc')) return [];
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent && cmdline.includes('generatorMain');
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
 
 describe('loopbench run --quick', { timeout: 120_000 }, () => {
   it('measures head-of-line blocking and I/O throughput, writes its files and leaves no server running', async () => {
@@ -56,6 +73,11 @@ describe('loopbench run --quick', { timeout: 120_000 }, () => {
     const pids = results.scenarios.flatMap((s) => s.results.flatMap((r) => r.pids));
     expect(pids.length).toBeGreaterThanOrEqual(results.scenarios.length * 2);
     expect(await Promise.all(pids.map((pid) => waitForExit(pid)))).not.toContain(false);
+    // The generator processes, kept from run to run, are gone too.
+    const generatorPids = new Set(loadRuns.flatMap((run) => run.generators?.map((g) => g.pid) ?? []));
+    expect(generatorPids.size).toBeGreaterThan(0);
+    expect(generatorPids.has(process.pid)).toBe(false);
+    expect(await Promise.all([...generatorPids].map((pid) => waitForExit(pid)))).not.toContain(false);
   });
 
   const canPin = process.platform === 'linux' && os.cpus().length >= 2 && existsSync('/usr/bin/taskset');
@@ -83,6 +105,12 @@ describe('loopbench run --quick', { timeout: 120_000 }, () => {
     });
     for (let i = 0; i < 200 && !/run 1 of 1/.test(stderr); i++) await new Promise((r) => setTimeout(r, 50));
     expect(stderr).toMatch(/run 1 of 1/);
+    let generators: number[] = [];
+    for (let i = 0; i < 100 && generators.length === 0; i++) {
+      generators = liveGenerators(run.child.pid);
+      if (generators.length === 0) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(generators.length).toBeGreaterThan(0);
     run.child.kill(signal);
     const { code } = await run.done;
     expect(code).toBe(exitCode);
@@ -97,5 +125,7 @@ describe('loopbench run --quick', { timeout: 120_000 }, () => {
     const pids = results.scenarios.flatMap((s) => s.results.flatMap((r) => r.pids));
     expect(pids.length).toBeGreaterThanOrEqual(2);
     expect(await Promise.all(pids.map((pid) => waitForExit(pid)))).not.toContain(false);
+    // The generator sending the load when the signal came has gone with the harness.
+    expect(await Promise.all(generators.map((pid) => waitForExit(pid)))).not.toContain(false);
   });
 });

@@ -73,11 +73,11 @@ export const cpuTheory = (
 /** The mixed scenario's stall: fast traffic for T, one slow request of S inside it. */
 export function stallShape(options: RunOptions) {
   // The stall covers most of the run, so every quantile from p50 up falls inside it.
-  return options.quick ? { durationMs: 600, stallAtMs: 60, stallMs: 480 } : { durationMs: 2000, stallAtMs: 200, stallMs: 1600 };
+  return options.quick ? { durationMs: 500, stallAtMs: 50, stallMs: 400 } : { durationMs: 2000, stallAtMs: 200, stallMs: 1600 };
 }
 
 /** The mixed-share scenario: Poisson arrivals, a share of them slow. */
-export const SHARE = { slowShare: 0.05, slowMs: 50, durationMs: 4000, quickDurationMs: 600 } as const;
+export const SHARE = { slowShare: 0.05, slowMs: 50, durationMs: 4000, quickDurationMs: 500 } as const;
 
 /** The open-loop warm-up: fast requests only, at the scenario's rate. */
 const openLoopWarmupMs = (options: RunOptions) => (options.quick ? 150 : 500);

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { UsageError } from '../errors.js';
 import { formatNumber } from '../format.js';
 import { isLoopbackHost } from '../loopback.js';
+import { stopGenerators } from '../measure/generators.js';
 import { integer, seconds } from '../options.js';
 import { PROBE_LIMITS, PROBE_VERDICTS, ProbeError, type ProbeResult, type ProbeVerdict, probeServer } from '../probe.js';
 import type { CommandContext, Io } from './context.js';
@@ -105,6 +106,8 @@ async function probe(rawUrl: string, flags: ProbeFlags, io: Io): Promise<number>
     if (error.exitCode === 2) throw new UsageError(error.message);
     io.err.write(`error: ${error.message}\n`);
     return 1;
+  } finally {
+    await stopGenerators();
   }
   io.out.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : `${describeProbe(result)}\n`);
   if (flags.expect && flags.expect !== result.verdict) {

@@ -5,7 +5,7 @@ import { Command, Option } from 'commander';
 import { claimsTable } from '../claims.js';
 import { buildServers, discoverServers, workspaceRoot } from '../discover.js';
 import { collectEnvironment } from '../environment.js';
-import { MAX_GENERATORS } from '../measure/generators.js';
+import { MAX_GENERATORS, stopGenerators } from '../measure/generators.js';
 import {
   DEFAULT_OPTIONS,
   integer,
@@ -139,7 +139,7 @@ async function measure(
     progress.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await stopAllServers(2_000);
+    await Promise.all([stopAllServers(2_000), stopGenerators()]);
   }
 }
 
@@ -197,7 +197,7 @@ export const runCommand = ({ io, setExit, argv }: CommandContext) =>
         integer(0, 2 ** 31 - 1),
       ),
     )
-    .option('--quick', 'short runs: every effect visible in about 30 s, not numbers to quote')
+    .option('--quick', 'short runs: every effect visible in under 25 s, not numbers to quote')
     .option('--pin', 'Linux: load generator on core 0, servers on the other cores (taskset)')
     .option('--out <dir>', 'where to write results.json and summary.md (default results/<timestamp>/)')
     .addOption(shared.json('print results.json to stdout instead of tables'))

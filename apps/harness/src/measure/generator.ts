@@ -6,6 +6,8 @@ export interface GeneratorHealth {
   eventLoopDelayP99Ms: number;
   /** Its CPU time (user + system) over the run's wall time: 1 is one core, all the time. */
   cpuUtilization: number;
+  /** Its process, so a caller can check it has gone. */
+  pid: number;
 }
 
 /**
@@ -33,6 +35,7 @@ export function watchGenerator(): () => GeneratorHealth {
       eventLoopUtilization: performance.eventLoopUtilization(start).utilization,
       eventLoopDelayP99Ms: p99,
       cpuUtilization: wallMs > 0 ? (used.user + used.system) / 1000 / wallMs : 0,
+      pid: process.pid,
     };
   };
 }

@@ -20,22 +20,24 @@ function run(job: GeneratorJob, signal: AbortSignal): Promise<unknown> {
 }
 
 const send = (reply: GeneratorReply) => process.send?.(reply);
-const controller = new AbortController();
-let finished = false;
+// One run at a time; each has its own abort.
+let running: AbortController | undefined;
 // Ctrl-C reaches the whole process group: the harness decides, and tells this process to stop.
 process.on('SIGINT', () => {});
-// The harness has gone (or is done with it): nothing is left to send for.
-process.on('disconnect', () => process.exit(finished ? 0 : 1));
+// The harness has gone, or is done with it.
+process.on('disconnect', () => process.exit(running ? 1 : 0));
 process.on('message', (message: HarnessMessage) => {
-  if (message.type === 'abort') controller.abort();
+  if (message.type === 'abort') running?.abort();
   if (message.type !== 'run') return;
+  const controller = new AbortController();
+  running = controller;
   run(message.job, controller.signal).then(
     (result) => {
-      finished = true;
+      running = undefined;
       send({ type: 'result', result });
     },
     (error: Error) => {
-      finished = true;
+      running = undefined;
       send({ type: 'error', message: error.message });
     },
   );
