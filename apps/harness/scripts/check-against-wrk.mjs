@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { readServerPackage, startServer, stopAllServers } from '@loopbench/contract';
 import { generateClosedLoop, stopGenerators } from '../dist/measure/generators.js';
 import { median } from '../dist/stats.js';
+import { requireWrk, wrk } from './wrk.mjs';
 
 const SERVERS = ['express-blocking', 'koa', 'node-http'];
 const PAIRS = [
@@ -31,21 +32,9 @@ const seconds = Number(args.find((a) => a.startsWith('--seconds='))?.slice(10) ?
 const pin = args.includes('--pin');
 const connections = 10;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-try {
-  execFileSync('wrk', ['--version'], { stdio: 'ignore' });
-} catch (error) {
-  if (error.code === 'ENOENT') {
-    console.error('wrk is not installed (Debian: apt-get install wrk)');
-    process.exit(2);
-  }
-}
+requireWrk();
 // The generator processes inherit this process's core.
 if (pin) execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
-const wrk = (url, s) => {
-  const argv = ['-t1', `-c${connections}`, `-d${s}s`, url];
-  const out = execFileSync(pin ? 'taskset' : 'wrk', pin ? ['-c', '0', 'wrk', ...argv] : argv, { encoding: 'utf8' });
-  return Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
-};
 const harness = async (url) => (await generateClosedLoop({ url, connections, warmupS: 1, durationS: seconds, timeoutS: 30 })).throughputRps;
 
 process.on('SIGINT', () => stopAllServers().then(() => process.exit(130)));
@@ -68,8 +57,8 @@ try {
       const both = round % 2 === 1 ? ['harness', 'wrk'] : ['wrk', 'harness'];
       for (const generator of both) {
         if (generator === 'wrk') {
-          wrk(url, 1);
-          measured.wrk.get(name).push(wrk(url, seconds));
+          wrk(url, 1, { connections, pin });
+          measured.wrk.get(name).push(wrk(url, seconds, { connections, pin }));
         } else measured.harness.get(name).push(await harness(url));
       }
     }

@@ -6,10 +6,10 @@
 //   servers: koa node-http express-async (the default: all three)
 //   --pin: wrk on core 0 and the servers on core 1 (taskset), for steadier figures.
 // Needs wrk (Debian: apt-get install wrk) and a build (npx turbo run build).
-import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readServerPackage, request, startServer, stopAllServers } from '@loopbench/contract';
+import { requireWrk, wrk } from './wrk.mjs';
 
 const MINIMAL = { koa: 'koa.mjs', 'node-http': 'node-http.mjs', 'express-async': 'express.mjs' };
 const LIMIT = 0.9;
@@ -27,20 +27,8 @@ const pin = args.includes('--pin');
 const names = args.filter((a) => a in MINIMAL);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
-try {
-  execFileSync('wrk', ['--version'], { stdio: 'ignore' });
-} catch (error) {
-  if (error.code === 'ENOENT') {
-    console.error('wrk is not installed (Debian: apt-get install wrk)');
-    process.exit(2);
-  }
-}
+requireWrk();
 const wrap = pin ? { wrap: ['taskset', '-c', '1'] } : {};
-const wrk = (url, s) => {
-  const argv = ['-t1', '-c10', `-d${s}s`, url];
-  const out = execFileSync(pin ? 'taskset' : 'wrk', pin ? ['-c', '0', 'wrk', ...argv] : argv, { encoding: 'utf8' });
-  return Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
-};
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -75,8 +63,8 @@ try {
       for (const [label, server] of order) {
         for (const [, other] of contenders) if (other !== server) other.pause();
         server.resume();
-        wrk(`${server.url}/hello`, 1);
-        measured.get(label).push(wrk(`${server.url}/hello`, seconds));
+        wrk(`${server.url}/hello`, 1, { pin });
+        measured.get(label).push(wrk(`${server.url}/hello`, seconds, { pin }));
       }
       for (const [, s] of contenders) s.resume();
       console.log(`${name} round ${round}: ${[...measured].map(([l, v]) => `${l} ${v.at(-1).toFixed(0)}`).join(', ')} req/s`);

@@ -1,0 +1,21 @@
+// wrk, the reference generator of the benchmark scripts: found or a clear exit, and one measurement.
+import { execFileSync } from 'node:child_process';
+
+/** Exits 2 with the install command when wrk is missing. */
+export function requireWrk() {
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+  } catch (error) {
+    if (error.code === 'ENOENT') {
+      console.error('wrk is not installed (Debian: apt-get install wrk)');
+      process.exit(2);
+    }
+  }
+}
+
+/** Requests per second of `wrk -t1 -cC -dS url`; on core 0 when pinned. */
+export function wrk(url, seconds, { connections = 10, pin = false } = {}) {
+  const argv = ['-t1', `-c${connections}`, `-d${seconds}s`, url];
+  const out = execFileSync(pin ? 'taskset' : 'wrk', pin ? ['-c', '0', 'wrk', ...argv] : argv, { encoding: 'utf8' });
+  return Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+}
