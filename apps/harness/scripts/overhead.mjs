@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The contract's own cost: /hello throughput of each server beside a minimal app of its framework
-// (bench/minimal/), and beside itself without Server-Timing, measured by wrk in alternating rounds
+// (bench/minimal/), beside itself without Server-Timing and beside a second process of itself (the
+// noise floor between processes), measured by wrk in alternating rounds
 // against one process of each (the others frozen meanwhile), then the ratios of the medians.
 // Usage: node scripts/overhead.mjs [rounds=7] [--pin] [--seconds=2] [server …]
 //   servers: koa node-http express-async (the default: all three)
@@ -52,6 +53,8 @@ try {
       ['minimal app', await startServer(minimalPackage(name), wrap)],
       ['the server', await startServer(declared, wrap)],
       ['the server, no Server-Timing', await startServer(declared, { ...wrap, env: { SERVER_TIMING: '0' } })],
+      // The same server in a second process: how far two processes of one program differ (the noise floor).
+      ['the server again', await startServer(declared, wrap)],
     ];
     for (const [, s] of contenders) {
       const reply = await request(`${s.url}/hello`);
@@ -75,9 +78,10 @@ try {
     const spread = (xs) => `${median(xs).toFixed(3)} (${Math.min(...xs).toFixed(3)}–${Math.max(...xs).toFixed(3)})`;
     const ratios = perRound('the server', 'minimal app');
     const timing = perRound('the server', 'the server, no Server-Timing');
+    const again = perRound('the server', 'the server again');
     const m = Object.fromEntries([...measured].map(([l, v]) => [l, median(v)]));
     lines.push(
-      `${name.padEnd(14)} minimal ${m['minimal app'].toFixed(0).padStart(6)}  server ${m['the server'].toFixed(0).padStart(6)}  without Server-Timing ${m['the server, no Server-Timing'].toFixed(0).padStart(6)}  server/minimal ${spread(ratios)} ${median(ratios) >= LIMIT ? '✓' : '✗'}  with/without Server-Timing ${spread(timing)}`,
+      `${name.padEnd(14)} minimal ${m['minimal app'].toFixed(0).padStart(6)}  server ${m['the server'].toFixed(0).padStart(6)}  without Server-Timing ${m['the server, no Server-Timing'].toFixed(0).padStart(6)}  server/minimal ${spread(ratios)} ${median(ratios) >= LIMIT ? '✓' : '✗'}  with/without Server-Timing ${spread(timing)}  server/itself in another process ${spread(again)}`,
     );
   }
 } finally {
@@ -87,4 +91,6 @@ console.log(
   `\n/hello, wrk -t1 -c10, ${rounds} alternating rounds of ${seconds} s, ${pin ? 'pinned (wrk core 0, servers core 1)' : 'not pinned'}; medians (req/s):`,
 );
 for (const line of lines) console.log(line);
-console.log(`ratios: the median of each round's ratio (min–max); ✓ at or above ${LIMIT} (the contract costs at most 10%)`);
+console.log(
+  `ratios: the median of each round's ratio (min–max); ✓ at or above ${LIMIT} (the contract costs at most 10%). server/itself is the same program in two processes: ratios nearer 1 than it differs are noise`,
+);
