@@ -39,7 +39,7 @@ export const DEFAULT_OPTIONS: RunOptions = {
 };
 
 /** --quick: enough to see every effect, not to quote numbers. */
-export const QUICK_OPTIONS: Partial<RunOptions> = { repeats: 2, durationS: 0.3, warmupS: 0.15 };
+export const QUICK_OPTIONS: Partial<RunOptions> = { repeats: 2, durationS: 0.25, warmupS: 0.1 };
 
 /** The flags of `run`, as commander hands them over. */
 export interface RunFlags {

@@ -77,10 +77,10 @@ export function stallShape(options: RunOptions) {
 }
 
 /** The mixed-share scenario: Poisson arrivals, a share of them slow. */
-export const SHARE = { slowShare: 0.05, slowMs: 50, durationMs: 4000, quickDurationMs: 500 } as const;
+export const SHARE = { slowShare: 0.05, slowMs: 50, durationMs: 4000, quickDurationMs: 400 } as const;
 
 /** The open-loop warm-up: fast requests only, at the scenario's rate. */
-const openLoopWarmupMs = (options: RunOptions) => (options.quick ? 150 : 500);
+const openLoopWarmupMs = (options: RunOptions) => (options.quick ? 100 : 500);
 
 /** A closed-loop scenario on one target, with its theory and verdict; io-bound and cpu-bound come in two sizes. */
 const loadScenario =
@@ -114,7 +114,7 @@ export const SCENARIOS: readonly Scenario[] = [
     processes: 'one',
     headline: 'fastLatencyMs',
     verdict: verdicts.headOfLine,
-    settings: (o) => (o.quick ? { sleepMs: 300, offsetMs: 30 } : { sleepMs: 1000, offsetMs: 100 }),
+    settings: (o) => (o.quick ? { sleepMs: 200, offsetMs: 20 } : { sleepMs: 1000, offsetMs: 100 }),
   }),
   ioBound(
     'io-bound',
