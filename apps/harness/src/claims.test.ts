@@ -2,23 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { claimsTable, ratioVerdict } from './claims.js';
 import type { MetricName } from './metrics.js';
 import type { ScenarioResult, ServerResult } from './results.js';
+import { serverResultOf } from './results.testing.js';
 import { summarize } from './stats.js';
 
 function measured(server: string, values: Partial<Record<MetricName, number>>): ServerResult {
-  const metrics = Object.fromEntries(Object.entries(values).map(([name, value]) => [name, summarize([value as number])]));
-  return {
-    server,
-    model: 'non-blocking',
-    analogue: '',
-    valid: true,
-    failed: false,
-    problems: [],
-    metrics,
-    expected: {},
-    theory: [],
-    runs: [],
-    pids: [],
-  };
+  return serverResultOf(server, Object.fromEntries(Object.entries(values).map(([name, value]) => [name, summarize([value as number])])));
 }
 
 const scenario = (id: string, results: ServerResult[], parameters = {}): ScenarioResult => ({

@@ -3,6 +3,7 @@ import { type ChangeVerdict, changeTest, classifyChange, compareResults } from '
 import { seededRandom } from './measure/openLoop.js';
 import type { MetricName } from './metrics.js';
 import type { Results } from './results.js';
+import { serverResultOf } from './results.testing.js';
 import { type Summary, summarize } from './stats.js';
 
 const test5 = changeTest(5);
@@ -83,21 +84,7 @@ function results(metrics: Partial<Record<MetricName, Summary>>, node = 'v20.20.2
         kind: 'closed-loop',
         valid: true,
         parameters: {},
-        results: [
-          {
-            server: 'koa',
-            model: 'non-blocking',
-            analogue: '',
-            valid: true,
-            failed: false,
-            problems: [],
-            metrics,
-            expected: {},
-            theory: [],
-            runs: [],
-            pids: [],
-          },
-        ],
+        results: [serverResultOf('koa', metrics)],
       },
     ],
   };
