@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The contract's own cost: /hello throughput of each server beside a minimal app of its framework
 // (bench/minimal/), beside itself without Server-Timing and beside a second process of itself (the
-// noise floor between processes), measured by wrk in alternating rounds
-// against one process of each (the others frozen meanwhile), then the ratios of the medians.
+// noise floor between processes), measured by wrk in alternating rounds against one process of
+// each (the others frozen meanwhile): each round's ratios, then their median.
 // Usage: node scripts/overhead.mjs [rounds=7] [--pin] [--seconds=2] [server …]
 //   servers: koa node-http express-async (the default: all three)
 //   --pin: wrk on core 0 and the servers on core 1 (taskset), for steadier figures.

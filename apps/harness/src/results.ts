@@ -29,9 +29,7 @@ export interface RunRecord {
   values: MetricValues;
   /** Load runs: 2xx latencies in µs (open loop: of fast requests, from their planned time), compressed HDR histogram. */
   latencyHistogram?: string;
-  /** The busiest load generator's health (schema 2 before --generators: the only one). */
-  generator?: GeneratorHealth;
-  /** Every load generator's health, one per process. */
+  /** Every load generator's health, one per process (files written before --generators have `generator`, the only one). */
   generators?: GeneratorHealth[];
   /** A generator was over GENERATOR_LIMITS.busy: the run's figures are its limit, so the run is invalid. */
   generatorBound?: boolean;

@@ -6,7 +6,6 @@ import type { Environment } from './environment.js';
 import type { BoundScenario } from './kinds/kind.js';
 import { REQUEST_TIMEOUT_S } from './kinds/limits.js';
 import { isGeneratorBound } from './measure/generator.js';
-import { busiest } from './measure/generators.js';
 import { seededRandom } from './measure/openLoop.js';
 import type { RunOptions } from './options.js';
 import { serverCores, serverWrap } from './pinning.js';
@@ -52,7 +51,6 @@ async function runOnce(bound: BoundScenario, contender: Contender, repeat: numbe
       ...(run.latencyHistogram !== undefined ? { latencyHistogram: run.latencyHistogram } : {}),
       ...(run.generators !== undefined && run.generators.length > 0
         ? {
-            generator: busiest(run.generators),
             generators: run.generators,
             ...(isGeneratorBound(run.generators) ? { generatorBound: true } : {}),
           }

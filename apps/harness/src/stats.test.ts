@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from './measure/openLoop.js';
-import { bootstrapMedianChange, median, overlaps, ratio, relativeDifference, summarize } from './stats.js';
+import { bootstrapMedianChange, median, ratio, relativeDifference, summarize } from './stats.js';
 
 describe('median', () => {
   it('takes the middle value, or the mean of the middle two', () => {
@@ -34,13 +34,6 @@ describe('relativeDifference', () => {
     expect(relativeDifference(95, 100)).toBeCloseTo(-0.05);
     expect(relativeDifference(0, 0)).toBe(0);
     expect(relativeDifference(1, 0)).toBe(Number.POSITIVE_INFINITY);
-  });
-});
-
-describe('overlaps', () => {
-  it('tells ranges that share a value from ranges that do not', () => {
-    expect(overlaps(summarize([1, 3]), summarize([3, 5]))).toBe(true);
-    expect(overlaps(summarize([1, 2]), summarize([3, 5]))).toBe(false);
   });
 });
 

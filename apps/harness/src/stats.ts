@@ -34,11 +34,6 @@ export function relativeDifference(measured: number, expected: number): number {
   return measured / expected - 1;
 }
 
-/** True when the two summaries' [min, max] ranges overlap, i.e. the runs cannot tell them apart. */
-export function overlaps(a: Summary, b: Summary): boolean {
-  return a.min <= b.max && b.min <= a.max;
-}
-
 /** A confidence interval of a relative change: −0.031 … 0.024 is −3.1% … +2.4%. */
 export interface Interval {
   low: number;

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { parseServerTiming } from '@loopbench/contract';
 import autocannon from 'autocannon';
 import { type GeneratorHealth, watchGenerator } from './generator.js';
-import { encodeHistogram, type LatencySummaryMs, latencyHistogram, recordMs, summarizeHistogram } from './histogram.js';
+import { type LatencySummaryMs, latencyFields, latencyHistogram, recordMs } from './histogram.js';
 import { QueueSplit, type QueueSplitResult, type SplitSums, TIMELINE_LIMITS, type Timeline, TimelineRecorder } from './timeline.js';
 
 export interface ClosedLoopOptions {
@@ -144,7 +144,6 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
         // A window shorter than a connection's cycle leaves it untimed: count all answers instead.
         const windowMs = windowEnd - steadyFrom;
         const throughputRps = everyConnectionTimed ? perConnectionRps : ((measured + perConnection.size) / windowMs) * 1000;
-        const timed = split.result();
         resolve({
           responses,
           non2xx,
@@ -154,10 +153,8 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
           windowMs: measured > 0 ? windowEnd - windowStart : Number.NaN,
           measured,
           throughputRps: perConnection.size > 0 ? throughputRps : Number.NaN,
-          latencyMs: summarizeHistogram(histogram),
-          latencyHistogram: encodeHistogram(histogram),
-          ...(timed ? { split: timed } : {}),
-          splitSums: split.sums(),
+          ...latencyFields(histogram),
+          ...split.fields(),
           ...(timeline ? { timeline } : {}),
           generator,
         });

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { watchClient } from './closedLoop.js';
 import { type GeneratorHealth, watchGenerator } from './generator.js';
-import { encodeHistogram, type LatencySummaryMs, latencyHistogram, recordMs, summarizeHistogram } from './histogram.js';
+import { type LatencySummaryMs, latencyFields, latencyHistogram, recordMs } from './histogram.js';
 import { QueueSplit, type QueueSplitResult, type SplitSums } from './timeline.js';
 
 export interface FixedCountOptions {
@@ -65,7 +65,6 @@ export function runFixedCount(options: FixedCountOptions): Promise<FixedCountRes
         const generator = stopWatching();
         if (error) return reject(error);
         const wallMs = lastAnswer - started;
-        const timed = split.result();
         resolve({
           responses,
           non2xx,
@@ -73,10 +72,8 @@ export function runFixedCount(options: FixedCountOptions): Promise<FixedCountRes
           timeouts: result.timeouts,
           wallMs,
           throughputRps: ((responses - non2xx) / wallMs) * 1000,
-          latencyMs: summarizeHistogram(histogram),
-          latencyHistogram: encodeHistogram(histogram),
-          ...(timed ? { split: timed } : {}),
-          splitSums: split.sums(),
+          ...latencyFields(histogram),
+          ...split.fields(),
           startedAt: performance.timeOrigin + started,
           lastAnswerAt: performance.timeOrigin + lastAnswer,
           generator,

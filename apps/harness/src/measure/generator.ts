@@ -42,7 +42,7 @@ export function watchGenerator(): () => GeneratorHealth {
 
 /** The busier of its event loop and its CPU. */
 export function busyShare(health: GeneratorHealth): number {
-  return Math.max(health.eventLoopUtilization, health.cpuUtilization ?? 0);
+  return Math.max(health.eventLoopUtilization, health.cpuUtilization);
 }
 
 /** Why one generator's reading makes a run untrustworthy, or undefined when it does not. */

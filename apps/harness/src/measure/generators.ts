@@ -4,9 +4,9 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { ClosedLoopOptions, ClosedLoopResult } from './closedLoop.js';
 import type { FixedCountOptions, FixedCountResult } from './fixedCount.js';
-import { busyShare, type GeneratorHealth } from './generator.js';
-import { encodeHistogram, mergeHistograms, summarizeHistogram } from './histogram.js';
-import type { KindResult, OpenLoopOptions, OpenLoopResult } from './openLoop.js';
+import type { GeneratorHealth } from './generator.js';
+import { encodeHistogram, latencyFields, mergeHistograms, summarizeHistogram } from './histogram.js';
+import { type KindResult, kindResult, type OpenLoopOptions, type OpenLoopResult } from './openLoop.js';
 import { QueueSplit } from './timeline.js';
 
 type Sendable<O> = Omit<O, 'signal'>;
@@ -20,10 +20,8 @@ export type GeneratorJob =
 export type HarnessMessage = { type: 'run'; job: GeneratorJob } | { type: 'abort' };
 export type GeneratorReply = { type: 'ready' } | { type: 'result'; result: unknown } | { type: 'error'; message: string };
 
-/** Every generator's health, and `generator` the busiest of them. */
-export interface FromGenerators {
-  generators: GeneratorHealth[];
-}
+/** One generator's result type, as several generators' merge into: each one's health in place of the one. */
+export type Merged<R extends { generator: GeneratorHealth }> = Omit<R, 'generator'> & { generators: GeneratorHealth[] };
 
 /** Most generator processes a run may ask for: each takes CPU from the server it measures. */
 export const MAX_GENERATORS = 8;
@@ -129,6 +127,8 @@ class GeneratorPool {
       const settled = await Promise.allSettled(results);
       const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
       if (failed) {
+        // Out of the pool at once, so the next run forks fresh ones rather than take a dying one.
+        this.children = this.children.filter((child) => !children.includes(child));
         for (const child of children) child.kill('SIGKILL');
         throw failed.reason;
       }
@@ -181,18 +181,8 @@ export function stopGenerators(): Promise<void> {
 
 const sum = <T>(all: readonly T[], of: (one: T) => number) => all.reduce((total, one) => total + of(one), 0);
 
-/** The busiest generator: the one whose health decides whether the run was generator-bound. */
-export function busiest(healths: readonly GeneratorHealth[]): GeneratorHealth {
-  return healths.reduce((a, b) => (busyShare(b) > busyShare(a) ? b : a));
-}
-
 /** Generators' closed-loop results as one run: counts and per-connection throughput add, histograms add. */
-export function mergeClosedLoop(results: readonly ClosedLoopResult[]): ClosedLoopResult & FromGenerators {
-  const histogram = mergeHistograms(results.map((r) => r.latencyHistogram));
-  const sums = results.map((r) => r.splitSums);
-  const split = QueueSplit.merge(sums);
-  const timed = split.result();
-  const generators = results.map((r) => r.generator);
+export function mergeClosedLoop(results: readonly ClosedLoopResult[]): Merged<ClosedLoopResult> {
   const timeline = results[0]?.timeline;
   return {
     responses: sum(results, (r) => r.responses),
@@ -203,27 +193,20 @@ export function mergeClosedLoop(results: readonly ClosedLoopResult[]): ClosedLoo
     windowMs: Math.max(...results.map((r) => r.windowMs)),
     throughputRps: sum(results, (r) => r.throughputRps),
     measured: sum(results, (r) => r.measured),
-    latencyMs: summarizeHistogram(histogram),
-    latencyHistogram: encodeHistogram(histogram),
-    ...(timed ? { split: timed } : {}),
-    splitSums: split.sums(),
+    ...latencyFields(mergeHistograms(results.map((r) => r.latencyHistogram))),
+    ...QueueSplit.merge(results.map((r) => r.splitSums)).fields(),
     ...(timeline ? { timeline } : {}),
-    generator: busiest(generators),
-    generators,
+    generators: results.map((r) => r.generator),
   };
 }
 
 /** Generators' fixed-count results as one run: the wall from the first start to the last answer. */
-export function mergeFixedCount(results: readonly FixedCountResult[]): FixedCountResult & FromGenerators {
-  const histogram = mergeHistograms(results.map((r) => r.latencyHistogram));
-  const split = QueueSplit.merge(results.map((r) => r.splitSums));
-  const timed = split.result();
+export function mergeFixedCount(results: readonly FixedCountResult[]): Merged<FixedCountResult> {
   const responses = sum(results, (r) => r.responses);
   const non2xx = sum(results, (r) => r.non2xx);
   const startedAt = Math.min(...results.map((r) => r.startedAt));
   const lastAnswerAt = Math.max(...results.map((r) => r.lastAnswerAt));
   const wallMs = lastAnswerAt - startedAt;
-  const generators = results.map((r) => r.generator);
   return {
     responses,
     non2xx,
@@ -231,38 +214,27 @@ export function mergeFixedCount(results: readonly FixedCountResult[]): FixedCoun
     timeouts: sum(results, (r) => r.timeouts),
     wallMs,
     throughputRps: ((responses - non2xx) / wallMs) * 1000,
-    latencyMs: summarizeHistogram(histogram),
-    latencyHistogram: encodeHistogram(histogram),
-    ...(timed ? { split: timed } : {}),
-    splitSums: split.sums(),
+    ...latencyFields(mergeHistograms(results.map((r) => r.latencyHistogram))),
+    ...QueueSplit.merge(results.map((r) => r.splitSums)).fields(),
     startedAt,
     lastAnswerAt,
-    generator: busiest(generators),
-    generators,
+    generators: results.map((r) => r.generator),
   };
 }
 
 function mergeKind(kinds: readonly KindResult[]): KindResult {
-  const latency = mergeHistograms(kinds.map((k) => k.latencyHistogram));
-  const service = mergeHistograms(kinds.map((k) => k.serviceHistogram));
-  const split = QueueSplit.merge(kinds.map((k) => k.splitSums));
-  const timed = split.result();
-  return {
+  return kindResult({
     planned: sum(kinds, (k) => k.planned),
     answered: sum(kinds, (k) => k.answered),
-    latencyMs: summarizeHistogram(latency),
-    serviceMs: summarizeHistogram(service),
-    latencyHistogram: encodeHistogram(latency),
-    serviceHistogram: encodeHistogram(service),
-    ...(timed ? { split: timed } : {}),
-    splitSums: split.sums(),
-  };
+    latency: mergeHistograms(kinds.map((k) => k.latencyHistogram)),
+    service: mergeHistograms(kinds.map((k) => k.serviceHistogram)),
+    split: QueueSplit.merge(kinds.map((k) => k.splitSums)),
+  });
 }
 
 /** Generators' open-loop results as one run: each sent its share of one plan on one clock. */
-export function mergeOpenLoop(results: readonly OpenLoopResult[]): OpenLoopResult & FromGenerators {
+export function mergeOpenLoop(results: readonly OpenLoopResult[]): Merged<OpenLoopResult> {
   const sendLag = mergeHistograms(results.map((r) => r.sendLagHistogram));
-  const generators = results.map((r) => r.generator);
   const timeline = results[0]?.timeline;
   return {
     planned: sum(results, (r) => r.planned),
@@ -277,8 +249,7 @@ export function mergeOpenLoop(results: readonly OpenLoopResult[]): OpenLoopResul
     sendLagHistogram: encodeHistogram(sendLag),
     elapsedMs: Math.max(...results.map((r) => r.elapsedMs)),
     ...(timeline ? { timeline } : {}),
-    generator: busiest(generators),
-    generators,
+    generators: results.map((r) => r.generator),
   };
 }
 
@@ -288,7 +259,7 @@ export async function generateClosedLoop(
   count = 1,
   /** Called as the generators are told to start. */
   onStart?: () => void,
-): Promise<ClosedLoopResult & FromGenerators> {
+): Promise<Merged<ClosedLoopResult>> {
   const { signal, timeline, ...rest } = options;
   const parts = shares(options.connections, Math.max(1, Math.min(count, options.connections)));
   const results = await runInGenerators<ClosedLoopResult>(
@@ -305,7 +276,7 @@ export async function generateClosedLoop(
 }
 
 /** A fixed count from `count` generator processes, requests and connections shared out. */
-export async function generateFixedCount(options: FixedCountOptions, count = 1): Promise<FixedCountResult & FromGenerators> {
+export async function generateFixedCount(options: FixedCountOptions, count = 1): Promise<Merged<FixedCountResult>> {
   const { signal, ...rest } = options;
   const n = Math.max(1, Math.min(count, options.connections, options.requests));
   const requests = shares(options.requests, n);
@@ -319,7 +290,7 @@ export async function generateFixedCount(options: FixedCountOptions, count = 1):
 }
 
 /** An open-loop plan from `count` generator processes, request i from generator i mod count, on one clock. */
-export async function generateOpenLoop(options: OpenLoopOptions, count = 1): Promise<OpenLoopResult & FromGenerators> {
+export async function generateOpenLoop(options: OpenLoopOptions, count = 1): Promise<Merged<OpenLoopResult>> {
   const { signal, timeline, plan, ...rest } = options;
   const n = Math.max(1, Math.min(count, plan.length));
   const results = await runInGenerators<OpenLoopResult>(

@@ -42,6 +42,11 @@ export function encodeHistogram(histogram: Histogram): string {
   return hdr.encodeIntoCompressedBase64(histogram);
 }
 
+/** What a load result carries of its latency histogram: the summary and the histogram itself. */
+export function latencyFields(histogram: Histogram): { latencyMs: LatencySummaryMs; latencyHistogram: string } {
+  return { latencyMs: summarizeHistogram(histogram), latencyHistogram: encodeHistogram(histogram) };
+}
+
 export function decodeHistogram(encoded: string): Histogram {
   return hdr.decodeFromCompressedBase64(encoded) as Histogram;
 }

@@ -2,7 +2,15 @@ import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { parseServerTiming } from '@loopbench/contract';
 import { type GeneratorHealth, watchGenerator } from './generator.js';
-import { encodeHistogram, type Histogram, type LatencySummaryMs, latencyHistogram, recordMs, summarizeHistogram } from './histogram.js';
+import {
+  encodeHistogram,
+  type Histogram,
+  type LatencySummaryMs,
+  latencyFields,
+  latencyHistogram,
+  recordMs,
+  summarizeHistogram,
+} from './histogram.js';
 import { QueueSplit, type QueueSplitResult, type SplitSums, TIMELINE_LIMITS, type Timeline, TimelineRecorder } from './timeline.js';
 
 /** One request of an open-loop plan: when to send it (ms after the start) and what. */
@@ -63,7 +71,7 @@ export interface OpenLoopResult {
   generator: GeneratorHealth;
 }
 
-interface KindHistograms {
+export interface KindHistograms {
   planned: number;
   answered: number;
   latency: Histogram;
@@ -79,17 +87,15 @@ const kindHistograms = (): KindHistograms => ({
   split: new QueueSplit(),
 });
 
-function kindResult(k: KindHistograms): KindResult {
-  const split = k.split.result();
+/** One kind's histograms and split as its result (also several generators' once merged). */
+export function kindResult(k: KindHistograms): KindResult {
   return {
     planned: k.planned,
     answered: k.answered,
-    latencyMs: summarizeHistogram(k.latency),
+    ...latencyFields(k.latency),
     serviceMs: summarizeHistogram(k.service),
-    latencyHistogram: encodeHistogram(k.latency),
     serviceHistogram: encodeHistogram(k.service),
-    ...(split ? { split } : {}),
-    splitSums: k.split.sums(),
+    ...k.split.fields(),
   };
 }
 

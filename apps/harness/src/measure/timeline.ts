@@ -85,6 +85,12 @@ export class QueueSplit {
     return merged;
   }
 
+  /** What a result carries of it: the means (when any answer was timed) and the sums behind them. */
+  fields(): { split?: QueueSplitResult; splitSums: SplitSums } {
+    const split = this.result();
+    return { ...(split ? { split } : {}), splitSums: this.sums() };
+  }
+
   /** Means over the timed answers; undefined when none was timed. */
   result(): QueueSplitResult | undefined {
     if (this.count === 0 || this.latencySum <= 0) return undefined;
