@@ -66,22 +66,18 @@ function hasHost(rawHeaders: readonly string[]): boolean {
   return false;
 }
 
-/** The listener, with each answer timed from the moment the listener is called (Server-Timing). */
-function timed(listener: http.RequestListener): http.RequestListener {
-  return (req, res) => {
-    timeResponse(res);
-    listener(req, res);
-  };
-}
-
-/** The listener, called for the next request only once the last one's answer has gone (or its client has). */
-function oneRequestAtATime(listener: http.RequestListener): http.RequestListener {
+/**
+ * The listener, called for the next request only once the last one's answer has gone (or its
+ * client has); each answer is timed from when its turn came.
+ */
+function oneRequestAtATime(listener: http.RequestListener, serverTiming: boolean): http.RequestListener {
   const serial = oneAtATime();
   return (req, res) =>
     serial(
       () =>
         new Promise<void>((resolve) => {
           res.once('close', () => resolve());
+          if (serverTiming) timeResponse(res);
           listener(req, res);
         }),
     );
@@ -101,6 +97,14 @@ function refuse(res: http.ServerResponse, status: number, error: string, serverT
   res.end(body);
 }
 
+export interface HttpServerOptions {
+  model?: Model;
+  /** Whether answers carry Server-Timing (the default). */
+  serverTiming?: boolean;
+  /** Called with each response the listener is given (serve() counts the answers in flight by it). */
+  track?: (res: http.ServerResponse) => void;
+}
+
 /**
  * An unstarted http.Server with the shared settings around a framework's request listener. A
  * blocking server takes its requests one at a time, the next once the last answer has left, as
@@ -110,21 +114,28 @@ function refuse(res: http.ServerResponse, status: number, error: string, serverT
  * Every answer carries `Server-Timing: app;dur=<ms>`, the time from when the server took the request
  * (for a blocking one, when its turn came) to its answer's head, unless `serverTiming` is false.
  */
-export function createHttpServer(listener: http.RequestListener, model: Model = 'non-blocking', serverTiming = true): http.Server {
-  const handler = serverTiming ? timed(listener) : listener;
-  const take = model === 'blocking' ? oneRequestAtATime(handler) : handler;
+export function createHttpServer(
+  listener: http.RequestListener,
+  { model = 'non-blocking', serverTiming = true, track }: HttpServerOptions = {},
+): http.Server {
+  const blocking = model === 'blocking';
+  const take = blocking ? oneRequestAtATime(listener, serverTiming) : listener;
+  const timeHere = serverTiming && !blocking;
   const options = {
     maxHeaderSize: SERVER_SETTINGS.maxHeaderSizeBytes,
     connectionsCheckingInterval: SERVER_SETTINGS.connectionsCheckingIntervalMs,
     // Node's own refusal of a Host-less HTTP/1.1 request has an empty body; ours is JSON like the rest.
     requireHostHeader: false,
   };
+  // One listener does it all: each layer of closures on the way to a fast framework cost it throughput.
   const server = http.createServer(options, (req, res) => {
+    track?.(res);
     const length = req.url?.length ?? 0;
     if (length > LIMITS.urlLengthMax) return refuse(res, 414, uriTooLongError(length), serverTiming);
     if (req.httpVersion === '1.1' && !hasHost(req.rawHeaders)) {
       return refuse(res, 400, 'an HTTP/1.1 request needs a Host header', serverTiming);
     }
+    if (timeHere) timeResponse(res);
     take(req, res);
   });
   // CONNECT never reaches a request listener: Node hands it over as a raw socket, closed unanswered unless answered here.
@@ -200,14 +211,7 @@ function onStopSignal(stop: () => void): void {
 }
 
 async function listen(options: ServeOptions, env: ServeEnv, announceWhenReady: boolean): Promise<void> {
-  const server = createHttpServer(await options.createListener(createProbe(options.model)), options.model, env.serverTiming);
-  server.on('error', (error: NodeJS.ErrnoException) => {
-    process.stderr.write(`${options.name}: cannot listen on ${env.host}:${env.port}: ${error.message}\n`);
-    process.exit(1);
-  });
-  server.listen({ host: env.host, port: env.port, backlog: SERVER_SETTINGS.backlog }, () => {
-    if (announceWhenReady) announce(options, env, server.address() as AddressInfo);
-  });
+  const listener = await options.createListener(createProbe(options.model));
   // Requests being answered; once none is left, connections that never sent a whole request are dropped.
   let answering = 0;
   let stopping = false;
@@ -216,9 +220,17 @@ async function listen(options: ServeOptions, env: ServeEnv, announceWhenReady: b
     answering -= 1;
     if (stopping && answering === 0) server.closeAllConnections();
   };
-  server.on('request', (_req, res: http.ServerResponse) => {
+  const track = (res: http.ServerResponse) => {
     answering += 1;
     res.on('close', closed);
+  };
+  const server = createHttpServer(listener, { model: options.model, serverTiming: env.serverTiming, track });
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    process.stderr.write(`${options.name}: cannot listen on ${env.host}:${env.port}: ${error.message}\n`);
+    process.exit(1);
+  });
+  server.listen({ host: env.host, port: env.port, backlog: SERVER_SETTINGS.backlog }, () => {
+    if (announceWhenReady) announce(options, env, server.address() as AddressInfo);
   });
   onStopSignal(() => {
     // close() stops accepting and drops idle keep-alive sockets; in-flight requests finish first.
