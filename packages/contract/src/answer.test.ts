@@ -1,15 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { answerRoute, type RouteHandler, refusalOf } from './answer.js';
+import { type Answer, answerRoute, awaitingHandler, type RouteHandler, refusalOf, whenAnswered } from './answer.js';
 import { createProbe } from './probe.js';
 import { ROUTES, type RouteSpec } from './routes.js';
-import { sleepAsync, sleepBlocking } from './work.js';
+import { sleepBlocking } from './work.js';
 
 const route = (name: RouteSpec['name']) => ROUTES.find((r) => r.name === name) as RouteSpec;
 
-const awaiting: RouteHandler = async (r, params) => {
-  await sleepAsync(r.waitMs(params));
-  return r.reply(params);
-};
+const awaiting = awaitingHandler;
 const blocking: RouteHandler = (r, params) => {
   sleepBlocking(r.waitMs(params));
   return r.reply(params);
@@ -58,6 +55,51 @@ describe('answerRoute', () => {
     expect((await answerRoute(route('cpu'), '', probe, run)).reply).toEqual({ type: 'text', body: 'from the runner' });
     expect((await answerRoute(route('stats'), '', probe, run)).reply.body).toMatchObject({ model: 'non-blocking' });
     expect(ran).toEqual(['cpu']);
+  });
+});
+
+describe('answering in the same turn', () => {
+  it('answers a route with nothing to wait for at once, not as a promise, and counts it', () => {
+    const probe = createProbe('non-blocking');
+    expect(answerRoute(route('hello'), '', probe, awaiting)).toEqual({ status: 200, reply: { type: 'text', body: 'Hello' } });
+    expect(answerRoute(route('sleep'), 'ms=0', probe, awaiting)).toEqual({
+      status: 200,
+      reply: { type: 'json', body: { message: 'done', ms: 0 } },
+    });
+    expect(probe.snapshot()).toMatchObject({ requestsHandled: 2, inFlight: 0 });
+  });
+
+  it('keeps a request in flight until its awaited wait is over', async () => {
+    const probe = createProbe('non-blocking');
+    const answer = answerRoute(route('sleep'), 'ms=20', probe, awaiting);
+    expect(answer).toBeInstanceOf(Promise);
+    expect(probe.snapshot()).toMatchObject({ inFlight: 1, requestsHandled: 0 });
+    await answer;
+    expect(probe.snapshot()).toMatchObject({ inFlight: 0, requestsHandled: 1 });
+  });
+
+  it('lets a handler’s error through, thrown or rejected, and leaves nothing in flight', async () => {
+    const probe = createProbe('non-blocking');
+    const thrown: RouteHandler = () => {
+      throw new Error('thrown');
+    };
+    const rejected: RouteHandler = () => Promise.reject(new Error('rejected'));
+    expect(() => answerRoute(route('fast'), '', probe, thrown)).toThrow('thrown');
+    await expect(answerRoute(route('fast'), '', probe, rejected)).rejects.toThrow('rejected');
+    expect(probe.snapshot()).toMatchObject({ inFlight: 0, requestsHandled: 2 });
+  });
+
+  it('writes a ready answer before returning, and a coming one when it comes', async () => {
+    const written: number[] = [];
+    const write = ({ status }: Answer) => {
+      written.push(status);
+    };
+    expect(whenAnswered({ status: 200, reply: { type: 'text', body: 'x' } }, write)).toBeUndefined();
+    expect(written).toEqual([200]);
+    const later = whenAnswered(Promise.resolve({ status: 201, reply: { type: 'text', body: 'y' } }), write);
+    expect(written).toEqual([200]);
+    await later;
+    expect(written).toEqual([200, 201]);
   });
 });
 

@@ -1,6 +1,7 @@
 import type { Probe } from './probe.js';
 import { type Params, parseQuery, type Reply, type RouteSpec } from './routes.js';
 import { SHARED } from './shared.js';
+import { sleepAsync } from './work.js';
 
 /** Methods that routes refuse with 405, for frameworks that register them one by one. */
 export const REFUSED_METHODS: readonly string[] = SHARED.refusedMethods;
@@ -17,20 +18,54 @@ export interface Answer {
 }
 
 /**
+ * The non-blocking model's handler (FastAPI's async def): the wait is an awaited timer, so the
+ * event loop serves other requests meanwhile. A route with nothing to wait for replies at once:
+ * awaiting nothing still sent every /hello through the microtask queue.
+ */
+export const awaitingHandler: RouteHandler = (route, params) => {
+  const ms = route.waitMs(params);
+  return ms > 0 ? sleepAsync(ms).then(() => route.reply(params)) : route.reply(params);
+};
+
+/**
  * Everything around a route's handler, for every framework: validate the raw query (400 with the
  * allowed range), count the request in flight, call the server's handler, reply. /stats reads this
  * process's probe, so the contract answers it here, on the main thread.
+ *
+ * The answer is a promise only when the handler's reply is: a fast framework then answers /hello
+ * in the turn that read it (whenAnswered), as its own minimal app does.
  */
-export async function answerRoute(route: RouteSpec, rawQuery: string, probe: Probe, handle: RouteHandler): Promise<Answer> {
+export function answerRoute(route: RouteSpec, rawQuery: string, probe: Probe, handle: RouteHandler): Answer | Promise<Answer> {
   const parsed = parseQuery(route, rawQuery);
   if (!parsed.ok) return { status: 400, reply: { type: 'json', body: { error: parsed.error } } };
   if (route.name === 'stats') return { status: 200, reply: route.reply(parsed.params, (reset) => probe.snapshot({ reset })) };
   const end = route.tracked ? probe.begin() : undefined;
+  let reply: Reply | Promise<Reply>;
   try {
-    return { status: 200, reply: await handle(route, parsed.params) };
-  } finally {
+    reply = handle(route, parsed.params);
+  } catch (error) {
     end?.();
+    throw error;
   }
+  if (!(reply instanceof Promise)) {
+    end?.();
+    return { status: 200, reply };
+  }
+  return reply.then(
+    (value) => {
+      end?.();
+      return { status: 200, reply: value };
+    },
+    (error: unknown) => {
+      end?.();
+      throw error;
+    },
+  );
+}
+
+/** Writes an answer: at once when it is there, else when it comes (then the promise says when it was written). */
+export function whenAnswered(answer: Answer | Promise<Answer>, write: (answer: Answer) => void): void | Promise<void> {
+  return answer instanceof Promise ? answer.then(write) : write(answer);
 }
 
 /** A framework's own error (bad escape, body it cannot parse) as the contract's refusal: 4xx stays, anything else is 500. */

@@ -1,4 +1,4 @@
-export { type Answer, answerRoute, REFUSED_METHODS, type RouteHandler, refusalOf } from './answer.js';
+export { type Answer, answerRoute, awaitingHandler, REFUSED_METHODS, type RouteHandler, refusalOf, whenAnswered } from './answer.js';
 export { type Availability, checkAvailability } from './availability.js';
 export { checkReply, ROUTE_CHECKS, type RouteCheck, verifyServer } from './checks.js';
 export { type HttpReply, request } from './client.js';

@@ -2,23 +2,16 @@ import http from 'node:http';
 import {
   ALLOWED_METHODS,
   answerRoute,
+  awaitingHandler,
   methodNotAllowedError,
   notFoundError,
   type Probe,
   queryOf,
   REFUSED_METHODS,
   ROUTES,
-  type RouteHandler,
   refusalOf,
-  sleepAsync,
 } from '@loopbench/contract';
 import Fastify, { type FastifyReply } from 'fastify';
-
-/** FastAPI async def: the wait is an awaited timer, so the event loop serves other requests meanwhile. */
-const awaitingHandler: RouteHandler = async (route, params) => {
-  await sleepAsync(route.waitMs(params));
-  return route.reply(params);
-};
 
 /**
  * Fastify, non-blocking: a wait is an awaited timer. serve() owns the http.Server, so Fastify is

@@ -3,24 +3,17 @@ import { getRequestListener } from '@hono/node-server';
 import {
   ALLOWED_METHODS,
   answerRoute,
+  awaitingHandler,
   methodNotAllowedError,
   notFoundError,
   type Probe,
   queryOf,
   REFUSED_METHODS,
   ROUTES,
-  type RouteHandler,
   refusalOf,
-  sleepAsync,
 } from '@loopbench/contract';
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-
-/** A Starlette async endpoint: the wait is an awaited timer, so the event loop serves other requests meanwhile. */
-const awaitingHandler: RouteHandler = async (route, params) => {
-  await sleepAsync(route.waitMs(params));
-  return route.reply(params);
-};
 
 /** Hono on @hono/node-server, non-blocking: a wait is an awaited timer. HEAD is served by GET routes. */
 export function createApp(probe: Probe): http.RequestListener {

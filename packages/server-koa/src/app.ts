@@ -2,22 +2,16 @@ import Router from '@koa/router';
 import {
   ALLOWED_METHODS,
   answerRoute,
+  awaitingHandler,
   methodNotAllowedError,
   notFoundError,
   type Probe,
   queryOf,
   ROUTES,
-  type RouteHandler,
   refusalOf,
-  sleepAsync,
+  whenAnswered,
 } from '@loopbench/contract';
 import Koa from 'koa';
-
-/** FastAPI async def: the wait is an awaited timer, so the event loop serves other requests meanwhile. */
-const awaitingHandler: RouteHandler = async (route, params) => {
-  await sleepAsync(route.waitMs(params));
-  return route.reply(params);
-};
 
 /** Koa, non-blocking: many requests wait at once on one thread; the CPU loop still runs on it. */
 const PATHS = new Set(ROUTES.map((route) => route.path));
@@ -50,11 +44,13 @@ export function createApp(probe: Probe): Koa {
 
   for (const route of ROUTES) {
     // GET, and HEAD with it; Koa types a string body text/plain and an object JSON.
-    router.get(route.path, async (ctx) => {
-      const { status, reply } = await answerRoute(route, queryOf(ctx.url), probe, awaitingHandler);
-      ctx.status = status;
-      ctx.body = reply.body;
-    });
+    // The wait is an awaited timer (awaitingHandler); with none, the answer is written at once.
+    router.get(route.path, (ctx) =>
+      whenAnswered(answerRoute(route, queryOf(ctx.url), probe, awaitingHandler), ({ status, reply }) => {
+        ctx.status = status;
+        ctx.body = reply.body;
+      }),
+    );
   }
   app.use(router.routes());
   return app;

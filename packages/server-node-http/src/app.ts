@@ -2,6 +2,7 @@ import type http from 'node:http';
 import {
   ALLOWED_METHODS,
   answerRoute,
+  awaitingHandler,
   methodNotAllowedError,
   notFoundError,
   type Probe,
@@ -9,7 +10,7 @@ import {
   type Reply,
   ROUTES,
   type RouteHandler,
-  sleepAsync,
+  whenAnswered,
 } from '@loopbench/contract';
 
 function send(req: http.IncomingMessage, res: http.ServerResponse, status: number, reply: Reply, headers?: http.OutgoingHttpHeaders): void {
@@ -23,12 +24,6 @@ function send(req: http.IncomingMessage, res: http.ServerResponse, status: numbe
 
 const refusal = (error: string): Reply => ({ type: 'json', body: { error } });
 
-/** An ASGI async def endpoint: the wait is an awaited timer, so the event loop serves other requests meanwhile. */
-export const awaitingHandler: RouteHandler = async (route, params) => {
-  await sleepAsync(route.waitMs(params));
-  return route.reply(params);
-};
-
 /**
  * Bare node:http: a Map from path to route and nothing else, the ceiling every framework is
  * measured against. `handle` lets a caller wait and work elsewhere (server-worker-pool hands both
@@ -38,7 +33,12 @@ export function createApp(probe: Probe, handle: RouteHandler = awaitingHandler):
   const byPath = new Map(ROUTES.map((route) => [route.path, route]));
   const allowed: readonly string[] = ALLOWED_METHODS;
 
-  const respond = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+  const fail = (req: http.IncomingMessage, res: http.ServerResponse, error: Error) => {
+    if (!res.headersSent) send(req, res, 500, refusal('internal error'));
+    else res.destroy(error);
+  };
+  // The answer is written in the turn that read the request unless the handler has a wait (awaitingHandler).
+  const respond = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = req.url ?? '/';
     const path = url.split('?', 1)[0] as string;
     const route = byPath.get(path);
@@ -46,14 +46,14 @@ export function createApp(probe: Probe, handle: RouteHandler = awaitingHandler):
     if (!allowed.includes(req.method ?? '')) {
       return send(req, res, 405, refusal(methodNotAllowedError(req.method ?? '', path)), { allow: ALLOWED_METHODS.join(', ') });
     }
-    const { status, reply } = await answerRoute(route, queryOf(url), probe, handle);
-    send(req, res, status, reply);
+    return whenAnswered(answerRoute(route, queryOf(url), probe, handle), ({ status, reply }) => send(req, res, status, reply));
   };
 
   return (req, res) => {
-    respond(req, res).catch((error: Error) => {
-      if (!res.headersSent) send(req, res, 500, refusal('internal error'));
-      else res.destroy(error);
-    });
+    try {
+      respond(req, res)?.catch((error: Error) => fail(req, res, error));
+    } catch (error) {
+      fail(req, res, error as Error);
+    }
   };
 }
