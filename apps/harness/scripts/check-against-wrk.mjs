@@ -57,8 +57,8 @@ try {
       const both = round % 2 === 1 ? ['harness', 'wrk'] : ['wrk', 'harness'];
       for (const generator of both) {
         if (generator === 'wrk') {
-          wrk(url, 1, { connections, pin });
-          measured.wrk.get(name).push(wrk(url, seconds, { connections, pin }));
+          await wrk(url, 1, { connections, pin });
+          measured.wrk.get(name).push(await wrk(url, seconds, { connections, pin }));
         } else measured.harness.get(name).push(await harness(url));
       }
     }

@@ -1,5 +1,8 @@
 // wrk, the reference generator of the benchmark scripts: found or a clear exit, and one measurement.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
 
 /** Exits 2 with the install command when wrk is missing. */
 export function requireWrk() {
@@ -13,9 +16,11 @@ export function requireWrk() {
   }
 }
 
-/** Requests per second of `wrk -t1 -cC -dS url`; on core 0 when pinned. */
-export function wrk(url, seconds, { connections = 10, pin = false } = {}) {
+/** Requests per second of `wrk -t1 -cC -dS url`, on core 0 when pinned; the caller's event loop runs meanwhile. */
+export async function wrk(url, seconds, { connections = 10, pin = false } = {}) {
   const argv = ['-t1', `-c${connections}`, `-d${seconds}s`, url];
-  const out = execFileSync(pin ? 'taskset' : 'wrk', pin ? ['-c', '0', 'wrk', ...argv] : argv, { encoding: 'utf8' });
-  return Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const { stdout } = await run(pin ? 'taskset' : 'wrk', pin ? ['-c', '0', 'wrk', ...argv] : argv, { encoding: 'utf8' });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]);
+  if (!Number.isFinite(rps)) throw new Error(`wrk printed no throughput for ${url}:\n${stdout}`);
+  return rps;
 }

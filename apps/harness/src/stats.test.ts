@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from './measure/openLoop.js';
-import { bootstrapMedianChange, median, ratio, relativeDifference, summarize } from './stats.js';
+import { bootstrapMedian, bootstrapMedianChange, median, ratio, relativeDifference, summarize } from './stats.js';
 
 describe('median', () => {
   it('takes the middle value, or the mean of the middle two', () => {
@@ -34,6 +34,27 @@ describe('relativeDifference', () => {
     expect(relativeDifference(95, 100)).toBeCloseTo(-0.05);
     expect(relativeDifference(0, 0)).toBe(0);
     expect(relativeDifference(1, 0)).toBe(Number.POSITIVE_INFINITY);
+  });
+});
+
+describe('bootstrapMedian', () => {
+  const options = () => ({ resamples: 10_000, confidence: 0.95, random: seededRandom(7) });
+
+  it('brackets the median of one sample, and narrows as the sample grows', () => {
+    const few = [0.9, 0.95, 1.0, 1.05, 1.1];
+    const many = Array.from({ length: 40 }, (_, i) => few[i % 5] as number);
+    const wide = bootstrapMedian(few, options());
+    const narrow = bootstrapMedian(many, options());
+    expect(wide.low).toBeLessThanOrEqual(1);
+    expect(wide.high).toBeGreaterThanOrEqual(1);
+    expect(narrow.high - narrow.low).toBeLessThan(wide.high - wide.low);
+    expect(narrow.low).toBeGreaterThanOrEqual(0.95);
+    expect(narrow.high).toBeLessThanOrEqual(1.05);
+  });
+
+  it('is one point for identical values and undefined for none', () => {
+    expect(bootstrapMedian([2, 2, 2], options())).toEqual({ low: 2, high: 2 });
+    expect(bootstrapMedian([], options())).toEqual({ low: Number.NaN, high: Number.NaN });
   });
 });
 

@@ -67,10 +67,28 @@ export function bootstrapMedianChange(before: readonly number[], after: readonly
     const medianAfter = resampledMedian(sortedAfter, countsAfter, options.random);
     changes[i] = relativeDifference(medianAfter, medianBefore);
   }
-  changes.sort();
-  const tail = (1 - options.confidence) / 2;
-  const last = options.resamples - 1;
-  return { low: changes[Math.floor(last * tail)] as number, high: changes[Math.ceil(last * (1 - tail))] as number };
+  return percentileInterval(changes, options.confidence);
+}
+
+/**
+ * Percentile bootstrap interval of the median of one sample (e.g. paired per-round ratios): each
+ * resample draws the values with replacement and takes their median.
+ */
+export function bootstrapMedian(values: readonly number[], options: BootstrapOptions): Interval {
+  if (values.length === 0) return { low: Number.NaN, high: Number.NaN };
+  const sorted = Float64Array.from(values).sort();
+  const counts = new Int32Array(values.length);
+  const medians = new Float64Array(options.resamples);
+  for (let i = 0; i < options.resamples; i++) medians[i] = resampledMedian(sorted, counts, options.random);
+  return percentileInterval(medians, options.confidence);
+}
+
+/** The central `confidence` share of the resampled statistics. */
+function percentileInterval(statistics: Float64Array, confidence: number): Interval {
+  statistics.sort();
+  const tail = (1 - confidence) / 2;
+  const last = statistics.length - 1;
+  return { low: statistics[Math.floor(last * tail)] as number, high: statistics[Math.ceil(last * (1 - tail))] as number };
 }
 
 /** The median of one resample with replacement of `sorted`, found from how often each value was drawn. */
