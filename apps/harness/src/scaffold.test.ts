@@ -49,7 +49,8 @@ describe('loopbench new', () => {
     expect(readFileSync(path.join(pkgDir, 'README.md'), 'utf8')).toContain('# @loopbench/server-demo');
     // The server's own code shows its model.
     const app = readFileSync(path.join(pkgDir, 'src', 'app.ts'), 'utf8');
-    expect(app).toContain(model === 'blocking' ? '  sleepBlocking(route.waitMs(params));' : '  await sleepAsync(route.waitMs(params));');
+    expect(app).toContain(model === 'blocking' ? '  sleepBlocking(route.waitMs(params));' : 'handle: RouteHandler = awaitingHandler');
+    if (model === 'blocking') expect(app).not.toContain('awaitingHandler');
 
     const tsc = path.join(root, 'node_modules', '.bin', 'tsc');
     const build = run(tsc, ['-p', 'tsconfig.build.json'], pkgDir);

@@ -43,8 +43,7 @@ $ npx loopbench run --servers express-blocking,koa,${name}
 ## Next
 
 \`src/app.ts\` is node:http wiring around the contract's route table: replace it with your
-framework's (a route per entry of \`ROUTES\`, each calling \`answerRoute\` with the handler at the top
-of the file, which waits in your model: \`${model === 'blocking' ? 'sleepBlocking' : 'await sleepAsync'}\`; JSON refusals)
+framework's (a route per entry of \`ROUTES\`, each calling \`answerRoute\` with ${handlerNote(model)}; JSON refusals)
 and keep \`npm test\` green. Set \`"framework"\` in \`package.json\` to the framework's package so
 results record its version. See docs/adding-a-framework.md at the repository root.
 
@@ -54,18 +53,30 @@ results record its version. See docs/adding-a-framework.md at the repository roo
 `;
 }
 
-/** The template awaits its waits; a blocking server's handler holds the thread instead, in plain sight. */
+function handlerNote(model: Model): string {
+  return model === 'blocking'
+    ? 'the handler at the top of the file, which blocks the thread (`sleepBlocking`)'
+    : "the contract's `awaitingHandler`, whose wait is an awaited timer";
+}
+
+/**
+ * The template awaits its waits (the contract's awaitingHandler); a blocking server's handler holds
+ * the thread instead, written at the top of its file, in plain sight.
+ */
 const BLOCKING_EDITS: readonly [string, string][] = [
-  ['  sleepAsync,\n', '  sleepBlocking,\n'],
+  ['  awaitingHandler,\n', ''],
+  ['  type RouteHandler,\n', '  type RouteHandler,\n  sleepBlocking,\n'],
   [
-    '/** An ASGI async def endpoint: the wait is an awaited timer, so the event loop serves other requests meanwhile. */',
-    '/** Flask with threaded=False: the wait blocks the one thread, so nothing else is served until it returns. */',
+    '\nconst refusal = ',
+    `
+/** Flask with threaded=False: the wait blocks the one thread, so nothing else is served until it returns. */
+export const blockingHandler: RouteHandler = (route, params) => {
+  sleepBlocking(route.waitMs(params));
+  return route.reply(params);
+};
+
+const refusal = `,
   ],
-  [
-    'export const awaitingHandler: RouteHandler = async (route, params) => {',
-    'export const blockingHandler: RouteHandler = (route, params) => {',
-  ],
-  ['  await sleepAsync(route.waitMs(params));', '  sleepBlocking(route.waitMs(params));'],
   ['handle: RouteHandler = awaitingHandler', 'handle: RouteHandler = blockingHandler'],
 ];
 

@@ -37,7 +37,7 @@ export function createApp(probe: Probe, handle: RouteHandler = awaitingHandler):
     if (!res.headersSent) send(req, res, 500, refusal('internal error'));
     else res.destroy(error);
   };
-  // The answer is written in the turn that read the request unless the handler has a wait (awaitingHandler).
+  // The answer is written in the turn that read the request, unless the handler's reply is a promise (a wait).
   const respond = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = req.url ?? '/';
     const path = url.split('?', 1)[0] as string;
