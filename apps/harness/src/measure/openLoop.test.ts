@@ -62,7 +62,10 @@ describe('runOpenLoop against a stub with a fixed 20 ms delay', () => {
     // A generous bound: the stub shares this process, so one pause of it or of the machine lands in p99.
     expect(result.fast.latencyMs.p99).toBeLessThan(60);
     expect(result.fast.serviceMs.p50).toBeLessThanOrEqual(result.fast.latencyMs.p50);
-    expect(result.sendLagMs.p99).toBeLessThan(5);
+    // Generous for the same reason: p99 of 201 sends is their second latest, and one pause of this
+    // process (5.6 ms seen in CI) lands there; a generator off its plan lags by a period or more.
+    expect(result.sendLagMs.p99).toBeLessThan(20);
+    expect(result.sendLagMs.p50).toBeLessThan(5);
     expect(result.elapsedMs).toBeGreaterThanOrEqual(1000);
   });
 
