@@ -8,7 +8,8 @@ export const REFUSED_METHODS: readonly string[] = SHARED.refusedMethods;
 
 /**
  * What a server does with a valid request, in its own model: the route's wait (`route.waitMs`),
- * then its work and reply (`route.reply`). Each server writes its own, so its code shows its model.
+ * then its work and reply (`route.reply`). The non-blocking servers share awaitingHandler; a
+ * blocking or pooled server writes its own, so its code shows how it waits.
  */
 export type RouteHandler = (route: RouteSpec, params: Params) => Reply | Promise<Reply>;
 
@@ -47,20 +48,9 @@ export function answerRoute(route: RouteSpec, rawQuery: string, probe: Probe, ha
     end?.();
     throw error;
   }
-  if (!(reply instanceof Promise)) {
-    end?.();
-    return { status: 200, reply };
-  }
-  return reply.then(
-    (value) => {
-      end?.();
-      return { status: 200, reply: value };
-    },
-    (error: unknown) => {
-      end?.();
-      throw error;
-    },
-  );
+  if (reply instanceof Promise) return reply.then((value): Answer => ({ status: 200, reply: value })).finally(end);
+  end?.();
+  return { status: 200, reply };
 }
 
 /** Writes an answer: at once when it is there, else when it comes (then the promise says when it was written). */
