@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { request } from './client.js';
-import { parseServerTiming, timeResponse } from './timing.js';
+import { milliseconds, parseServerTiming, timeResponse } from './timing.js';
 
 describe('parseServerTiming', () => {
   it.each([
@@ -20,6 +20,29 @@ describe('parseServerTiming', () => {
 
   it('reads a header that came as several values', () => {
     expect(parseServerTiming(['db;dur=1', 'app;dur=2.5'])).toBe(2.5);
+  });
+});
+
+describe('milliseconds', () => {
+  it.each([
+    [0, '0.000'],
+    [0.0004, '0.000'],
+    [0.0496, '0.050'],
+    [7.0009, '7.001'],
+    [12.3456, '12.346'],
+    [20, '20.000'],
+    [1234.5, '1234.500'],
+  ])('%d ms → %s', (ms, text) => {
+    expect(milliseconds(ms)).toBe(text);
+  });
+
+  it('writes what toFixed(3) writes, to the µs', () => {
+    for (let i = 0; i < 2_000; i++) {
+      const ms = Math.random() * 10 ** (i % 5);
+      const text = milliseconds(ms);
+      expect(text).toMatch(/^\d+\.\d{3}$/);
+      expect(Math.abs(Number(text) - ms)).toBeLessThanOrEqual(0.0005 + 1e-9);
+    }
   });
 });
 

@@ -23,42 +23,43 @@ export function parseServerTiming(value: string | readonly string[] | undefined)
 
 const STARTED = Symbol('loopbench.startedAt');
 
-/** `_header`: the head Node has put together in writeHead, sent with the first write of the body. */
-type Timed = http.ServerResponse & { [STARTED]?: number; _header?: string | null };
+/** `_storeHeader`: where writeHead has Node put the head together, from the status line on. */
+type StoreHeader = (this: Timed, firstLine: string, headers: unknown) => unknown;
+type Timed = http.ServerResponse & { [STARTED]?: number; _storeHeader: StoreHeader };
 
 const LINE = `server-timing: ${SERVER_TIMING_METRIC};dur=`;
 
 let installed = false;
 
+/** A duration in ms to the µs, as toFixed(3) writes it, from integers: toFixed cost ~670 instructions per answer. */
+export function milliseconds(elapsed: number): string {
+  const us = Math.round(elapsed * 1000);
+  const fraction = us % 1000;
+  return `${(us - fraction) / 1000}.${fraction < 10 ? '00' : fraction < 100 ? '0' : ''}${fraction}`;
+}
+
 /**
  * Once per process: every response whose clock was started (timeResponse) writes Server-Timing with
  * its head. On the prototype, not per response: a method set on each response cost a fast server
- * about twice as much (a closure and a new shape per request). Every framework writes its head
- * through writeHead (Node's implicit header calls it too), and Express's responses inherit it.
+ * about twice as much (a closure and a new shape per request). Every framework's head goes through
+ * writeHead (Node's implicit header calls it too) and so through _storeHeader, on ServerResponse's
+ * prototype alone, so client requests are left as they are.
  *
- * The line goes into the head Node has just assembled, before anything is sent: given to Node as a
- * header (setHeader, or one more entry in writeHead's list), our own value went through Node's
- * per-header path, validation included, and that cost node:http 7–15% of its /hello throughput.
+ * The line follows the status line, where Node starts the head: given to Node as a header
+ * (setHeader, or one more entry in writeHead's list), it went through Node's per-header path,
+ * validation included, which cost node:http 7–15% of its /hello throughput; spliced into the
+ * finished head, the copies cost ~1,000 instructions per answer.
  */
 function install(): void {
   if (installed) return;
   installed = true;
-  const writeHead = http.ServerResponse.prototype.writeHead as (this: http.ServerResponse, ...args: unknown[]) => http.ServerResponse;
-  http.ServerResponse.prototype.writeHead = function timedWriteHead(
-    this: Timed,
-    statusCode: number,
-    reason?: string | http.OutgoingHttpHeaders | http.OutgoingHttpHeader[],
-    headers?: http.OutgoingHttpHeaders | http.OutgoingHttpHeader[],
-  ) {
+  const prototype = http.ServerResponse.prototype as Timed;
+  const storeHeader = prototype._storeHeader;
+  prototype._storeHeader = function timedStoreHeader(firstLine, headers) {
     const started = this[STARTED];
-    const result = writeHead.call(this, statusCode, reason, headers);
-    const head = this._header;
-    // Ends with the blank line; nothing of it has left yet (writeHead throws once headers are sent).
-    if (started !== undefined && typeof head === 'string' && head.endsWith('\r\n\r\n')) {
-      this._header = `${head.slice(0, -2)}${LINE}${(performance.now() - started).toFixed(3)}\r\n\r\n`;
-    }
-    return result;
-  } as typeof http.ServerResponse.prototype.writeHead;
+    const line = started === undefined ? firstLine : `${firstLine}${LINE}${milliseconds(performance.now() - started)}\r\n`;
+    return storeHeader.call(this, line, headers);
+  };
 }
 
 /** Starts the clock on a response now: its head will carry `Server-Timing: app;dur=<ms>` (to the µs) with the time since. */
