@@ -10,18 +10,13 @@
 //   servers: koa node-http express-async (the default: all three)
 //   --pin: wrk on core 0 and the servers on core 1 (taskset), for steadier figures.
 // Needs wrk (Debian: apt-get install wrk) and a build (npx turbo run build).
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
-import { readServerPackage, request, startServer, stopAllServers } from '@loopbench/contract';
+import { request, startServer, stopAllServers } from '@loopbench/contract';
 import { seededRandom } from '../dist/measure/openLoop.js';
 import { sampleStats } from '../dist/measure/timeline.js';
 import { bootstrapMedian, median } from '../dist/stats.js';
+import { LIMITS, MINIMAL, minimalPackage, serverPackage } from './contenders.mjs';
 import { requireWrk, wrk } from './wrk.mjs';
-
-const MINIMAL = { koa: 'koa.mjs', 'node-http': 'node-http.mjs', 'express-async': 'express.mjs' };
-/** The contract may cost at most 10% (#12), its waiting/served split (header and sampling) 2% (#13). */
-const LIMITS = { contract: 0.9, split: 0.98 };
 
 const args = process.argv.slice(2);
 const usage = `usage: node scripts/overhead.mjs [rounds=20] [--pin] [--seconds=1] [${Object.keys(MINIMAL).join(' ')}]`;
@@ -38,19 +33,8 @@ if (rounds < 3 || seconds < 1) {
 }
 const pin = args.includes('--pin');
 const names = args.filter((a) => a in MINIMAL);
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../../..');
 requireWrk();
 const wrap = pin ? { wrap: ['taskset', '-c', '1'] } : {};
-
-const minimalPackage = (name) => ({
-  name: `${name} (minimal)`,
-  model: 'non-blocking',
-  analogue: '',
-  start: [process.execPath, MINIMAL[name]],
-  packageName: '',
-  packageDir: path.join(here, '../bench/minimal'),
-});
 
 /** Median of the per-round ratios a / b, with its 95% interval. */
 function ratioOf(measured, a, b) {
@@ -77,7 +61,7 @@ const lines = [];
 process.on('SIGINT', () => stopAllServers().then(() => process.exit(130)));
 try {
   for (const name of names.length > 0 ? names : Object.keys(MINIMAL)) {
-    const declared = readServerPackage(path.join(root, `packages/server-${name}`));
+    const declared = serverPackage(name);
     const server = await startServer(declared, wrap);
     // [label, process, /stats sampled]
     const contenders = [

@@ -1,20 +1,24 @@
-// wrk, the reference generator of the benchmark scripts: found or a clear exit, and one measurement.
+// wrk, the reference generator of the benchmark scripts: found or a clear exit, and one measurement;
+// and the same clear exit for any other tool a script needs.
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** Exits 2 with the install command when wrk is missing. */
-export function requireWrk() {
+/** Exits 2 with Debian's install command when `command` is missing. */
+export function requireTool(command, versionArgs, debianPackage) {
   try {
-    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+    execFileSync(command, versionArgs, { stdio: 'ignore' });
   } catch (error) {
     if (error.code === 'ENOENT') {
-      console.error('wrk is not installed (Debian: apt-get install wrk)');
+      console.error(`${command} is not installed (Debian: apt-get install ${debianPackage})`);
       process.exit(2);
     }
   }
 }
+
+/** Exits 2 with the install command when wrk is missing. */
+export const requireWrk = () => requireTool('wrk', ['--version'], 'wrk');
 
 /** Requests per second of `wrk -t1 -cC -dS url`, on core 0 when pinned; the caller's event loop runs meanwhile. */
 export async function wrk(url, seconds, { connections = 10, pin = false } = {}) {
