@@ -9,7 +9,7 @@ import { readServerPackage } from './declaration.js';
 import { createProbe, type Model, type Probe } from './probe.js';
 import { ALLOWED_METHODS, LIMITS, methodNotAllowedError, uriTooLongError } from './routes.js';
 import { SHARED } from './shared.js';
-import { timeResponse } from './timing.js';
+import { TimedResponse, timeResponse } from './timing.js';
 import { oneAtATime } from './work.js';
 
 /**
@@ -126,6 +126,7 @@ export function createHttpServer(
     connectionsCheckingInterval: SERVER_SETTINGS.connectionsCheckingIntervalMs,
     // Node's own refusal of a Host-less HTTP/1.1 request has an empty body; ours is JSON like the rest.
     requireHostHeader: false,
+    ...(serverTiming ? { ServerResponse: TimedResponse } : {}),
   };
   // One listener does it all: each layer of closures on the way to a fast framework cost it throughput.
   const server = http.createServer(options, (req, res) => {

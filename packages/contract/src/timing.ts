@@ -62,6 +62,14 @@ function install(): void {
   };
 }
 
+/**
+ * The responses serve() has Node make: born with the clock's field. Added to a plain response, the
+ * field cost Express 6% of its instructions per answer (it sets each response's prototype anew).
+ */
+export class TimedResponse<Request extends http.IncomingMessage = http.IncomingMessage> extends http.ServerResponse<Request> {
+  [STARTED]: number | undefined = undefined;
+}
+
 /** Starts the clock on a response now: its head will carry `Server-Timing: app;dur=<ms>` (to the µs) with the time since. */
 export function timeResponse(res: http.ServerResponse): void {
   install();
