@@ -3,13 +3,16 @@
 // wrk on /hello: one process per server, rounds alternating servers and generators (the other
 // servers frozen meanwhile), then each generator's ratios between servers and their quotient.
 // The lab's claims are ratios, so the two generators must agree on those within ±10%.
-// Usage: node scripts/check-against-wrk.mjs [rounds=5] [--pin] [--seconds=3]
+// Usage: node scripts/check-against-wrk.mjs [rounds=5] [--pin] [--seconds=3] [--generators=1]
 //   --pin: the generators on core 0, the servers on core 1 (taskset).
+//   --generators: the harness's generator processes, as `loopbench run --generators`; a window in
+//   which one was over 90% busy is counted as generator-bound, as a run would mark it.
 // Needs wrk (Debian: apt-get install wrk) and a build (npx turbo run build).
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readServerPackage, startServer, stopAllServers } from '@loopbench/contract';
+import { isGeneratorBound } from '../dist/measure/generator.js';
 import { generateClosedLoop, stopGenerators } from '../dist/measure/generators.js';
 import { median } from '../dist/stats.js';
 import { requireWrk, wrk } from './wrk.mjs';
@@ -22,20 +25,29 @@ const PAIRS = [
 const TOLERANCE = 0.1;
 
 const args = process.argv.slice(2);
-const unknown = args.filter((a) => !/^\d+$/.test(a) && !/^--seconds=\d+$/.test(a) && a !== '--pin');
+const unknown = args.filter((a) => !/^\d+$/.test(a) && !/^--(seconds|generators)=\d+$/.test(a) && a !== '--pin');
 if (unknown.length > 0) {
-  console.error(`unknown argument ${unknown.join(' ')}\nusage: node scripts/check-against-wrk.mjs [rounds=5] [--pin] [--seconds=3]`);
+  console.error(
+    `unknown argument ${unknown.join(' ')}\nusage: node scripts/check-against-wrk.mjs [rounds=5] [--pin] [--seconds=3] [--generators=1]`,
+  );
   process.exit(2);
 }
 const rounds = Number(args.find((a) => /^\d+$/.test(a)) ?? 5);
 const seconds = Number(args.find((a) => a.startsWith('--seconds='))?.slice(10) ?? 3);
+const generators = Number(args.find((a) => a.startsWith('--generators='))?.slice(13) ?? 1);
 const pin = args.includes('--pin');
 const connections = 10;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 requireWrk();
 // The generator processes inherit this process's core.
 if (pin) execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
-const harness = async (url) => (await generateClosedLoop({ url, connections, warmupS: 1, durationS: seconds, timeoutS: 30 })).throughputRps;
+/** Windows of each server in which a generator of the harness was over 90% busy. */
+const bound = new Map(SERVERS.map((s) => [s, 0]));
+const harness = async (name, url) => {
+  const result = await generateClosedLoop({ url, connections, warmupS: 1, durationS: seconds, timeoutS: 30 }, generators);
+  if (isGeneratorBound(result.generators)) bound.set(name, bound.get(name) + 1);
+  return result.throughputRps;
+};
 
 process.on('SIGINT', () => stopAllServers().then(() => process.exit(130)));
 const measured = { harness: new Map(SERVERS.map((s) => [s, []])), wrk: new Map(SERVERS.map((s) => [s, []])) };
@@ -59,7 +71,7 @@ try {
         if (generator === 'wrk') {
           await wrk(url, 1, { connections, pin });
           measured.wrk.get(name).push(await wrk(url, seconds, { connections, pin }));
-        } else measured.harness.get(name).push(await harness(url));
+        } else measured.harness.get(name).push(await harness(name, url));
       }
     }
     for (const [, s] of servers) s.resume();
@@ -72,11 +84,11 @@ try {
 }
 const m = (generator, name) => median(measured[generator].get(name));
 console.log(
-  `\n/hello, ${connections} connections, ${rounds} rounds of ${seconds} s, ${pin ? 'pinned (generators core 0, servers core 1)' : 'not pinned'}; medians:`,
+  `\n/hello, ${connections} connections, ${rounds} rounds of ${seconds} s, ${generators} harness generator${generators === 1 ? '' : 's'}, ${pin ? 'pinned (generators core 0, servers core 1)' : 'not pinned'}; medians:`,
 );
 for (const name of SERVERS) {
   console.log(
-    `${name.padEnd(17)} harness ${m('harness', name).toFixed(0).padStart(6)}  wrk ${m('wrk', name).toFixed(0).padStart(6)} req/s  harness/wrk ${(m('harness', name) / m('wrk', name)).toFixed(3)}`,
+    `${name.padEnd(17)} harness ${m('harness', name).toFixed(0).padStart(6)}  wrk ${m('wrk', name).toFixed(0).padStart(6)} req/s  harness/wrk ${(m('harness', name) / m('wrk', name)).toFixed(3)}${bound.get(name) > 0 ? `  (generator-bound in ${bound.get(name)} of ${rounds} windows)` : ''}`,
   );
 }
 let agree = true;

@@ -32,7 +32,7 @@ describe('milliseconds', () => {
     [12.3456, '12.346'],
     [20, '20.000'],
     [1234.5, '1234.500'],
-  ])('%d ms → %s', (ms, text) => {
+  ])('%s ms → %s', (ms, text) => {
     expect(milliseconds(ms)).toBe(text);
   });
 
