@@ -2,9 +2,10 @@
 // The contract's cost counted, not timed: instructions per /hello answer on each server's main
 // thread, under valgrind's callgrind, for the minimal app of its framework (bench/minimal/), the
 // server and the server without Server-Timing, and per /stats read. A count does not drift with this
-// machine's speed as throughput does (two runs agree to about 0.3%), so it can tell a 1% cost apart.
-// It counts user-space work only: the kernel's part of a request (one read and one writev for every
-// one of these apps) is the same for all, so a throughput ratio lies nearer 1 than the count's.
+// machine's speed as throughput does (processes of one contender agree to about 1%, express-async's
+// to 3%), so it can tell a 1% cost apart. It counts user space only: the kernel's part of an answer
+// (one read and one writev for each of these apps) is the same for all, so the counts are turned
+// into throughput ratios by the user share of each server's native CPU time.
 // Usage: node scripts/instructions.mjs [--answers=3000] [--warm-up=20000] [--connections=1] [--repeats=3] [server …]
 //   servers: koa node-http express-async (the default: all three)
 // Needs valgrind (Debian: apt-get install valgrind), wrk (for the sampling's share) and a build.
