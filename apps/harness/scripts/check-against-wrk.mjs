@@ -9,12 +9,11 @@
 //   which one was over 90% busy is counted as generator-bound, as a run would mark it.
 // Needs wrk (Debian: apt-get install wrk) and a build (npx turbo run build).
 import { execFileSync } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { readServerPackage, startServer, stopAllServers } from '@loopbench/contract';
+import { startServer, stopAllServers } from '@loopbench/contract';
 import { isGeneratorBound } from '../dist/measure/generator.js';
 import { generateClosedLoop, stopGenerators } from '../dist/measure/generators.js';
 import { median } from '../dist/stats.js';
+import { serverPackage } from './contenders.mjs';
 import { requireWrk, wrk } from './wrk.mjs';
 
 const SERVERS = ['express-blocking', 'koa', 'node-http'];
@@ -37,7 +36,6 @@ const seconds = Number(args.find((a) => a.startsWith('--seconds='))?.slice(10) ?
 const generators = Number(args.find((a) => a.startsWith('--generators='))?.slice(13) ?? 1);
 const pin = args.includes('--pin');
 const connections = 10;
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 requireWrk();
 // The generator processes inherit this process's core.
 if (pin) execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
@@ -54,10 +52,7 @@ const measured = { harness: new Map(SERVERS.map((s) => [s, []])), wrk: new Map(S
 try {
   const servers = [];
   for (const name of SERVERS) {
-    servers.push([
-      name,
-      await startServer(readServerPackage(path.join(root, `packages/server-${name}`)), pin ? { wrap: ['taskset', '-c', '1'] } : {}),
-    ]);
+    servers.push([name, await startServer(serverPackage(name), pin ? { wrap: ['taskset', '-c', '1'] } : {})]);
   }
   for (let round = 1; round <= rounds; round++) {
     const order = round % 2 === 1 ? servers : [...servers].reverse();

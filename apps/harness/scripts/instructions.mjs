@@ -8,7 +8,7 @@
 // into throughput ratios by the user share of each server's native CPU time.
 // Usage: node scripts/instructions.mjs [--answers=3000] [--warm-up=20000] [--connections=1] [--repeats=3] [server …]
 //   servers: koa node-http express-async (the default: all three)
-// Needs valgrind (Debian: apt-get install valgrind), wrk (for the sampling's share) and a build.
+// Needs valgrind (Debian: apt-get install valgrind), wrk (for the native CPU time per answer) and a build.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -123,7 +123,12 @@ const spread = (values, show) => {
   return sorted.length === 1 ? show(sorted[0]) : `${show(median(sorted))} (${show(sorted[0])} to ${show(sorted.at(-1))})`;
 };
 const lines = [];
-process.on('SIGINT', () => stopAllServers().then(() => process.exit(130)));
+process.on('SIGINT', () =>
+  stopAllServers().then(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    process.exit(130);
+  }),
+);
 try {
   for (const name of names.length > 0 ? names : Object.keys(MINIMAL)) {
     const declared = serverPackage(name);
