@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // After `npm ci` the harness is not built yet: say what to run instead of a stack trace.
-const cli = await import('../dist/cli.js').catch((error) => {
-  if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes('dist/cli.js')) throw error;
+const cli = await import('../dist/cli/main.js').catch((error) => {
+  if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes('dist/cli/main.js')) throw error;
   process.stderr.write('loopbench is not built yet: run `npm run build` at the repository root first (npm run bench builds it too)\n');
   process.exit(1);
 });

@@ -10,9 +10,9 @@
 // Needs wrk (Debian: apt-get install wrk) and a build (npx turbo run build).
 import { execFileSync } from 'node:child_process';
 import { startServer, stopAllServers } from '@loopbench/contract';
+import { median } from '../dist/analysis/stats.js';
 import { isGeneratorBound } from '../dist/measure/generator.js';
 import { generateClosedLoop, stopGenerators } from '../dist/measure/generators.js';
-import { median } from '../dist/stats.js';
 import { serverPackage } from './contenders.mjs';
 import { requireWrk, wrk } from './wrk.mjs';
 

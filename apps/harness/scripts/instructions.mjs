@@ -16,7 +16,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { request, startServer, stopAllServers } from '@loopbench/contract';
 import autocannon from 'autocannon';
-import { median } from '../dist/stats.js';
+import { median } from '../dist/analysis/stats.js';
 import { LIMITS, MINIMAL, minimalPackage, serverPackage } from './contenders.mjs';
 import { requireTool, requireWrk, wrk } from './wrk.mjs';
 

@@ -12,9 +12,9 @@
 // Needs wrk (Debian: apt-get install wrk) and a build (npx turbo run build).
 import { performance } from 'node:perf_hooks';
 import { request, startServer, stopAllServers } from '@loopbench/contract';
-import { seededRandom } from '../dist/measure/openLoop.js';
+import { seededRandom } from '../dist/analysis/random.js';
+import { bootstrapMedian, median } from '../dist/analysis/stats.js';
 import { sampleStats } from '../dist/measure/timeline.js';
-import { bootstrapMedian, median } from '../dist/stats.js';
 import { LIMITS, MINIMAL, minimalPackage, serverPackage } from './contenders.mjs';
 import { requireWrk, wrk } from './wrk.mjs';
 

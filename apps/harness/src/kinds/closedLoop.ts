@@ -1,6 +1,6 @@
+import type { Expectation, MetricName } from '../catalogue/metrics.js';
 import { generateClosedLoop } from '../measure/generators.js';
 import { signalValues, withServerSignals } from '../measure/serverSide.js';
-import type { Expectation, MetricName } from '../metrics.js';
 import type { Evidence, ScenarioKind } from './kind.js';
 import { loadProblems, MIN_LATENCY_SAMPLES, REQUEST_TIMEOUT_S } from './limits.js';
 

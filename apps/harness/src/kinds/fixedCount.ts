@@ -1,6 +1,6 @@
+import type { Expectation } from '../catalogue/metrics.js';
 import { generateFixedCount } from '../measure/generators.js';
 import { signalValues, withServerSignals } from '../measure/serverSide.js';
-import type { Expectation } from '../metrics.js';
 import type { Evidence, ScenarioKind } from './kind.js';
 import { loadProblems, REQUEST_TIMEOUT_S } from './limits.js';
 

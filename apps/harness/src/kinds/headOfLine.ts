@@ -1,5 +1,5 @@
+import { expectHeadOfLine } from '../analysis/theory.js';
 import { measureHeadOfLine } from '../measure/headOfLine.js';
-import { expectHeadOfLine } from '../theory.js';
 import type { RunOutcome, ScenarioKind, ServerUnderTest } from './kind.js';
 
 export interface HeadOfLineSettings {

@@ -1,8 +1,9 @@
 import type { Model } from '@loopbench/contract';
+import type { Summary } from '../analysis/stats.js';
+import type { Expectation, MetricName, MetricValues } from '../catalogue/metrics.js';
 import type { GeneratorHealth } from '../measure/generator.js';
 import type { Timeline } from '../measure/timeline.js';
-import type { Expectation, MetricName, MetricValues } from '../metrics.js';
-import type { Summary } from '../stats.js';
+import type { KindName } from '../results/results.js';
 
 /** The server a run measures, as a scenario kind sees it. */
 export interface ServerUnderTest {
@@ -65,9 +66,6 @@ export interface ScenarioKind<S> {
   run(settings: S, server: ServerUnderTest, repeat: number, signal?: AbortSignal): Promise<RunOutcome>;
   expect(settings: S, evidence: Evidence): Expectation;
 }
-
-export const KIND_NAMES = ['head-of-line', 'closed-loop', 'open-loop', 'fixed-count'] as const;
-export type KindName = (typeof KIND_NAMES)[number];
 
 /** A kind with its settings bound: what the runner drives, whatever the kind. */
 export interface BoundScenario {

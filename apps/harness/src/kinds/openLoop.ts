@@ -1,12 +1,12 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { request } from '@loopbench/contract';
+import { expectSplit } from '../analysis/theory.js';
+import type { Expectation, MetricValues } from '../catalogue/metrics.js';
+import { type PlannedRequest, stallPlan } from '../measure/arrivals.js';
 import { generatorsProblems } from '../measure/generator.js';
 import { generateClosedLoop, generateOpenLoop } from '../measure/generators.js';
 import { readListenOverflows } from '../measure/listenOverflows.js';
-import { type PlannedRequest, stallPlan } from '../measure/openLoop.js';
 import { signalValues, withServerSignals } from '../measure/serverSide.js';
-import type { Expectation, MetricValues } from '../metrics.js';
-import { expectSplit } from '../theory.js';
 import type { Evidence, ScenarioKind, ServerUnderTest } from './kind.js';
 import { REQUEST_TIMEOUT_S, SEND_LAG_LIMIT_MS } from './limits.js';
 

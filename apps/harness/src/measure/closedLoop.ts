@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { parseServerTiming } from '@loopbench/contract';
 import autocannon from 'autocannon';
+import { type LatencySummaryMs, latencyFields, latencyHistogram, recordMs } from '../analysis/histogram.js';
 import { type GeneratorHealth, watchGenerator } from './generator.js';
-import { type LatencySummaryMs, latencyFields, latencyHistogram, recordMs } from './histogram.js';
 import { QueueSplit, type QueueSplitResult, type SplitSums, TIMELINE_LIMITS, type Timeline, TimelineRecorder } from './timeline.js';
 
 export interface ClosedLoopOptions {

@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
+import { type LatencySummaryMs, latencyFields, latencyHistogram, recordMs } from '../analysis/histogram.js';
 import { watchClient } from './closedLoop.js';
 import { type GeneratorHealth, watchGenerator } from './generator.js';
-import { type LatencySummaryMs, latencyFields, latencyHistogram, recordMs } from './histogram.js';
 import { QueueSplit, type QueueSplitResult, type SplitSums } from './timeline.js';
 
 export interface FixedCountOptions {

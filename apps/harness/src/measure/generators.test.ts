@@ -1,11 +1,11 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeHistogram, latencyHistogram } from '../analysis/histogram.js';
 import { loadProblems } from '../kinds/limits.js';
+import { stallPlan } from './arrivals.js';
 import type { ClosedLoopResult } from './closedLoop.js';
 import { isGeneratorBound } from './generator.js';
 import { generateClosedLoop, generateOpenLoop, mergeClosedLoop, runInGenerators, shares } from './generators.js';
-import { decodeHistogram, latencyHistogram } from './histogram.js';
-import { stallPlan } from './openLoop.js';
 
 const ANSWER = 'HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 5\r\nserver-timing: app;dur=0.010\r\n\r\nHello';
 

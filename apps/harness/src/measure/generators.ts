@@ -2,10 +2,10 @@ import { type ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { encodeHistogram, latencyFields, mergeHistograms, summarizeHistogram } from '../analysis/histogram.js';
 import type { ClosedLoopOptions, ClosedLoopResult } from './closedLoop.js';
 import type { FixedCountOptions, FixedCountResult } from './fixedCount.js';
 import type { GeneratorHealth } from './generator.js';
-import { encodeHistogram, latencyFields, mergeHistograms, summarizeHistogram } from './histogram.js';
 import { type KindResult, kindResult, type OpenLoopOptions, type OpenLoopResult } from './openLoop.js';
 import { QueueSplit } from './timeline.js';
 

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { type HttpReply, request } from '@loopbench/contract';
-import { median } from '../stats.js';
+import { median } from '../analysis/stats.js';
 
 export interface HeadOfLineTrialOptions {
   /** The server's origin, e.g. http://127.0.0.1:3000. */

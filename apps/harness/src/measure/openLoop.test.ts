@@ -3,8 +3,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import hdr from 'hdr-histogram-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stallQuantileMs } from '../theory.js';
-import { runOpenLoop, seededRandom, sharePlan, stallPlan } from './openLoop.js';
+import { seededRandom } from '../analysis/random.js';
+import { stallQuantileMs } from '../analysis/theory.js';
+import { sharePlan, stallPlan } from './arrivals.js';
+import { runOpenLoop } from './openLoop.js';
 
 describe('stallPlan', () => {
   it('spaces fast requests evenly at the rate and puts one slow request at the stall', () => {

@@ -1,7 +1,6 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { parseServerTiming } from '@loopbench/contract';
-import { type GeneratorHealth, watchGenerator } from './generator.js';
 import {
   encodeHistogram,
   type Histogram,
@@ -10,15 +9,10 @@ import {
   latencyHistogram,
   recordMs,
   summarizeHistogram,
-} from './histogram.js';
+} from '../analysis/histogram.js';
+import type { PlannedRequest } from './arrivals.js';
+import { type GeneratorHealth, watchGenerator } from './generator.js';
 import { QueueSplit, type QueueSplitResult, type SplitSums, TIMELINE_LIMITS, type Timeline, TimelineRecorder } from './timeline.js';
-
-/** One request of an open-loop plan: when to send it (ms after the start) and what. */
-export interface PlannedRequest {
-  atMs: number;
-  target: string;
-  kind: 'fast' | 'slow';
-}
 
 export interface OpenLoopOptions {
   url: string;
@@ -214,46 +208,4 @@ export function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
     if (plan.length === 0) finish();
     else timer = setTimeout(tick, Math.max(0, t0 - performance.now()));
   });
-}
-
-/** Fast requests at a constant rate for durationMs, and one slow request at stallAtMs. */
-export function stallPlan(input: { ratePerS: number; durationMs: number; stallAtMs: number; stallMs: number }): PlannedRequest[] {
-  const plan: PlannedRequest[] = [];
-  const count = Math.floor((input.durationMs * input.ratePerS) / 1000);
-  for (let i = 0; i < count; i++) plan.push({ atMs: (i * 1000) / input.ratePerS, target: '/fast', kind: 'fast' });
-  plan.push({ atMs: input.stallAtMs, target: `/sleep?ms=${input.stallMs}`, kind: 'slow' });
-  return plan.sort((a, b) => a.atMs - b.atMs);
-}
-
-/** A small deterministic PRNG (mulberry32), so both servers get the same arrivals in a repeat. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-/** Poisson arrivals at ratePerS for durationMs; each is slow (/sleep?ms=slowMs) with probability slowShare. */
-export function sharePlan(input: {
-  ratePerS: number;
-  durationMs: number;
-  slowShare: number;
-  slowMs: number;
-  seed: number;
-}): PlannedRequest[] {
-  const random = seededRandom(input.seed);
-  const plan: PlannedRequest[] = [];
-  for (
-    let at = -Math.log(1 - random()) * (1000 / input.ratePerS);
-    at < input.durationMs;
-    at += -Math.log(1 - random()) * (1000 / input.ratePerS)
-  ) {
-    const slow = random() < input.slowShare;
-    plan.push(slow ? { atMs: at, target: `/sleep?ms=${input.slowMs}`, kind: 'slow' } : { atMs: at, target: '/fast', kind: 'fast' });
-  }
-  return plan;
 }

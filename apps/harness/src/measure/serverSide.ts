@@ -1,5 +1,5 @@
+import type { MetricValues } from '../catalogue/metrics.js';
 import type { ServerUnderTest } from '../kinds/kind.js';
-import type { MetricValues } from '../metrics.js';
 import { collectStats, type ServerSignals, signalsBetween } from './serverStats.js';
 
 /**

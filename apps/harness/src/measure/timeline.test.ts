@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { withWorkspaceServers } from '../loopbench.testing.js';
+import { withWorkspaceServers } from '../run/loopbench.testing.js';
+import { stallPlan } from './arrivals.js';
 import { runClosedLoop } from './closedLoop.js';
-import { runOpenLoop, stallPlan } from './openLoop.js';
+import { runOpenLoop } from './openLoop.js';
 import { QueueSplit, TIMELINE_LIMITS, TimelineRecorder } from './timeline.js';
 
 describe('QueueSplit', () => {

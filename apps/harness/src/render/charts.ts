@@ -1,7 +1,6 @@
 import hdr from 'hdr-histogram-js';
-import type { KindName } from '../kinds/kind.js';
 import { TIMELINE_LIMITS, type Timeline, type TimelineSample } from '../measure/timeline.js';
-import type { Results, RunRecord, ScenarioResult, ServerResult } from '../results.js';
+import type { KindName, Results, RunRecord, ScenarioResult, ServerResult } from '../results/results.js';
 
 /** What a chart shows; the page marks each with data-chart="<kind>" for readers and tests. */
 export type ChartKind = 'head-of-line' | 'spectrum' | 'throughput' | 'utilisation' | 'timeline' | 'loop-timeline';

@@ -1,7 +1,7 @@
-import { formatNumber, formatRatio } from '../format.js';
-import type { ScenarioResult } from '../results.js';
-import { scenarioById } from '../suites.js';
-import { headlinePair, m } from '../verdicts.js';
+import { formatNumber, formatRatio } from '../analysis/format.js';
+import { headlinePair, m, verdicts } from '../analysis/verdicts.js';
+import { scenarioById } from '../catalogue/suites.js';
+import type { ScenarioResult } from '../results/results.js';
 
 /** The bare node:http server, the ceiling frameworks are measured against, when it ran. */
 export const CEILING_SERVER = 'node-http';
@@ -50,7 +50,8 @@ function leftOutNote(scenario: ScenarioResult): string {
 export function verdictFor(scenario: ScenarioResult): string {
   const { blocking, nonBlocking } = headlinePair(scenario);
   const tail = ceilingNote(scenario) + theoryNote(scenario) + invalidNote(scenario) + leftOutNote(scenario);
-  const verdict = scenarioById(scenario.id)?.verdict;
+  const name = scenarioById(scenario.id)?.verdict;
+  const verdict = name ? verdicts[name] : undefined;
   if (blocking && nonBlocking && verdict) return `${verdict({ blocking, nonBlocking }, scenario)}${tail}`;
   const served = scenario.results
     .filter((r) => m(r, 'throughputRps') !== undefined)

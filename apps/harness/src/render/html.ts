@@ -1,6 +1,6 @@
-import { claimsTable } from '../claims.js';
-import { describeEnvironment } from '../environment.js';
-import type { Results, ScenarioResult } from '../results.js';
+import { claimsTable } from '../analysis/claims.js';
+import type { Results, ScenarioResult } from '../results/results.js';
+import { describeEnvironment } from '../run/environment.js';
 import { type ChartSpec, reportCharts } from './charts.js';
 import { parametersLine, scenarioText, statusOf, verdictFor } from './describe.js';
 import { scenarioTable } from './rows.js';

@@ -1,6 +1,6 @@
-import { claimsTable } from '../claims.js';
-import { describeEnvironment } from '../environment.js';
-import type { Results } from '../results.js';
+import { claimsTable } from '../analysis/claims.js';
+import type { Results } from '../results/results.js';
+import { describeEnvironment } from '../run/environment.js';
 import { scenarioText, statusOf, verdictFor } from './describe.js';
 import { headlineRows, scenarioTable } from './rows.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_OPTIONS } from '../options.js';
-import type { Results, ScenarioResult, ServerResult } from '../results.js';
-import { summarize } from '../stats.js';
-import { checkTheory } from '../theory.js';
+import { summarize } from '../analysis/stats.js';
+import { checkTheory } from '../analysis/theory.js';
+import type { Results, ScenarioResult, ServerResult } from '../results/results.js';
+import { DEFAULT_OPTIONS } from '../run/options.js';
 import { reportCharts } from './charts.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';

@@ -1,9 +1,9 @@
-import { formatNumber, formatRatio } from '../format.js';
-import { isOptional, METRIC_NAMES, type MetricName, metricLabel } from '../metrics.js';
-import type { ScenarioResult } from '../results.js';
-import { ratio, type Summary } from '../stats.js';
-import { scenarioById } from '../suites.js';
-import { headlinePair } from '../verdicts.js';
+import { formatNumber, formatRatio } from '../analysis/format.js';
+import { ratio, type Summary } from '../analysis/stats.js';
+import { headlinePair } from '../analysis/verdicts.js';
+import { isOptional, METRIC_NAMES, type MetricName, metricLabel } from '../catalogue/metrics.js';
+import { scenarioById } from '../catalogue/suites.js';
+import type { ScenarioResult } from '../results/results.js';
 import { statusOf } from './describe.js';
 
 export type Mark = 'agrees' | 'disagrees' | 'none';

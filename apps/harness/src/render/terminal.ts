@@ -1,7 +1,7 @@
 import { stripVTControlCharacters, styleText } from 'node:util';
-import type { ClaimRow } from '../claims.js';
-import { describeEnvironment, type Environment } from '../environment.js';
-import type { Results, ScenarioResult } from '../results.js';
+import type { ClaimRow } from '../analysis/claims.js';
+import type { Results, ScenarioResult } from '../results/results.js';
+import { describeEnvironment, type Environment } from '../run/environment.js';
 import { parametersLine, scenarioText, statusOf, verdictFor } from './describe.js';
 import { type Mark, scenarioTable } from './rows.js';
 

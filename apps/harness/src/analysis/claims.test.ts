@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import type { MetricName } from '../catalogue/metrics.js';
+import type { ScenarioResult, ServerResult } from '../results/results.js';
+import { serverResultOf } from '../results/results.testing.js';
+import { claimsTable, ratioVerdict } from './claims.js';
+import { summarize } from './stats.js';
+
+function measured(server: string, values: Partial<Record<MetricName, number>>): ServerResult {
+  return serverResultOf(server, Object.fromEntries(Object.entries(values).map(([name, value]) => [name, summarize([value as number])])));
+}
+
+const scenario = (id: string, results: ServerResult[], parameters = {}): ScenarioResult => ({
+  id,
+  kind: 'fixed-count',
+  valid: true,
+  parameters,
+  results,
+});
+
+describe('ratioVerdict', () => {
+  it.each([
+    [1.86, 1.86, 'reproduced'],
+    [1.4, 1.86, 'reproduced'],
+    [1.16, 1.23, 'reproduced'],
+    // The same way, but under half the article's effect on a log scale (√2.02 = 1.42).
+    [1.27, 2.02, 'not reproduced'],
+    [1.04, 2.02, 'not reproduced'],
+    [0.95, 2.02, 'not reproduced'],
+    [0.5, 2.02, 'reversed'],
+    [undefined, 2.02, 'not measured'],
+  ] as const)('measured %s against the article’s %s: %s', (ratio, article, verdict) => {
+    expect(ratioVerdict(ratio, article)).toBe(verdict);
+  });
+});
+
+describe('claimsTable', () => {
+  it('has a row only for the claims whose scenario ran', () => {
+    expect(claimsTable({ scenarios: [] })).toEqual([]);
+    expect(claimsTable({ scenarios: [scenario('hello', [])] })).toEqual([]);
+  });
+
+  it('judges the async-against-def claims on the originals, and says what the analogue did', () => {
+    const rows = claimsTable({
+      scenarios: [
+        scenario('article-cpu', [
+          measured('fastapi', { throughputRps: 45.8, cpuPerRequestMs: 21.6, cpuUtilization: 0.99 }),
+          measured('fastapi-def', { throughputRps: 43.9, cpuPerRequestMs: 22.5, cpuUtilization: 0.99 }),
+          measured('koa', { throughputRps: 900, cpuPerRequestMs: 1.1, cpuUtilization: 1 }),
+          measured('worker-pool', { throughputRps: 1700, cpuPerRequestMs: 1.1, cpuUtilization: 1.9 }),
+        ]),
+      ],
+    });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      id: 'async-cpu',
+      article: '31.47 against 15.56 req/s (2.02×)',
+      verdict: 'not reproduced',
+      originals: 'fastapi 45.8 req/s, fastapi-def 43.9 req/s (1.04×)',
+    });
+    // Node's worker threads compute on both cores: the analogue goes the other way.
+    expect(rows[0]?.analogue).toMatch(/koa 900 req\/s, worker-pool 1,700 req\/s \(0\.529×\): reversed$/);
+    expect(rows[0]?.reason).toMatch(/^No difference beyond ±10%\. Both compute on one core per process/);
+    expect(rows[0]?.reason).toContain('fastapi-def 22.5 ms CPU per request on 0.990 cores');
+  });
+
+  it('says a server that did not run did not run, and judges nothing on it', () => {
+    const [row] = claimsTable({ scenarios: [scenario('article-hello', [measured('koa', { throughputRps: 20_000 })])] });
+    expect(row).toMatchObject({ verdict: 'not measured', originals: 'fastapi and fastapi-def did not run' });
+  });
+
+  it('reproduces /dummy when FastAPI answers at once and Flask waits out the sleep', () => {
+    const [row] = claimsTable({
+      scenarios: [
+        scenario(
+          'article-dummy',
+          [
+            measured('fastapi', { fastLatencyMs: 1.4, blockingIndex: 0.0 }),
+            measured('flask', { fastLatencyMs: 2702, blockingIndex: 1.0 }),
+            measured('fastapi-trap', { fastLatencyMs: 2703, blockingIndex: 1.0 }),
+          ],
+          { sleepMs: 3000, offsetMs: 300 },
+        ),
+      ],
+    });
+    expect(row).toMatchObject({ id: 'dummy', verdict: 'reproduced', originals: 'fastapi 1.40 ms (β 0.000); flask 2,702 ms (β 1.00)' });
+    expect(row?.reason).toContain('fastapi-trap β 1.00');
+  });
+
+  it('does not call an event loop busy 6% of the time "100% utilised"', () => {
+    const [row] = claimsTable({
+      scenarios: [
+        scenario('article-utilisation', [
+          measured('fastapi', { throughputRps: 195, eventLoopUtilization: 0.06, cpuUtilization: 0.09 }),
+          measured('flask', { throughputRps: 19.7, cpuUtilization: 0.02 }),
+        ]),
+      ],
+    });
+    expect(row).toMatchObject({ verdict: 'not reproduced' });
+    expect(row?.originals).toContain('flask 19.7 req/s, thread occupied not measured, CPU 2% of a core');
+    expect(row?.reason).toContain('occupied 6% of the time');
+  });
+});

@@ -1,0 +1,228 @@
+import type { MetricName } from '../catalogue/metrics.js';
+import type { Results, ScenarioResult, ServerResult } from '../results/results.js';
+import { formatNumber, formatPercent, formatRatio } from './format.js';
+
+export type ClaimVerdict = 'reproduced' | 'not reproduced' | 'reversed' | 'not measured';
+
+/** One claim of the articles: their figure, what the originals and the Node analogues did here, and the verdict. */
+export interface ClaimRow {
+  id: string;
+  /** The scenario that tests it. */
+  scenario: string;
+  claim: string;
+  article: string;
+  originals: string;
+  analogue: string;
+  verdict: ClaimVerdict;
+  /** Why, from what was measured. */
+  reason: string;
+}
+
+/** A ratio within this of 1 is no difference on these machines: neither reproduced nor reversed. */
+export const CLAIM_NOISE = 0.1;
+
+/** Of the article's effect (on a log scale: 2× against 1.41× is half), how much must show to call it reproduced. */
+export const CLAIM_SHARE = 0.5;
+
+type Find = (server: string) => ServerResult | undefined;
+
+const median = (result: ServerResult | undefined, metric: MetricName) => result?.metrics[metric]?.median;
+
+/**
+ * A claim that A beats B by `articleRatio`, judged on the measured ratio: reproduced when it goes the
+ * same way beyond the noise and by at least half the article's effect (log scale); reversed when it
+ * goes the other way beyond the noise; else not reproduced.
+ */
+export function ratioVerdict(measured: number | undefined, articleRatio: number): ClaimVerdict {
+  if (measured === undefined || !Number.isFinite(measured)) return 'not measured';
+  const effect = Math.log(measured) / Math.log(articleRatio);
+  const noise = Math.abs(Math.log(measured)) < Math.log(1 + CLAIM_NOISE);
+  if (noise) return 'not reproduced';
+  if (effect < 0) return 'reversed';
+  return effect >= CLAIM_SHARE ? 'reproduced' : 'not reproduced';
+}
+
+/** Why a ratio claim was not reproduced, or undefined when it was (or was reversed, or not measured). */
+function shortfall(measured: number | undefined, articleRatio: number): string | undefined {
+  if (ratioVerdict(measured, articleRatio) !== 'not reproduced' || measured === undefined) return undefined;
+  return Math.abs(Math.log(measured)) < Math.log(1 + CLAIM_NOISE)
+    ? 'no difference beyond ±10%'
+    : "the same way, but under half the article's effect";
+}
+
+const withShortfall = (measured: number | undefined, articleRatio: number) => {
+  const why = shortfall(measured, articleRatio);
+  return `${ratioVerdict(measured, articleRatio)}${why ? `: ${why}` : ''}`;
+};
+
+function ratioOf(find: Find, [a, b]: readonly [string, string], metric: MetricName = 'throughputRps'): number | undefined {
+  const x = median(find(a), metric);
+  const y = median(find(b), metric);
+  return x === undefined || y === undefined ? undefined : x / y;
+}
+
+/** "fastapi 45.8 req/s, fastapi-def 43.9 req/s (1.04×)" for a pair that ran, else "did not run". */
+function throughputPair(find: Find, pair: readonly [string, string]): string {
+  const [a, b] = pair;
+  if (!find(a) || !find(b)) return `${pair.filter((s) => !find(s)).join(' and ')} did not run`;
+  return `${a} ${formatNumber(median(find(a), 'throughputRps'))} req/s, ${b} ${formatNumber(median(find(b), 'throughputRps'))} req/s (${formatRatio(ratioOf(find, pair))})`;
+}
+
+/** CPU per request and cores used by each server of a pair: the measured reason for a throughput ratio. */
+function cpuReason(find: Find, pair: readonly [string, string]): string {
+  return pair
+    .filter((s) => find(s))
+    .map(
+      (s) =>
+        `${s} ${formatNumber(median(find(s), 'cpuPerRequestMs'))} ms CPU per request on ${formatNumber(median(find(s), 'cpuUtilization'))} cores`,
+    )
+    .join('; ');
+}
+
+function headOfLineSide(find: Find, [async, blocking]: readonly [string, string]): string {
+  const one = (s: string) =>
+    find(s)
+      ? `${s} ${formatNumber(median(find(s), 'fastLatencyMs'))} ms (β ${formatNumber(median(find(s), 'blockingIndex'))})`
+      : `${s} did not run`;
+  return `${one(async)}; ${one(blocking)}`;
+}
+
+const ORIGINAL = { async: 'fastapi', def: 'fastapi-def', flask: 'flask', trap: 'fastapi-trap', gunicorn: 'flask-gunicorn' } as const;
+const ANALOGUE = { async: 'koa', def: 'worker-pool', blocking: 'express-blocking' } as const;
+
+interface ClaimSpec {
+  id: string;
+  scenario: string;
+  claim: string;
+  article: string;
+  row(find: Find, scenario: ScenarioResult): Omit<ClaimRow, 'id' | 'scenario' | 'claim' | 'article'>;
+}
+
+/** A throughput claim of article 002: async def against def, by `articleRatio`. */
+function asyncDefClaim(id: string, scenario: string, claim: string, article: string, articleRatio: number, why: string): ClaimSpec {
+  return {
+    id,
+    scenario,
+    claim,
+    article,
+    row: (find) => {
+      const originals: [string, string] = [ORIGINAL.async, ORIGINAL.def];
+      const analogue: [string, string] = [ANALOGUE.async, ANALOGUE.def];
+      const measured = ratioOf(find, originals);
+      const missed = shortfall(measured, articleRatio);
+      return {
+        originals: throughputPair(find, originals),
+        analogue: `${throughputPair(find, analogue)}: ${withShortfall(ratioOf(find, analogue), articleRatio)}`,
+        verdict: ratioVerdict(measured, articleRatio),
+        reason: `${missed ? `${missed[0]?.toUpperCase()}${missed.slice(1)}. ` : ''}${why}${[
+          ['Measured', cpuReason(find, originals)],
+          ['The analogues', cpuReason(find, analogue)],
+        ]
+          .filter(([, text]) => text)
+          .map(([who, text]) => ` ${who}: ${text}.`)
+          .join('')}`,
+      };
+    },
+  };
+}
+
+const CLAIMS: readonly ClaimSpec[] = [
+  {
+    id: 'dummy',
+    scenario: 'article-dummy',
+    claim: 'while / waits, /dummy answers immediately on FastAPI and waits out the slow request on Flask',
+    article: 'FastAPI: at once; Flask: after the 20 s',
+    row: (find, scenario) => {
+      const fast = median(find(ORIGINAL.async), 'blockingIndex');
+      const flask = median(find(ORIGINAL.flask), 'blockingIndex');
+      const verdict: ClaimVerdict =
+        fast === undefined || flask === undefined
+          ? 'not measured'
+          : fast < 0.1 && flask > 0.9
+            ? 'reproduced'
+            : fast > 0.9 && flask < 0.1
+              ? 'reversed'
+              : 'not reproduced';
+      const others = [ORIGINAL.gunicorn, ORIGINAL.trap]
+        .filter((s) => find(s))
+        .map((s) => `${s} β ${formatNumber(median(find(s), 'blockingIndex'))}`)
+        .join(', ');
+      return {
+        originals: headOfLineSide(find, [ORIGINAL.async, ORIGINAL.flask]),
+        analogue: headOfLineSide(find, [ANALOGUE.async, ANALOGUE.blocking]),
+        verdict,
+        reason:
+          `With a ${formatNumber(Number(scenario.parameters.sleepMs))} ms sleep (the article's 20 s), the blocking index β = (L_fast − baseline) / (S − Δ) is 1 when /dummy waits out the sleep and 0 when it does not: ` +
+          `Flask serves one request at a time, FastAPI awaits the sleep on its event loop.${others ? ` Also: ${others} (gunicorn's sync worker blocks like app.run; an async def that calls time.sleep blocks the loop).` : ''}`,
+      };
+    },
+  },
+  {
+    id: 'utilisation',
+    scenario: 'article-utilisation',
+    claim: 'with asynchronous execution the thread is utilised 100% ("less waiting and more doing")',
+    article: '100% of the thread',
+    row: (find) => {
+      const elu = median(find(ORIGINAL.async), 'eventLoopUtilization');
+      const served = ratioOf(find, [ORIGINAL.async, ORIGINAL.flask]);
+      const side = (async: string, blocking: string) =>
+        [async, blocking]
+          .filter((s) => find(s))
+          .map(
+            (s) =>
+              `${s} ${formatNumber(median(find(s), 'throughputRps'))} req/s, thread occupied ${median(find(s), 'eventLoopUtilization') === undefined ? 'not measured' : formatPercent(median(find(s), 'eventLoopUtilization'))}, CPU ${formatPercent(median(find(s), 'cpuUtilization'))} of a core`,
+          )
+          .join('; ') || 'did not run';
+      const trap = find(ORIGINAL.trap);
+      return {
+        originals: side(ORIGINAL.async, ORIGINAL.flask),
+        analogue: side(ANALOGUE.async, ANALOGUE.blocking),
+        verdict: elu === undefined ? 'not measured' : elu >= 0.9 ? 'reproduced' : 'not reproduced',
+        reason:
+          (elu === undefined
+            ? 'FastAPI did not run here, so its thread was not measured.'
+            : `FastAPI served ${formatRatio(served)} Flask's requests by overlapping their waits, but its thread was not 100% used: its event loop was occupied ${formatPercent(elu)} of the time.`) +
+          (trap
+            ? ` The thread that is occupied 100% is the blocked one: fastapi-trap's loop (an async def calling time.sleep) was ${formatPercent(median(trap, 'eventLoopUtilization'))} occupied while using ${formatPercent(median(trap, 'cpuUtilization'))} of a core.`
+            : ''),
+      };
+    },
+  },
+  asyncDefClaim(
+    'async-hello',
+    'article-hello',
+    'on a trivial endpoint async def is 85% faster than def',
+    '13,190 against 7,103 req/s (1.86×)',
+    13_190.52 / 7_103.43,
+    'A def endpoint is handed to a pool thread and back for every request (anyio.to_thread.run_sync).',
+  ),
+  asyncDefClaim(
+    'async-cpu',
+    'article-cpu',
+    'on the 1,000,000-step loop async def is 2× def',
+    '31.47 against 15.56 req/s (2.02×)',
+    31.47 / 15.56,
+    "Both compute on one core per process: def's pool threads take turns under the GIL. Node's worker threads have no GIL, so the analogue's pool computes on every core.",
+  ),
+  asyncDefClaim(
+    'async-workers',
+    'article-workers-cpu',
+    'with one worker per CPU thread async def is 23% faster than def',
+    '454 against 368 req/s with 32 workers (1.23×)',
+    454.22 / 367.9,
+    'With workers = cores both use every core; what is left between them is the hand-off cost per request.',
+  ),
+];
+
+/** The claims table: one row per claim whose scenario ran, judged from its numbers. */
+export function claimsTable(results: Pick<Results, 'scenarios'>): ClaimRow[] {
+  return CLAIMS.flatMap((spec) => {
+    const scenario = results.scenarios.find((s) => s.id === spec.scenario);
+    if (!scenario) return [];
+    const find: Find = (server) => {
+      const result = scenario.results.find((r) => r.server === server);
+      return result && Object.keys(result.metrics).length > 0 ? result : undefined;
+    };
+    return [{ id: spec.id, scenario: spec.scenario, claim: spec.claim, article: spec.article, ...spec.row(find, scenario) }];
+  });
+}

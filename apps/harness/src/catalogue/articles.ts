@@ -1,0 +1,73 @@
+import { IO_BOUND_TARGET, ioBoundEntry, type Scenario } from './scenarios.js';
+
+/**
+ * The articles' own experiments with their own parameters, against the originals (Flask, FastAPI)
+ * and their Node analogues in one run. Article 000/001 waited 20 s; here the slow request waits 3 s:
+ * the blocking index and /dummy's answer time do not depend on it, and 20 s for each of six servers
+ * and three repeats would take six minutes. Article 002 ran `ab -n 1000 -c 100`, and so do these.
+ */
+export const ARTICLE = {
+  sleepMs: 3_000,
+  offsetMs: 300,
+  quick: { sleepMs: 1_000, offsetMs: 100, requests: 200 },
+  requests: 1_000,
+  connections: 100,
+  /** The article's loop: `for i in range(0, 1000000): c += 1`. */
+  cpuIterations: 1_000_000,
+} as const;
+
+/** Who each experiment is about: the article's pair, then its Node analogues. */
+export const ARTICLE_SERVERS = {
+  dummy: ['flask', 'flask-gunicorn', 'fastapi', 'fastapi-trap', 'express-blocking', 'koa'],
+  asyncDef: ['fastapi', 'fastapi-def', 'koa', 'worker-pool'],
+  utilisation: ['flask', 'fastapi', 'fastapi-trap', 'express-blocking', 'koa'],
+} as const;
+
+export const ARTICLE_SCENARIOS: readonly Scenario[] = [
+  {
+    id: 'article-dummy',
+    kind: 'head-of-line',
+    title: 'Articles 000/001: /dummy (/fast) sent while / (/sleep) waits',
+    claim: 'while the slow request waits, FastAPI answers /dummy immediately; Flask makes it wait out the slow request',
+    processes: 'one',
+    headline: 'fastLatencyMs',
+    verdict: 'headOfLine',
+    servers: ARTICLE_SERVERS.dummy,
+  },
+  ioBoundEntry(
+    'article-utilisation',
+    `Article 000: "100% thread utilisation": C connections on ${IO_BOUND_TARGET}`,
+    'with asynchronous execution the thread is utilised 100%: it serves other requests while one waits; a blocking thread sits and waits',
+    ARTICLE_SERVERS.utilisation,
+  ),
+  {
+    id: 'article-hello',
+    kind: 'fixed-count',
+    title: 'Article 002: ab -n 1000 -c 100 on a trivial endpoint, async def against def',
+    claim: 'on a trivial endpoint async def serves 85% more than def (13,190 against 7,103 req/s): def pays a hand-off to a thread',
+    processes: 'one',
+    headline: 'throughputRps',
+    verdict: 'hello',
+    servers: ARTICLE_SERVERS.asyncDef,
+  },
+  {
+    id: 'article-cpu',
+    kind: 'fixed-count',
+    title: `Article 002: ab -n 1000 -c 100 on the ${ARTICLE.cpuIterations.toLocaleString('en')}-step loop, async def against def`,
+    claim: 'on a CPU-bound endpoint async def is 2× def (31.47 against 15.56 req/s)',
+    processes: 'one',
+    headline: 'throughputRps',
+    verdict: 'cpuBound',
+    servers: ARTICLE_SERVERS.asyncDef,
+  },
+  {
+    id: 'article-workers-cpu',
+    kind: 'fixed-count',
+    title: `Article 002: the same with workers = cores, async def against def`,
+    claim: 'with a worker per CPU thread async def is 23% faster than def (454 against 368 req/s with 32 workers)',
+    processes: 'workers',
+    headline: 'throughputRps',
+    verdict: 'cpuBound',
+    servers: ARTICLE_SERVERS.asyncDef,
+  },
+];

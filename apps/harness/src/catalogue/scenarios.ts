@@ -1,0 +1,135 @@
+import type { KindName } from '../results/results.js';
+import type { MetricName } from './metrics.js';
+
+/** The verdict sentence a scenario's results get (analysis/verdicts.ts writes each from the numbers). */
+export type VerdictName = 'headOfLine' | 'ioBound' | 'hello' | 'cpuBound' | 'mixed' | 'mixedShare';
+
+/**
+ * One scenario as data: its kind, title, claim, headline metric and verdict. How it loads a server
+ * (settings and theory) is its plan (run/plans.ts); reports need only this.
+ */
+export interface Scenario {
+  readonly id: string;
+  readonly kind: KindName;
+  readonly title: string;
+  /** The claim from the articles that this scenario tests, in plain words. */
+  readonly claim: string;
+  /** The one metric that sums the scenario up, for the headline table. */
+  readonly headline: MetricName;
+  /** What the articles' pair showed, in plain words, made from the numbers when rendering. */
+  readonly verdict: VerdictName;
+  /** One process per server, or --workers of them. */
+  readonly processes: 'one' | 'workers';
+  /** The servers it is about, when not every selected one (the articles' scenarios compare their own pairs). */
+  readonly servers?: readonly string[];
+}
+
+/** The servers the default bench compares: the articles' pair. */
+export const HEADLINE_SERVERS = ['express-blocking', 'koa'] as const;
+
+export const IO_SLEEP_MS = 50;
+/** Ten times the article's loop, so the loop (~10 ms) dominates per-request HTTP overhead. */
+export const CPU_ITERATIONS = 10_000_000;
+/** The mixed-share scenario: Poisson arrivals, a share of them slow. */
+export const SHARE = { slowShare: 0.05, slowMs: 50, durationMs: 4000, quickDurationMs: 400 } as const;
+
+export const IO_BOUND_TARGET = `/sleep?ms=${IO_SLEEP_MS}`;
+export const CPU_BOUND_TARGET = `/cpu?iterations=${CPU_ITERATIONS}`;
+
+const ioBound = (id: string, title: string, processes: Scenario['processes'], claim: string): Scenario => ({
+  id,
+  kind: 'closed-loop',
+  title,
+  claim,
+  processes,
+  headline: 'throughputRps',
+  verdict: 'ioBound',
+});
+
+const cpuBound = (id: string, title: string, processes: Scenario['processes'], claim: string): Scenario => ({
+  id,
+  kind: 'closed-loop',
+  title,
+  claim,
+  processes,
+  headline: 'throughputRps',
+  verdict: 'cpuBound',
+});
+
+/** The io-bound scenario under another id, about the given servers only. */
+export const ioBoundEntry = (id: string, title: string, claim: string, servers: readonly string[]): Scenario => ({
+  ...ioBound(id, title, 'one', claim),
+  servers,
+});
+
+/** The default suite, in the order it runs. */
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    id: 'head-of-line',
+    kind: 'head-of-line',
+    title: 'Head-of-line blocking: /fast sent while a slow request is in flight',
+    claim: 'a blocking server makes /fast wait for the slow request (β ≈ 1); a non-blocking one answers at once (β ≈ 0)',
+    processes: 'one',
+    headline: 'fastLatencyMs',
+    verdict: 'headOfLine',
+  },
+  ioBound(
+    'io-bound',
+    `I/O-bound: C connections on ${IO_BOUND_TARGET}`,
+    'one',
+    'waiting: blocking serves 1/S requests per second, non-blocking C/S (Little’s law); the blocked thread is occupied, not working, and each request waits (C − 1)·S of its C·S in line',
+  ),
+  {
+    id: 'hello',
+    kind: 'closed-loop',
+    title: 'Hello: C connections on /hello',
+    claim: 'with no waiting and no work, both models are limited by per-request framework overhead alone',
+    processes: 'one',
+    headline: 'throughputRps',
+    verdict: 'hello',
+  },
+  cpuBound(
+    'cpu-bound',
+    `CPU-bound: C connections on /cpu?iterations=${CPU_ITERATIONS.toLocaleString('en')}`,
+    'one',
+    'computing: both models run the loop on one thread, so non-blocking does not help',
+  ),
+  ioBound(
+    'workers-io-bound',
+    `Workers, I/O-bound: N processes, C connections on ${IO_BOUND_TARGET}`,
+    'workers',
+    'processes multiply a blocking server’s concurrency (N/S); non-blocking already had C/S',
+  ),
+  cpuBound(
+    'workers-cpu-bound',
+    `Workers, CPU-bound: N processes, C connections on /cpu?iterations=${CPU_ITERATIONS.toLocaleString('en')}`,
+    'workers',
+    'processes add CPU throughput up to the number of cores, in both models',
+  ),
+  {
+    id: 'mixed',
+    kind: 'open-loop',
+    title: 'Mixed, open loop: /fast at a constant rate, one slow /sleep inside the run',
+    claim:
+      'a stall in a blocking server delays every user who arrives during it (P(wait > x) = f·(1 − x/S)); a non-blocking server keeps its baseline; a closed-loop tool hides the stall',
+    processes: 'one',
+    headline: 'fastLatencyP99Ms',
+    verdict: 'mixed',
+  },
+  {
+    id: 'mixed-share',
+    kind: 'open-loop',
+    title: `Mixed, open loop: Poisson arrivals, ${SHARE.slowShare * 100}% of them /sleep?ms=${SHARE.slowMs}`,
+    claim:
+      'on a blocking server every fast request queues behind the slow ones (M/G/1, Pollaczek–Khinchine); on a non-blocking one it does not',
+    processes: 'one',
+    headline: 'fastLatencyMeanMs',
+    verdict: 'mixedShare',
+  },
+];
+
+/** Names users may give to --scenario besides the ids, each for several scenarios. */
+export const SCENARIO_ALIASES: Readonly<Record<string, readonly string[]>> = {
+  workers: ['workers-io-bound', 'workers-cpu-bound'],
+  'open-loop': ['mixed', 'mixed-share'],
+};

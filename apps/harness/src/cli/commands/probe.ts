@@ -1,0 +1,141 @@
+import { Command, Option } from 'commander';
+import { formatNumber } from '../../analysis/format.js';
+import { stopGenerators } from '../../measure/generators.js';
+import { PROBE_LIMITS, PROBE_VERDICTS, ProbeError, type ProbeResult, type ProbeVerdict, probeServer } from '../../probe/probe.js';
+import { UsageError } from '../../run/errors.js';
+import { isLoopbackHost } from '../../run/loopback.js';
+import { integer, seconds } from '../../run/options.js';
+import type { CommandContext, Io } from './context.js';
+
+interface ProbeFlags {
+  slow: string;
+  fast: string;
+  connections: number;
+  duration: number;
+  json?: boolean;
+  expect?: ProbeVerdict;
+  allowNonLoopback?: boolean;
+}
+
+/** The base every path is appended to: the URL without a trailing slash, refused unless it is plain http on this machine. */
+function baseUrl(raw: string, allowNonLoopback: boolean): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(
+      `"${raw}" is not a URL; give the server's address, e.g. loopbench probe http://127.0.0.1:8000 --slow /slow --fast /fast`,
+    );
+  }
+  if (url.protocol !== 'http:')
+    throw new UsageError(`${url.protocol} is not supported; give an http:// URL (probe the server behind any TLS proxy)`);
+  if (url.search || url.hash) throw new UsageError(`give the URL without a query or fragment (${raw}); the paths go in --slow and --fast`);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (!isLoopbackHost(host) && !allowNonLoopback) {
+    throw new UsageError(
+      `${host} is not a loopback address; the probe sends load only to 127.0.0.1 or ::1 unless you add --allow-non-loopback`,
+    );
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+function path(flag: string, raw: string): string {
+  if (!raw.startsWith('/')) throw new UsageError(`${flag} ${raw} must be a path starting with /, e.g. ${flag} /sleep?ms=200`);
+  return raw;
+}
+
+const NEXT: Record<ProbeVerdict, string> = {
+  blocking:
+    'Look for a blocking call inside an async handler (time.sleep, a synchronous database driver, requests.get): it holds the one event loop. ' +
+    'On a WSGI server (Flask, Django) one request at a time per worker is the model: add workers or threads (gunicorn -w N, --threads N), or move to ASGI and await the I/O. ' +
+    'If the slow path computes rather than waits, one at a time per process is expected whatever the framework: add processes.',
+  limited:
+    'Something caps how many requests are served at once, at about the number above: a thread pool (FastAPI runs plain def endpoints in one, 40 threads by default), ' +
+    'a worker count (gunicorn -w, uvicorn --workers), or a connection pool. Raise it, or make the handler async.',
+  concurrent:
+    'The slow path waits without holding the server. Probe with more --connections to find where a limit starts, if there is one.',
+};
+
+/** The verdict in plain words, the figures, and what to look at next. */
+export function describeProbe(result: ProbeResult): string {
+  const { verdict, settings: s } = result;
+  const n = formatNumber(result.concurrency);
+  const headline: Record<ProbeVerdict, string> = {
+    blocking: `blocking: ${s.fast} waited ${formatNumber(result.fastBehindSlowMs - result.fastLatencyMs)} ms behind ${s.slow}; about ${n} request at a time`,
+    limited: `limited: about ${n} requests at a time of ${s.connections} connections; a pool or worker count of about ${Math.round(result.concurrency)}`,
+    concurrent: `concurrent: ${s.fast} answered in ${formatNumber(result.fastBehindSlowMs)} ms with ${s.slow} in flight; about ${n} requests at a time of ${s.connections} connections`,
+  };
+  const rows: [string, string][] = [
+    [`${s.fast} alone`, `${formatNumber(result.fastLatencyMs)} ms`],
+    [`${s.slow} alone (S)`, `${formatNumber(result.slowLatencyMs)} ms`],
+    [
+      `${s.fast} sent ${s.offsetMs} ms after ${s.slow}`,
+      `${formatNumber(result.fastBehindSlowMs)} ms (blocking index β ${formatNumber(result.blockingIndex)}: 1 waits behind it, 0 beside it)`,
+    ],
+    [
+      `${s.slow}, ${s.connections} connections, ${s.durationS} s`,
+      `${formatNumber(result.throughputRps)} req/s (X) → N = X·S = ${n} at a time`,
+    ],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return [
+    `loopbench probe ${s.url}`,
+    '',
+    headline[verdict],
+    '',
+    ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`),
+    ...(result.generatorWarning ? ['', `warning: ${result.generatorWarning}; the throughput may be the load generator's limit`] : []),
+    '',
+    `Next: ${NEXT[verdict]}`,
+  ].join('\n');
+}
+
+async function probe(rawUrl: string, flags: ProbeFlags, io: Io): Promise<number> {
+  const settings = {
+    url: baseUrl(rawUrl, flags.allowNonLoopback === true),
+    slow: path('--slow', flags.slow),
+    fast: path('--fast', flags.fast),
+    connections: flags.connections,
+    durationS: flags.duration,
+  };
+  let result: ProbeResult;
+  try {
+    result = await probeServer(settings, (text) => io.err.write(`probe: ${text}\n`));
+  } catch (error) {
+    if (!(error instanceof ProbeError)) throw error;
+    if (error.exitCode === 2) throw new UsageError(error.message);
+    io.err.write(`error: ${error.message}\n`);
+    return 1;
+  } finally {
+    await stopGenerators();
+  }
+  io.out.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : `${describeProbe(result)}\n`);
+  if (flags.expect && flags.expect !== result.verdict) {
+    io.err.write(`expected ${flags.expect}, but the server is ${result.verdict}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+const { connections, durationS } = PROBE_LIMITS;
+
+export const probeCommand = ({ io, setExit }: CommandContext) =>
+  new Command('probe')
+    .description('is this server blocking? Probes any running HTTP server from outside (it starts nothing)')
+    .argument('<url>', 'the server, e.g. http://127.0.0.1:8000 (loopback only unless --allow-non-loopback)')
+    .requiredOption('--slow <path>', 'a path that waits, e.g. /slow or /sleep?ms=200 (0.1 to 5 s works best)')
+    .requiredOption('--fast <path>', 'a path that answers at once, e.g. /health')
+    .addOption(
+      new Option('--connections <c>', `closed-loop connections on the slow path (default ${connections.default})`)
+        .argParser(integer(connections.min, connections.max))
+        .default(connections.default),
+    )
+    .addOption(
+      new Option('--duration <s>', `seconds of load on the slow path (default ${durationS.default})`)
+        .argParser(seconds(durationS.min, durationS.max))
+        .default(durationS.default),
+    )
+    .option('--json', 'print the result as JSON')
+    .addOption(new Option('--expect <verdict>', 'exit 1 unless the verdict is this one (for CI)').choices(PROBE_VERDICTS))
+    .option('--allow-non-loopback', 'allow a URL that is not on 127.0.0.0/8 or ::1')
+    .action(async (url: string, flags: ProbeFlags) => setExit(await probe(url, flags, io)));

@@ -1,0 +1,209 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { installedVersion, type ServerPackage, stopAllServers } from '@loopbench/contract';
+import { Command, Option } from 'commander';
+import { claimsTable } from '../../analysis/claims.js';
+import { HEADLINE_SERVERS, SCENARIO_ALIASES, type Scenario } from '../../catalogue/scenarios.js';
+import { ALL_SCENARIOS, SUITE_NAMES, type SuiteName, suiteServers } from '../../catalogue/suites.js';
+import { MAX_GENERATORS, stopGenerators } from '../../measure/generators.js';
+import { writeReports } from '../../render/report.js';
+import { detectStyle, renderClaims, renderHeader, renderScenario } from '../../render/terminal.js';
+import { buildServers, discoverServers, workspaceRoot } from '../../run/discover.js';
+import { collectEnvironment } from '../../run/environment.js';
+import {
+  DEFAULT_OPTIONS,
+  integer,
+  list,
+  QUICK_OPTIONS,
+  type RunFlags,
+  type RunOptions,
+  resolveOptions,
+  seconds,
+  shared,
+} from '../../run/options.js';
+import { prepareOutDir } from '../../run/outDir.js';
+import { checkPinning, pinHarness } from '../../run/pinning.js';
+import { lockOutDir, registerRun } from '../../run/runLock.js';
+import { resultsOptions, runBenchmarks } from '../../run/runner.js';
+import { selectScenarios, selectServers, unavailableWanted } from '../../run/select.js';
+import { createProgress } from '../progress.js';
+import type { CommandContext, Io } from './context.js';
+
+interface Flags extends RunFlags {
+  suite?: SuiteName;
+  out?: string;
+  json?: boolean;
+  build: boolean;
+  workspace?: string;
+  strict?: boolean;
+}
+
+function timestamp(): string {
+  return new Date()
+    .toISOString()
+    .replace(/:/g, '-')
+    .replace(/\.\d+Z$/, 'Z');
+}
+
+/** The exit code of a run stopped by a signal, as shells report it. */
+const signalExitCode = (signal: NodeJS.Signals) => (signal === 'SIGINT' ? 130 : 143);
+
+async function run(flags: Flags, io: Io, argv: readonly string[]): Promise<number> {
+  const root = workspaceRoot(flags.workspace);
+  const discovery = discoverServers(root);
+  for (const problem of discovery.problems) io.err.write(`warning: ${problem}\n`);
+  const suite = flags.suite ?? 'default';
+  const defaults = suiteServers(suite, HEADLINE_SERVERS);
+  const servers = selectServers(discovery, flags.servers, defaults);
+  for (const line of unavailableWanted(discovery, flags.servers, defaults)) io.err.write(`left out, unavailable here: ${line}\n`);
+  const scenarios = selectScenarios(flags.scenario, suite);
+  const options = resolveOptions(flags);
+  if (options.pin) checkPinning();
+  const outDir = prepareOutDir(path.resolve(flags.out ?? path.join(root, 'results', timestamp())));
+  const releaseOutDir = lockOutDir(outDir);
+  const registration = registerRun();
+  for (const other of registration.others) {
+    io.err.write(
+      `warning: another loopbench run (pid ${other}) is measuring on this machine: both share its cores, so neither's numbers are to be trusted\n`,
+    );
+  }
+  try {
+    return await measure(flags, io, argv, { root, servers, scenarios, options, outDir });
+  } finally {
+    registration.release();
+    releaseOutDir();
+  }
+}
+
+/** What a run measures, once every option has been checked. */
+interface Selected {
+  root: string;
+  servers: ServerPackage[];
+  scenarios: Scenario[];
+  options: RunOptions;
+  outDir: string;
+}
+
+async function measure(
+  flags: Flags,
+  io: Io,
+  argv: readonly string[],
+  { root, servers, scenarios, options, outDir }: Selected,
+): Promise<number> {
+  if (flags.build) buildServers(root, servers);
+
+  const autocannonVersion = installedVersion('autocannon', path.dirname(fileURLToPath(import.meta.url))) ?? 'unknown';
+  const environment = collectEnvironment(root, servers, options.pin, autocannonVersion);
+  if (options.pin) pinHarness();
+
+  const style = detectStyle(io.out);
+  const controller = new AbortController();
+  let interrupted: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) {
+      io.err.write(`\n${signal} again: stopping at once\n`);
+      process.exit(signalExitCode(signal));
+    }
+    interrupted = signal;
+    io.err.write(`\n${signal}: stopping every server and keeping the results so far (again to quit at once)\n`);
+    controller.abort();
+    void stopAllServers(2_000);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const progress = createProgress(io.err, (scenario) => {
+    if (!flags.json) io.out.write(`\n${renderScenario(scenario, style)}\n`);
+  });
+  try {
+    const plan = { scenarios, servers, options, outDir, command: ['loopbench', ...argv], environment, signal: controller.signal };
+    if (!flags.json) io.out.write(`${renderHeader(environment, resultsOptions(plan))}\n`);
+    const results = await runBenchmarks(plan, progress);
+    progress.close();
+    const claims = claimsTable(results);
+    if (claims.length > 0 && !flags.json)
+      io.out.write(`\n${renderClaims(claims, style, Math.max(60, Math.min(io.out.columns ?? 100, 120)))}\n`);
+    writeReports(results, outDir, { html: true, markdown: true });
+    if (flags.json) io.out.write(`${JSON.stringify(results, null, 2)}\n`);
+    const invalid = results.scenarios.filter((s) => !s.valid).map((s) => s.id);
+    const failed = [...new Set(results.scenarios.flatMap((s) => s.results.filter((r) => r.failed).map((r) => r.server)))];
+    if (invalid.length > 0)
+      io.err.write(`\n${invalid.length} scenario(s) invalid: ${invalid.join(', ')} (problems are listed under each table)\n`);
+    io.err.write(`\nresults: ${outDir}/ results.json, summary.md and report.html\n`);
+    if (!flags.json) io.out.write(`${outDir}\n`);
+    if (interrupted) return signalExitCode(interrupted);
+    if (failed.length > 0) io.err.write(`failed: ${failed.join(', ')} did not start or did not survive a run\n`);
+    return failed.length > 0 || (flags.strict && invalid.length > 0) ? 1 : 0;
+  } finally {
+    progress.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await Promise.all([stopAllServers(2_000), stopGenerators()]);
+  }
+}
+
+const scenarioNames = [...ALL_SCENARIOS.map((s) => s.id), ...Object.keys(SCENARIO_ALIASES).map((a) => `"${a}"`)].join(', ');
+
+export const runCommand = ({ io, setExit, argv }: CommandContext) =>
+  new Command('run')
+    .description('run scenarios against the servers, print a table per scenario, write results.json and summary.md')
+    .addOption(
+      new Option('--suite <name>', "the default scenarios, or the articles' own experiments and the claims table")
+        .choices(SUITE_NAMES)
+        .default('default'),
+    )
+    .option('--scenario <ids...>', `scenarios to run, by id or alias (${scenarioNames}; default: the whole suite)`, list)
+    .addOption(shared.servers())
+    .addOption(
+      new Option(
+        '--repeats <n>',
+        `measured runs per server (default ${DEFAULT_OPTIONS.repeats}; --quick ${QUICK_OPTIONS.repeats})`,
+      ).argParser(integer(1, 100)),
+    )
+    .addOption(
+      new Option(
+        '--duration <s>',
+        `seconds per closed-loop run (default ${DEFAULT_OPTIONS.durationS}; --quick ${QUICK_OPTIONS.durationS})`,
+      ).argParser(seconds(0.2, 600)),
+    )
+    .addOption(
+      new Option(
+        '--warmup <s>',
+        `seconds of load at the start of each run that are not measured (default ${DEFAULT_OPTIONS.warmupS}; --quick ${QUICK_OPTIONS.warmupS})`,
+      ).argParser(seconds(0, 60)),
+    )
+    .addOption(
+      new Option('--connections <c>', `closed-loop connections (default ${DEFAULT_OPTIONS.connections})`).argParser(integer(1, 1000)),
+    )
+    .addOption(
+      new Option('--workers <n>', `processes per server in the workers scenarios (default ${DEFAULT_OPTIONS.workers})`).argParser(
+        integer(1, 64),
+      ),
+    )
+    .addOption(
+      new Option('--rate <n>', `requests per second in the open-loop scenarios (default ${DEFAULT_OPTIONS.ratePerS})`).argParser(
+        integer(1, 20_000),
+      ),
+    )
+    .addOption(
+      new Option(
+        '--generators <n>',
+        `load generator processes per run, each sending a share of the connections or the plan; their histograms add (default ${DEFAULT_OPTIONS.generators})`,
+      ).argParser(integer(1, MAX_GENERATORS)),
+    )
+    .addOption(
+      new Option('--seed <n>', 'seed of the order the servers run in each repeat (default: a new one, recorded in results.json)').argParser(
+        integer(0, 2 ** 31 - 1),
+      ),
+    )
+    .option('--quick', 'short runs: every effect visible in under 25 s, not numbers to quote')
+    .option('--pin', 'Linux: load generator on core 0, servers on the other cores (taskset)')
+    .option('--out <dir>', 'where to write results.json and summary.md (default results/<timestamp>/)')
+    .addOption(shared.json('print results.json to stdout instead of tables'))
+    .option('--strict', 'exit 1 when any run was invalid, not only when a server failed')
+    .option('--host <addr>', `where servers listen and load goes (default ${DEFAULT_OPTIONS.host}; loopback only)`)
+    .option('--allow-non-loopback', 'allow a --host that is not 127.0.0.0/8 or ::1')
+    .addOption(shared.readyTimeout())
+    .addOption(shared.workspace())
+    .addOption(shared.noBuild())
+    .action(async (flags: Flags) => setExit(await run(flags, io, argv)));

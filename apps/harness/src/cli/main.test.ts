@@ -1,0 +1,221 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ServerPackage } from '@loopbench/contract';
+import { describe, expect, it } from 'vitest';
+import { discoverServers, findWorkspaceRoot } from '../run/discover.js';
+import { UsageError } from '../run/errors.js';
+import { DEFAULT_OPTIONS, QUICK_OPTIONS, resolveOptions } from '../run/options.js';
+import { selectScenarios, selectServers } from '../run/select.js';
+import { main } from './main.js';
+
+/** Runs the CLI in-process with captured output. */
+async function cli(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const stream = (append: (s: string) => void) => {
+    const write = (s: string) => {
+      append(s);
+      return true;
+    };
+    return { write, isTTY: false } as unknown as NodeJS.WriteStream;
+  };
+  const code = await main(argv, {
+    out: stream((s) => {
+      out += s;
+    }),
+    err: stream((s) => {
+      err += s;
+    }),
+  });
+  return { code, out, err };
+}
+
+describe('usage errors exit 2 and say what to type', () => {
+  it.each([
+    [['run', '--bogus'], /unknown option '--bogus'[\s\S]*loopbench run --help/],
+    [['run', '--repeats', '0'], /--repeats <n>' argument '0' is invalid\. give a whole number from 1 to 100/],
+    [['run', '--repeats', '2.5'], /give a whole number from 1 to 100/],
+    [['run', '--duration', 'abc'], /give seconds from 0\.2 to 600/],
+    [['run', '--connections', '0'], /give a whole number from 1 to 1000/],
+    [['run', '--workers', '65'], /give a whole number from 1 to 64/],
+    [['run', '--servers', 'kao'], /unknown server "kao"; give --servers [a-z-]+(,[a-z-]+)+ or --servers all/],
+    [['run', '--scenario', 'nope'], /unknown scenario "nope"; give one of head-of-line, io-bound/],
+    [['run', '--servers', ','], /--servers names nothing; give --servers [a-z-]+,/],
+    [['run', '--servers', ''], /--servers names nothing/],
+    [['verify', '--servers', ' , '], /--servers names nothing/],
+    [['run', '--servers', 'koa,koa'], /--servers names "koa" twice; give each once/],
+    [['run', '--scenario', ','], /--scenario names nothing; give --scenario head-of-line,/],
+    [['run', '--scenario', 'hello', '--scenario', 'hello'], /--scenario names "hello" twice/],
+    [['compare', 'only-one.json'], /missing required argument 'after'/],
+    [['compare', '/nonexistent/a.json', '/nonexistent/b.json'], /cannot read it as JSON/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+  ])('%j', async (argv, message) => {
+    const { code, err } = await cli(...argv);
+    expect(err).toMatch(message);
+    expect(code).toBe(2);
+  });
+
+  it('prints help and exits 2 when no command is given', async () => {
+    const { code, out } = await cli();
+    expect(code).toBe(2);
+    expect(out).toMatch(/Usage: loopbench/);
+  });
+
+  it('prints its version, and refuses a value out of range with an example inside it', async () => {
+    const version = await cli('--version');
+    expect(version.code).toBe(0);
+    expect(version.out).toMatch(/^\d+\.\d+\.\d+\n$/);
+    const { code, err } = await cli('run', '--ready-timeout', '0.5');
+    expect(code).toBe(2);
+    expect(err).toMatch(/give seconds from 1 to 600, e\.g\. 3 or 1\.5\./);
+  });
+
+  it('warns before comparing runs made with different options', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'loopbench-cli-'));
+    const fixture = JSON.parse(readFileSync(fileURLToPath(new URL('../results/fixtures/results-v1.json', import.meta.url)), 'utf8'));
+    const before = path.join(dir, 'quick.json');
+    writeFileSync(before, JSON.stringify({ ...fixture, options: { ...fixture.options, quick: true, durationS: 0.35 } }));
+    const after = path.join(dir, 'full.json');
+    writeFileSync(after, JSON.stringify(fixture));
+    const { err } = await cli('compare', before, after);
+    expect(err).toContain(
+      'warning: the two runs used different options, so what changed may be the options, not the code: quick: true → false; durationS: 0.35 → 2',
+    );
+  });
+
+  it('exits 0 on --help of every command', async () => {
+    for (const command of ['list', 'verify', 'run', 'report', 'compare', 'probe', 'new']) {
+      const { code, out } = await cli(command, '--help');
+      expect(code).toBe(0);
+      expect(out).toContain(`Usage: loopbench ${command}`);
+    }
+  });
+
+  it('refuses an --out that cannot be a folder at once, before any server starts', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'loopbench-cli-'));
+    const file = path.join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    const fixture = fileURLToPath(new URL('../results/fixtures/results-v1.json', import.meta.url));
+    for (const argv of [
+      ['run', '--servers', 'koa', '--scenario', 'hello', '--no-build', '--out', '/proc/lb'],
+      ['report', fixture, '--out', '/proc/lb'],
+    ]) {
+      const { code, err } = await cli(...argv);
+      expect(err).toMatch(/--out \/proc\/lb: cannot create \/proc\/lb \(ENOENT\); give a folder you can write to/);
+      expect(code).toBe(2);
+    }
+    for (const out of [file, path.join(file, 'below')]) {
+      const { code, err } = await cli('run', '--servers', 'koa', '--scenario', 'hello', '--no-build', '--out', out);
+      expect(err).toMatch(/a-file is a file, not a folder/);
+      expect(code).toBe(2);
+    }
+  });
+
+  it('refuses a JSON file that is not a results file', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'loopbench-cli-'));
+    const file = path.join(dir, 'other.json');
+    writeFileSync(file, '{"hello": 1}');
+    const { code, err } = await cli('compare', file, file);
+    expect(code).toBe(2);
+    expect(err).toMatch(/not a loopbench results file/);
+  });
+});
+
+describe('bin/loopbench.js before a build', () => {
+  it('says in one line what to run instead of a stack trace', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'loopbench-unbuilt-'));
+    mkdirSync(path.join(dir, 'bin'));
+    copyFileSync(fileURLToPath(new URL('../../bin/loopbench.js', import.meta.url)), path.join(dir, 'bin', 'loopbench.js'));
+    const result = spawnSync(process.execPath, [path.join(dir, 'bin', 'loopbench.js'), 'list'], { encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      'loopbench is not built yet: run `npm run build` at the repository root first (npm run bench builds it too)\n',
+    );
+  });
+});
+
+describe('list', () => {
+  it('finds both servers in the workspace, with model and analogue', async () => {
+    const { code, out } = await cli('list', '--json');
+    expect(code).toBe(0);
+    const listed = JSON.parse(out) as { servers: { name: string; model: string; analogue: string }[]; scenarios: { id: string }[] };
+    expect(listed.servers).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'express-blocking', model: 'blocking', analogue: expect.stringContaining('Flask') }),
+        expect.objectContaining({ name: 'koa', model: 'non-blocking', analogue: expect.stringContaining('FastAPI') }),
+      ]),
+    );
+    expect(listed.scenarios.map((s) => s.id)).toEqual([
+      'head-of-line',
+      'io-bound',
+      'hello',
+      'cpu-bound',
+      'workers-io-bound',
+      'workers-cpu-bound',
+      'mixed',
+      'mixed-share',
+      'article-dummy',
+      'article-utilisation',
+      'article-hello',
+      'article-cpu',
+      'article-workers-cpu',
+    ]);
+  });
+});
+
+describe('list on a terminal', () => {
+  it('fits 80 columns', async () => {
+    const { code, out } = await cli('list');
+    expect(code).toBe(0);
+    for (const line of out.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
+    expect(out).toMatch(/^express-blocking \(blocking\)\n {4}stands for Flask/m);
+  });
+});
+
+describe('selection and options', () => {
+  const discovery = discoverServers(findWorkspaceRoot());
+  const { servers } = discovery;
+
+  it('defaults to the articles’ pair, and "all" takes every server', () => {
+    expect(selectServers(discovery, undefined).map((s) => s.name)).toEqual(['express-blocking', 'koa']);
+    expect(selectServers(discovery, ['all'])).toHaveLength(servers.length);
+    expect(selectServers(discovery, ['koa']).map((s) => s.name)).toEqual(['koa']);
+  });
+
+  it('leaves an unavailable server out of "all", and names its install command when it is asked for', () => {
+    const [first] = servers as [ServerPackage];
+    const ghost = {
+      server: { ...first, name: 'ghost' },
+      reason: '/usr/bin/python3 cannot import flask',
+      install: 'apt-get install python3-flask',
+    };
+    const withGhost = { servers, unavailable: [ghost] };
+    expect(selectServers(withGhost, ['all']).map((s) => s.name)).not.toContain('ghost');
+    expect(() => selectServers(withGhost, ['koa', 'ghost'])).toThrow(UsageError);
+    expect(() => selectServers(withGhost, ['ghost'])).toThrow(
+      'ghost cannot run here: /usr/bin/python3 cannot import flask; install with: apt-get install python3-flask',
+    );
+  });
+
+  it('expands "workers" and keeps the suite order', () => {
+    expect(selectScenarios(['workers', 'head-of-line']).map((s) => s.id)).toEqual([
+      'head-of-line',
+      'workers-io-bound',
+      'workers-cpu-bound',
+    ]);
+    expect(selectScenarios(undefined)).toHaveLength(8);
+  });
+
+  it('layers defaults, --quick and explicit flags', () => {
+    expect(resolveOptions({ seed: 7 })).toEqual({ ...DEFAULT_OPTIONS, seed: 7 });
+    // No seed given: a fresh one each run, recorded with the results.
+    const seeds = new Set(Array.from({ length: 5 }, () => resolveOptions({}).seed));
+    expect(seeds.size).toBeGreaterThan(1);
+    expect(resolveOptions({ generators: 2 }).generators).toBe(2);
+    expect(resolveOptions({ quick: true })).toMatchObject({ ...QUICK_OPTIONS, quick: true });
+    expect(resolveOptions({ quick: true, repeats: 5 })).toMatchObject({ repeats: 5, durationS: QUICK_OPTIONS.durationS });
+  });
+});

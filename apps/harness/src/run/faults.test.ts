@@ -1,0 +1,138 @@
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { waitForExit } from '@loopbench/contract';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readResults } from '../results/results.js';
+import { buildServers, discoverServers, findWorkspaceRoot } from './discover.js';
+import { loopbench } from './loopbench.testing.js';
+
+const root = findWorkspaceRoot();
+const koaDir = path.join(root, 'packages', 'server-koa');
+
+/** A throwaway workspace: the real koa server beside fixture servers that fail in known ways. */
+function workspace(fixtures: Record<string, string[] | { file: string; source: string }>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'loopbench-faults-'));
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'fixture', private: true, workspaces: ['packages/*'] }));
+  mkdirSync(path.join(dir, 'packages'));
+  symlinkSync(koaDir, path.join(dir, 'packages', 'koa'));
+  for (const [name, start] of Object.entries(fixtures)) {
+    const pkg = path.join(dir, 'packages', name);
+    mkdirSync(pkg);
+    let command = start;
+    if (!Array.isArray(start)) {
+      writeFileSync(path.join(pkg, start.file), start.source);
+      command = ['node', start.file];
+    }
+    writeFileSync(
+      path.join(pkg, 'package.json'),
+      JSON.stringify({
+        name: `@fixture/${name}`,
+        loopbench: { name, model: 'non-blocking', analogue: 'a fixture that fails', start: command },
+      }),
+    );
+  }
+  return dir;
+}
+
+/** koa's app, made to exit after a number of requests: passes verify, then dies under load. */
+const crashAfter = (requests: number) => `
+import { serve } from ${JSON.stringify(path.join(root, 'packages/contract/dist/index.js'))};
+import { createApp } from ${JSON.stringify(path.join(koaDir, 'dist/app.js'))};
+let seen = 0;
+serve({ name: 'crashy', model: 'non-blocking', createListener: (probe) => {
+  const app = createApp(probe).callback();
+  return (req, res) => {
+    if (++seen > ${requests}) { console.error('crashy: giving up after ${requests} requests'); process.exit(7); }
+    app(req, res);
+  };
+} });
+`;
+
+describe('harness faults', { timeout: 120_000 }, () => {
+  beforeAll(() => {
+    buildServers(root, discoverServers(root).servers);
+  });
+
+  it('reports servers that exit at start-up, cannot be run or never get ready, and still runs the others', async () => {
+    const dir = workspace({
+      exits: ['node', '-e', "console.error('cannot open /etc/fixture.conf'); process.exit(3)"],
+      missing: ['loopbench-fixture-no-such-command'],
+      silent: ['node', '-e', "console.log('starting, slowly'); setInterval(() => {}, 1000)"],
+    });
+    const out = path.join(dir, 'results');
+    const { code, output } = await loopbench([
+      'run',
+      '--workspace',
+      dir,
+      '--servers',
+      'koa,exits,missing,silent',
+      '--scenario',
+      'head-of-line,hello',
+      '--quick',
+      '--ready-timeout',
+      '2',
+      '--out',
+      out,
+      '--no-build',
+    ]).done;
+    expect(code, output).toBe(1);
+    expect(output).toMatch(/exits: exited before it was ready \(code 3, signal null\)[\s\S]*cannot open \/etc\/fixture\.conf/);
+    expect(output).toMatch(/missing: cannot run "loopbench-fixture-no-such-command"/);
+    expect(output).toMatch(/silent: not ready after 2000 ms[\s\S]*starting, slowly/);
+
+    const results = readResults(path.join(out, 'results.json'));
+    expect(results.complete).toBe(true);
+    expect(results.scenarios.map((s) => s.id)).toEqual(['head-of-line', 'hello']);
+    for (const scenario of results.scenarios) {
+      const byName = Object.fromEntries(scenario.results.map((r) => [r.server, r]));
+      expect(byName.koa?.valid).toBe(true);
+      expect(Object.keys(byName.koa?.metrics ?? {})).not.toHaveLength(0);
+      for (const broken of ['exits', 'missing', 'silent']) {
+        expect(byName[broken]?.valid).toBe(false);
+        expect(byName[broken]?.problems.join('\n')).toContain(`${broken}: `);
+      }
+    }
+    const pids = results.scenarios.flatMap((s) => s.results.flatMap((r) => r.pids));
+    expect(pids.length).toBeGreaterThanOrEqual(6);
+    expect(await Promise.all(pids.map((pid) => waitForExit(pid)))).not.toContain(false);
+  });
+
+  it('marks the run of a server that crashes mid-run as failed and keeps every other result', async () => {
+    const dir = workspace({ crashy: { file: 'crashy.mjs', source: crashAfter(60) } });
+    const out = path.join(dir, 'results');
+    const { code, output } = await loopbench([
+      'run',
+      '--workspace',
+      dir,
+      '--servers',
+      'koa,crashy',
+      '--scenario',
+      'io-bound,hello',
+      '--quick',
+      '--out',
+      out,
+      '--no-build',
+    ]).done;
+    expect(code, output).toBe(1);
+    const results = readResults(path.join(out, 'results.json'));
+    expect(results.scenarios.map((s) => s.id)).toEqual(['io-bound', 'hello']);
+    for (const scenario of results.scenarios) {
+      const koa = scenario.results.find((r) => r.server === 'koa');
+      const crashy = scenario.results.find((r) => r.server === 'crashy');
+      expect(koa?.valid).toBe(true);
+      expect(koa?.runs).toHaveLength(2);
+      expect(crashy?.valid).toBe(false);
+      expect(crashy?.runs[0]?.valid).toBe(false);
+      expect(crashy?.problems.join('\n')).toMatch(/crashy exited during the run[\s\S]*giving up after 60 requests/);
+    }
+    const pids = results.scenarios.flatMap((s) => s.results.flatMap((r) => r.pids));
+    expect(await Promise.all(pids.map((pid) => waitForExit(pid)))).not.toContain(false);
+  });
+
+  it('refuses a non-loopback host unless told otherwise', async () => {
+    const { code, output } = await loopbench(['run', '--host', '10.1.2.3', '--no-build']).done;
+    expect(code).toBe(2);
+    expect(output).toMatch(/--host 10\.1\.2\.3 is not a loopback address; .* unless you add --allow-non-loopback/);
+  });
+});

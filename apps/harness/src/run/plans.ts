@@ -1,0 +1,137 @@
+import { expectCpuBound, expectIoBound, expectShare, expectStall } from '../analysis/theory.js';
+import { ARTICLE } from '../catalogue/articles.js';
+import type { Expectation } from '../catalogue/metrics.js';
+import { CPU_BOUND_TARGET, IO_BOUND_TARGET, IO_SLEEP_MS, type Scenario, SHARE } from '../catalogue/scenarios.js';
+import { type ClosedLoopSettings, closedLoop } from '../kinds/closedLoop.js';
+import { type FixedCountSettings, fixedCount } from '../kinds/fixedCount.js';
+import { headOfLine } from '../kinds/headOfLine.js';
+import { type BoundScenario, bind, type Evidence } from '../kinds/kind.js';
+import { openLoop } from '../kinds/openLoop.js';
+import { sharePlan, stallPlan } from '../measure/arrivals.js';
+import type { RunOptions } from './options.js';
+
+/** Processes per server (WORKERS) in a scenario. */
+export function processesFor(scenario: Pick<Scenario, 'processes'>, options: RunOptions): number {
+  return scenario.processes === 'workers' ? options.workers : 1;
+}
+
+type Plan = (options: RunOptions, workers: number) => BoundScenario;
+
+const ioTheory = (
+  { model, poolSize }: Evidence,
+  { connections, workers }: Pick<ClosedLoopSettings, 'connections' | 'workers'>,
+): Expectation =>
+  expectIoBound(model, { connections, workers, cores: Number.NaN, sleepMs: IO_SLEEP_MS, ...(poolSize ? { poolSize } : {}) });
+
+const cpuTheory = (
+  { model, cores, metrics, cpuOffload }: Evidence,
+  { connections, workers }: Pick<ClosedLoopSettings, 'connections' | 'workers'>,
+): Expectation =>
+  expectCpuBound(model, { connections, workers, cores, serviceMs: metrics.cpuPerRequestMs?.median || Number.NaN, cpuOffload });
+
+/** C closed-loop connections on one target, for the run's duration. */
+const closedLoopPlan =
+  (target: string, theory?: ClosedLoopSettings['theory'], timeline = false): Plan =>
+  ({ connections, warmupS, durationS }, workers) =>
+    bind(closedLoop, {
+      target,
+      connections,
+      workers,
+      warmupS,
+      durationS,
+      ...(theory ? { theory } : {}),
+      ...(timeline ? { timeline } : {}),
+    });
+
+/** The mixed scenario's stall: fast traffic for T, one slow request of S inside it. */
+export function stallShape(options: Pick<RunOptions, 'quick'>) {
+  // The stall covers most of the run, so every quantile from p50 up falls inside it.
+  return options.quick ? { durationMs: 500, stallAtMs: 50, stallMs: 400 } : { durationMs: 2000, stallAtMs: 200, stallMs: 1600 };
+}
+
+/** The open-loop warm-up: fast requests only, at the scenario's rate. */
+const openLoopWarmupMs = (options: RunOptions) => (options.quick ? 100 : 500);
+
+const headOfLinePlan =
+  (full: { sleepMs: number; offsetMs: number }, quick: { sleepMs: number; offsetMs: number }): Plan =>
+  (options) =>
+    bind(headOfLine, options.quick ? quick : full);
+
+/** `ab -n N -c C` as article 002 ran it. */
+const abPlan =
+  (target: string, theory?: FixedCountSettings['theory']): Plan =>
+  (options, workers) => {
+    const requests = options.quick ? ARTICLE.quick.requests : ARTICLE.requests;
+    return bind(fixedCount, {
+      target,
+      requests,
+      connections: ARTICLE.connections,
+      workers,
+      warmupRequests: Math.min(200, requests),
+      ...(theory ? { theory } : {}),
+    });
+  };
+
+const ARTICLE_CPU_TARGET = `/cpu?iterations=${ARTICLE.cpuIterations}`;
+
+/** How each scenario of the catalogue loads a server, and what theory expects of it, by id. */
+const PLANS: Readonly<Record<string, Plan>> = {
+  'head-of-line': headOfLinePlan({ sleepMs: 1000, offsetMs: 100 }, { sleepMs: 200, offsetMs: 20 }),
+  'io-bound': closedLoopPlan(IO_BOUND_TARGET, ioTheory, true),
+  hello: closedLoopPlan('/hello'),
+  'cpu-bound': closedLoopPlan(CPU_BOUND_TARGET, cpuTheory),
+  'workers-io-bound': closedLoopPlan(IO_BOUND_TARGET, ioTheory),
+  'workers-cpu-bound': closedLoopPlan(CPU_BOUND_TARGET, cpuTheory),
+  mixed: (options) => {
+    const shape = stallShape(options);
+    return bind(openLoop, {
+      ratePerS: options.ratePerS,
+      shape,
+      plan: () => stallPlan({ ratePerS: options.ratePerS, ...shape }),
+      warmupMs: openLoopWarmupMs(options),
+      closedLoopView: { ...shape, connections: options.connections },
+      timeline: { fromMs: 0, toMs: shape.durationMs },
+      theory: ({ model, baselineMs, fastServiceMs }) =>
+        expectStall(model, {
+          stallMs: shape.stallMs,
+          durationMs: shape.durationMs,
+          utilization: (options.ratePerS * fastServiceMs) / 1000,
+          baselineMs,
+        }),
+    });
+  },
+  'mixed-share': (options) => {
+    const shape = {
+      durationMs: options.quick ? SHARE.quickDurationMs : SHARE.durationMs,
+      slowShare: SHARE.slowShare,
+      slowMs: SHARE.slowMs,
+    };
+    return bind(openLoop, {
+      ratePerS: options.ratePerS,
+      shape,
+      plan: (repeat) => sharePlan({ ratePerS: options.ratePerS, ...shape, seed: repeat }),
+      warmupMs: openLoopWarmupMs(options),
+      theory: ({ model, baselineMs, fastServiceMs }) =>
+        expectShare(model, { ratePerS: options.ratePerS, slowShare: SHARE.slowShare, slowMs: SHARE.slowMs, fastServiceMs, baselineMs }),
+    });
+  },
+  'article-dummy': headOfLinePlan(ARTICLE, ARTICLE.quick),
+  'article-utilisation': closedLoopPlan(IO_BOUND_TARGET, ioTheory, true),
+  'article-hello': abPlan('/hello'),
+  'article-cpu': abPlan(ARTICLE_CPU_TARGET, cpuTheory),
+  'article-workers-cpu': abPlan(ARTICLE_CPU_TARGET, cpuTheory),
+};
+
+export function hasPlan(id: string): boolean {
+  return Object.hasOwn(PLANS, id);
+}
+
+/** The scenario's kind with its settings for a run with these options. */
+export function planScenario(scenario: Scenario, options: RunOptions): BoundScenario {
+  const plan = PLANS[scenario.id];
+  if (!plan) throw new Error(`scenario ${scenario.id} has no plan in run/plans.ts`);
+  const bound = plan(options, processesFor(scenario, options));
+  if (bound.kind !== scenario.kind)
+    throw new Error(`scenario ${scenario.id} is ${scenario.kind} in the catalogue but its plan is ${bound.kind}`);
+  return bound;
+}

@@ -1,0 +1,169 @@
+import path from 'node:path';
+import type { ServerPackage } from '@loopbench/contract';
+import { serverResult } from '../analysis/assemble.js';
+import { derivedSeed, seededRandom, shuffled } from '../analysis/random.js';
+import type { Scenario } from '../catalogue/scenarios.js';
+import type { BoundScenario } from '../kinds/kind.js';
+import { REQUEST_TIMEOUT_S } from '../kinds/limits.js';
+import { isGeneratorBound } from '../measure/generator.js';
+import { RESULTS_SCHEMA, RESULTS_SCHEMA_VERSION, type Results, type ScenarioResult, writeFileAtomic } from '../results/results.js';
+import { Contender } from './contender.js';
+import type { Environment } from './environment.js';
+import type { RunOptions } from './options.js';
+import { serverCores, serverWrap } from './pinning.js';
+import { planScenario, processesFor } from './plans.js';
+
+export interface Reporter {
+  scenarioStart(scenario: Scenario, index: number, total: number): void;
+  step(text: string): void;
+  warn(text: string): void;
+  scenarioDone(result: ScenarioResult): void;
+}
+
+export interface RunPlan {
+  scenarios: readonly Scenario[];
+  servers: readonly ServerPackage[];
+  options: RunOptions;
+  outDir: string;
+  command: string[];
+  environment: Environment;
+  signal?: AbortSignal;
+}
+
+/** One warm-up (repeat 0) or measured run of one contender; a crash or an error becomes a problem of the run. */
+async function runOnce(bound: BoundScenario, contender: Contender, repeat: number, signal?: AbortSignal): Promise<void> {
+  try {
+    if (repeat === 0 && bound.warmup) {
+      const warmup = await bound.warmup(contender, signal);
+      if (!contender.exited) {
+        Object.assign(contender.warmup, warmup.values);
+        return;
+      }
+      contender.runs.push({ repeat, valid: false, problems: [...warmup.problems, contender.crashProblem()], values: warmup.values });
+      return;
+    }
+    const run = await bound.run(contender, repeat, signal);
+    if (contender.exited) run.problems.push(contender.crashProblem());
+    contender.runs.push({
+      repeat,
+      valid: run.problems.length === 0,
+      problems: run.problems,
+      values: run.values,
+      ...(run.latencyHistogram !== undefined ? { latencyHistogram: run.latencyHistogram } : {}),
+      ...(run.generators !== undefined && run.generators.length > 0
+        ? {
+            generators: run.generators,
+            ...(isGeneratorBound(run.generators) ? { generatorBound: true } : {}),
+          }
+        : {}),
+      ...(run.tooFewSamples ? { tooFewSamples: run.tooFewSamples } : {}),
+      ...(run.timeline ? { timeline: run.timeline } : {}),
+    });
+  } catch (error) {
+    const problem = contender.exited ? contender.crashProblem() : `${contender.name}: ${(error as Error).message}`;
+    contender.runs.push({ repeat, valid: false, problems: [problem], values: {} });
+  }
+}
+
+/**
+ * One scenario against every server: fresh processes, verified against the contract, a discarded
+ * warm-up where the kind has one, then the repeats, the servers in a seeded random order each round. Only the server being
+ * measured runs; the others wait frozen, taking no CPU from it or the generator.
+ */
+async function runScenario(scenario: Scenario, plan: RunPlan, reporter: Reporter): Promise<ScenarioResult> {
+  const { options, signal } = plan;
+  const workers = processesFor(scenario, options);
+  const bound = planScenario(scenario, options);
+  const about = plan.servers.filter((s) => scenario.servers === undefined || scenario.servers.includes(s.name));
+  // A server that declares it cannot run WORKERS processes sits out the workers scenarios, saying why.
+  const leftOut = Object.fromEntries(
+    workers > 1 ? about.flatMap((s) => (s.exceptions?.workers ? [[s.name, s.exceptions.workers]] : [])) : [],
+  );
+  for (const [name, reason] of Object.entries(leftOut)) reporter.warn(`${name} sits out ${scenario.id}: ${reason}`);
+  const contenders = about.filter((s) => leftOut[s.name] === undefined).map((server) => new Contender(server, workers, options.generators));
+  const order: string[][] = [];
+  const random = seededRandom(derivedSeed(options.seed, scenario.id));
+  try {
+    const start = { workers, host: options.host, readyTimeoutS: options.readyTimeoutS, wrap: serverWrap(options.pin) };
+    await Promise.all(contenders.map((contender) => contender.start(start, reporter)));
+    for (let repeat = bound.warmup ? 0 : 1; repeat <= options.repeats; repeat++) {
+      const round = shuffled(contenders, random);
+      order.push(round.map((c) => c.name));
+      for (const contender of round) {
+        if (contender.failure || signal?.aborted) continue;
+        for (const other of contenders) if (other !== contender) other.running?.pause();
+        contender.running?.resume();
+        reporter.step(repeat === 0 ? `warming up ${contender.name}` : `${contender.name}: run ${repeat} of ${options.repeats}`);
+        await runOnce(bound, contender, repeat, signal);
+        // Stopped by Ctrl-C or SIGTERM: the harness's own stop, not the server's failure.
+        if (signal?.aborted) {
+          if (contender.runs.at(-1)?.repeat === repeat) contender.runs.pop();
+          break;
+        }
+        if (contender.exited) {
+          contender.failure = contender.crashProblem(true);
+          reporter.warn(contender.failure);
+        }
+      }
+    }
+  } finally {
+    reporter.step('stopping servers');
+    await Promise.all(contenders.map((c) => c.running?.stop()));
+  }
+  const cores = serverCores(options.pin);
+  const results = contenders.map((c) =>
+    serverResult(
+      { server: c.server, runs: c.runs, warmup: c.warmup, pids: [...c.pids], ...(c.failure ? { failure: c.failure } : {}) },
+      { cores },
+      bound.expect,
+    ),
+  );
+  return {
+    id: scenario.id,
+    kind: scenario.kind,
+    valid: results.every((r) => r.valid) && !signal?.aborted,
+    ...(signal?.aborted ? { interrupted: true } : {}),
+    parameters: { workers, ...bound.parameters },
+    results,
+    ...(Object.keys(leftOut).length > 0 ? { leftOut } : {}),
+    order,
+  };
+}
+
+/** Every load option of a plan, as results.json records it. */
+export function resultsOptions(plan: Pick<RunPlan, 'options' | 'servers' | 'scenarios'>): Results['options'] {
+  return {
+    ...plan.options,
+    servers: plan.servers.map((s) => s.name),
+    scenarios: plan.scenarios.map((s) => s.id),
+    timeoutS: REQUEST_TIMEOUT_S,
+  };
+}
+
+/** Runs each scenario against every server; results.json is rewritten after every scenario. */
+export async function runBenchmarks(plan: RunPlan, reporter: Reporter): Promise<Results> {
+  const results: Results = {
+    schema: RESULTS_SCHEMA,
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    createdAt: new Date().toISOString(),
+    complete: false,
+    command: plan.command,
+    environment: plan.environment,
+    options: resultsOptions(plan),
+    scenarios: [],
+  };
+  const file = path.join(plan.outDir, 'results.json');
+  const save = () => writeFileAtomic(file, `${JSON.stringify(results, null, 2)}\n`);
+  save();
+  for (const [index, scenario] of plan.scenarios.entries()) {
+    if (plan.signal?.aborted) break;
+    reporter.scenarioStart(scenario, index, plan.scenarios.length);
+    const result = await runScenario(scenario, plan, reporter);
+    results.scenarios.push(result);
+    save();
+    reporter.scenarioDone(result);
+  }
+  results.complete = !plan.signal?.aborted;
+  save();
+  return results;
+}
