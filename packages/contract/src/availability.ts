@@ -2,7 +2,11 @@ import { spawnSync } from 'node:child_process';
 import type { ServerDeclaration } from './declaration.js';
 
 export type Availability =
-  | { available: true /** Versions of the modules it requires, where they have one. */; versions: Record<string, string> }
+  | {
+      available: true;
+      /** Versions of the modules it requires, where they have one. */
+      versions: Record<string, string>;
+    }
   | { available: false; reason: string; install: string };
 
 /** Prints {"module": "version"} for every module, or exits 3 naming the first that does not import. */

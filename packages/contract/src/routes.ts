@@ -82,10 +82,10 @@ function shown(value: string): string {
   return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
 }
 
-/** Validates a raw query string against a route; every server calls this, so all refuse alike. */
 /** What a route without parameters is given, whatever its query: one frozen object, none made per request. */
 const NO_PARAMS: ParseResult = Object.freeze({ ok: true, params: Object.freeze({}) });
 
+/** Validates a raw query string against a route; every server calls this, so all refuse alike. */
 export function parseQuery(route: RouteSpec, rawQuery: string): ParseResult {
   // A route without parameters ignores its query; /hello then costs no URLSearchParams.
   if (route.params.length === 0) return NO_PARAMS;
