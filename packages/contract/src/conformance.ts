@@ -9,6 +9,7 @@ import { checkAvailability } from './availability.js';
 import { checkReply, ROUTE_CHECKS } from './checks.js';
 import { type HttpReply, request } from './client.js';
 import { type ExceptionCase, readServerPackage, type ServerPackage } from './declaration.js';
+import { integerFromEnv } from './env.js';
 import { type LaunchOptions, processAlive, type RunningServer, startServer, waitForExit } from './launch.js';
 import { LIMITS, parseQuery, queryOf, ROUTES } from './routes.js';
 import { SERVER_SETTINGS } from './serve.js';
@@ -129,7 +130,7 @@ function isSlow(target: string): boolean {
 }
 
 /** Requests each server must survive in the hostile-input test; LOOPBENCH_FUZZ_REQUESTS overrides. */
-const FUZZ_REQUESTS = Number(process.env.LOOPBENCH_FUZZ_REQUESTS ?? 10_000);
+const FUZZ_REQUESTS = integerFromEnv('LOOPBENCH_FUZZ_REQUESTS', 10_000, { min: 1, max: 1_000_000, example: 500 });
 
 interface HostileRequest {
   method: string;

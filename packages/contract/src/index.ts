@@ -13,6 +13,7 @@ export {
   type ServerDeclaration,
   type ServerPackage,
 } from './declaration.js';
+export { ConfigError, type IntegerRange, integerFromEnv } from './env.js';
 export {
   type ExitStatus,
   type LaunchOptions,
@@ -41,7 +42,6 @@ export {
   uriTooLongError,
 } from './routes.js';
 export {
-  ConfigError,
   createHttpServer,
   type ReadyLine,
   readServeEnv,

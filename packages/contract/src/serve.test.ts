@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, readServeEnv } from './serve.js';
+import { ConfigError } from './env.js';
+import { readServeEnv } from './serve.js';
 
 describe('readServeEnv', () => {
   it('defaults to loopback, any free port, one process, Server-Timing on', () => {

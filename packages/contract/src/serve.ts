@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { readServerPackage } from './declaration.js';
+import { integerFromEnv } from './env.js';
 import { createProbe, type Model, type Probe } from './probe.js';
 import { ALLOWED_METHODS, LIMITS, methodNotAllowedError, uriTooLongError } from './routes.js';
 import { SHARED } from './shared.js';
@@ -31,19 +32,6 @@ export interface ServeEnv {
   serverTiming: boolean;
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
-function integerFromEnv(env: NodeJS.ProcessEnv, key: string, fallback: number, [min, max, example]: [number, number, number]): number {
-  const raw = env[key];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new ConfigError(`${key} must be an integer from ${min} to ${max} (got ${JSON.stringify(raw)}), e.g. ${key}=${example}`);
-  }
-  return Number(raw);
-}
-
 /**
  * PORT (0 = any free port), HOST (default 127.0.0.1), WORKERS (node:cluster processes, default 1),
  * SERVER_TIMING (1, the default: every answer carries Server-Timing; 0: none).
@@ -51,9 +39,9 @@ function integerFromEnv(env: NodeJS.ProcessEnv, key: string, fallback: number, [
 export function readServeEnv(env: NodeJS.ProcessEnv = process.env): ServeEnv {
   return {
     host: env.HOST || '127.0.0.1',
-    port: integerFromEnv(env, 'PORT', 0, [0, 65_535, 3000]),
-    workers: integerFromEnv(env, 'WORKERS', 1, [1, 64, 2]),
-    serverTiming: integerFromEnv(env, 'SERVER_TIMING', 1, [0, 1, 0]) === 1,
+    port: integerFromEnv('PORT', 0, { min: 0, max: 65_535, example: 3000 }, env),
+    workers: integerFromEnv('WORKERS', 1, { min: 1, max: 64, example: 2 }, env),
+    serverTiming: integerFromEnv('SERVER_TIMING', 1, { min: 0, max: 1, example: 0 }, env) === 1,
   };
 }
 
