@@ -3,7 +3,8 @@ import { parseServerTiming } from '@loopbench/contract';
 import autocannon from 'autocannon';
 import { type LatencySummaryMs, latencyFields, latencyHistogram, recordMs } from '../analysis/histogram.js';
 import { type GeneratorHealth, watchGenerator } from './generator.js';
-import { QueueSplit, type QueueSplitResult, type SplitSums, TIMELINE_LIMITS, type Timeline, TimelineRecorder } from './timeline.js';
+import { QueueSplit, type QueueSplitResult, type SplitSums } from './queueSplit.js';
+import { TIMELINE_LIMITS, type Timeline, TimelineRecorder } from './timeline.js';
 
 export interface ClosedLoopOptions {
   url: string;

@@ -3,7 +3,7 @@ import autocannon from 'autocannon';
 import { type LatencySummaryMs, latencyFields, latencyHistogram, recordMs } from '../analysis/histogram.js';
 import { watchClient } from './closedLoop.js';
 import { type GeneratorHealth, watchGenerator } from './generator.js';
-import { QueueSplit, type QueueSplitResult, type SplitSums } from './timeline.js';
+import { QueueSplit, type QueueSplitResult, type SplitSums } from './queueSplit.js';
 
 export interface FixedCountOptions {
   url: string;

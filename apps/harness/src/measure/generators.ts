@@ -7,7 +7,7 @@ import type { ClosedLoopOptions, ClosedLoopResult } from './closedLoop.js';
 import type { FixedCountOptions, FixedCountResult } from './fixedCount.js';
 import type { GeneratorHealth } from './generator.js';
 import { type KindResult, kindResult, type OpenLoopOptions, type OpenLoopResult } from './openLoop.js';
-import { QueueSplit } from './timeline.js';
+import { QueueSplit } from './queueSplit.js';
 
 type Sendable<O> = Omit<O, 'signal'>;
 

@@ -12,7 +12,8 @@ import {
 } from '../analysis/histogram.js';
 import type { PlannedRequest } from './arrivals.js';
 import { type GeneratorHealth, watchGenerator } from './generator.js';
-import { QueueSplit, type QueueSplitResult, type SplitSums, TIMELINE_LIMITS, type Timeline, TimelineRecorder } from './timeline.js';
+import { QueueSplit, type QueueSplitResult, type SplitSums } from './queueSplit.js';
+import { TIMELINE_LIMITS, type Timeline, TimelineRecorder } from './timeline.js';
 
 export interface OpenLoopOptions {
   url: string;

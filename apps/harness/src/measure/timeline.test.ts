@@ -3,25 +3,7 @@ import { withWorkspaceServers } from '../run/loopbench.testing.js';
 import { stallPlan } from './arrivals.js';
 import { runClosedLoop } from './closedLoop.js';
 import { runOpenLoop } from './openLoop.js';
-import { QueueSplit, TIMELINE_LIMITS, TimelineRecorder } from './timeline.js';
-
-describe('QueueSplit', () => {
-  it('splits mean latency into waiting and being served, over the answers that were timed', () => {
-    const split = new QueueSplit();
-    split.add(100, 10);
-    split.add(100, 90);
-    split.add(40, undefined);
-    expect(split.result()).toEqual({ queueMsMean: 50, serviceMsMean: 50, queueShare: 0.5 });
-    expect(split.untimed).toBe(1);
-  });
-
-  it('never counts more service than latency, and has no result without a timed answer', () => {
-    const split = new QueueSplit();
-    expect(split.result()).toBeUndefined();
-    split.add(10, 12);
-    expect(split.result()).toEqual({ queueMsMean: 0, serviceMsMean: 10, queueShare: 0 });
-  });
-});
+import { TIMELINE_LIMITS, TimelineRecorder } from './timeline.js';
 
 describe('TimelineRecorder', () => {
   it(`keeps at most ${TIMELINE_LIMITS.requests} requests, in ms from its origin`, async () => {
