@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Answer, answerRoute, awaitingHandler, type RouteHandler, refusalOf, whenAnswered } from './answer.js';
-import { createProbe } from './probe.js';
 import { ROUTES, type RouteSpec } from './routes.js';
+import { createStatsRecorder } from './serverStats.js';
 import { sleepBlocking } from './work.js';
 
 const route = (name: RouteSpec['name']) => ROUTES.find((r) => r.name === name) as RouteSpec;
@@ -14,79 +14,79 @@ const blocking: RouteHandler = (r, params) => {
 
 describe('answerRoute', () => {
   it('refuses bad input with 400 and does not count it', async () => {
-    const probe = createProbe('non-blocking');
-    expect(await answerRoute(route('sleep'), 'ms=1e3', probe, awaiting)).toEqual({
+    const stats = createStatsRecorder('non-blocking');
+    expect(await answerRoute(route('sleep'), 'ms=1e3', stats, awaiting)).toEqual({
       status: 400,
       reply: { type: 'json', body: { error: expect.stringContaining('from 0 to 60000') } },
     });
-    expect(probe.snapshot().requestsHandled).toBe(0);
+    expect(stats.snapshot().requestsHandled).toBe(0);
   });
 
   it('waits, replies and counts the request', async () => {
-    const probe = createProbe('non-blocking');
+    const stats = createStatsRecorder('non-blocking');
     const started = performance.now();
-    expect(await answerRoute(route('sleep'), 'ms=30', probe, awaiting)).toEqual({
+    expect(await answerRoute(route('sleep'), 'ms=30', stats, awaiting)).toEqual({
       status: 200,
       reply: { type: 'json', body: { message: 'done', ms: 30 } },
     });
     expect(performance.now() - started).toBeGreaterThanOrEqual(29);
-    expect(probe.snapshot()).toMatchObject({ requestsHandled: 1, inFlight: 0 });
+    expect(stats.snapshot()).toMatchObject({ requestsHandled: 1, inFlight: 0 });
   });
 
   it('holds the thread until a blocking handler returns: nothing else runs meanwhile', () => {
-    const probe = createProbe('blocking');
+    const stats = createStatsRecorder('blocking');
     let timerRan = false;
     setTimeout(() => {
       timerRan = true;
     }, 0);
     const started = performance.now();
-    void answerRoute(route('sleep'), 'ms=50', probe, blocking);
+    void answerRoute(route('sleep'), 'ms=50', stats, blocking);
     expect(performance.now() - started).toBeGreaterThanOrEqual(49);
     expect(timerRan).toBe(false);
   });
 
   it('hands every route to the server’s handler, but answers /stats itself', async () => {
-    const probe = createProbe('non-blocking');
+    const stats = createStatsRecorder('non-blocking');
     const ran: string[] = [];
     const run = (r: RouteSpec) => {
       ran.push(r.name);
       return { type: 'text' as const, body: 'from the runner' };
     };
-    expect((await answerRoute(route('cpu'), '', probe, run)).reply).toEqual({ type: 'text', body: 'from the runner' });
-    expect((await answerRoute(route('stats'), '', probe, run)).reply.body).toMatchObject({ model: 'non-blocking' });
+    expect((await answerRoute(route('cpu'), '', stats, run)).reply).toEqual({ type: 'text', body: 'from the runner' });
+    expect((await answerRoute(route('stats'), '', stats, run)).reply.body).toMatchObject({ model: 'non-blocking' });
     expect(ran).toEqual(['cpu']);
   });
 });
 
 describe('answering in the same turn', () => {
   it('answers a route with nothing to wait for at once, not as a promise, and counts it', () => {
-    const probe = createProbe('non-blocking');
-    expect(answerRoute(route('hello'), '', probe, awaiting)).toEqual({ status: 200, reply: { type: 'text', body: 'Hello' } });
-    expect(answerRoute(route('sleep'), 'ms=0', probe, awaiting)).toEqual({
+    const stats = createStatsRecorder('non-blocking');
+    expect(answerRoute(route('hello'), '', stats, awaiting)).toEqual({ status: 200, reply: { type: 'text', body: 'Hello' } });
+    expect(answerRoute(route('sleep'), 'ms=0', stats, awaiting)).toEqual({
       status: 200,
       reply: { type: 'json', body: { message: 'done', ms: 0 } },
     });
-    expect(probe.snapshot()).toMatchObject({ requestsHandled: 2, inFlight: 0 });
+    expect(stats.snapshot()).toMatchObject({ requestsHandled: 2, inFlight: 0 });
   });
 
   it('keeps a request in flight until its awaited wait is over', async () => {
-    const probe = createProbe('non-blocking');
-    const answer = answerRoute(route('sleep'), 'ms=20', probe, awaiting);
+    const stats = createStatsRecorder('non-blocking');
+    const answer = answerRoute(route('sleep'), 'ms=20', stats, awaiting);
     expect(answer).toBeInstanceOf(Promise);
-    expect(probe.snapshot()).toMatchObject({ inFlight: 1, requestsHandled: 0 });
+    expect(stats.snapshot()).toMatchObject({ inFlight: 1, requestsHandled: 0 });
     await answer;
-    expect(probe.snapshot()).toMatchObject({ inFlight: 0, requestsHandled: 1 });
+    expect(stats.snapshot()).toMatchObject({ inFlight: 0, requestsHandled: 1 });
   });
 
   it('lets a handler’s error through, thrown or rejected, and leaves nothing in flight', async () => {
-    const probe = createProbe('non-blocking');
+    const stats = createStatsRecorder('non-blocking');
     const thrown: RouteHandler = () => {
       throw new Error('thrown');
     };
     const rejected: RouteHandler = () => Promise.reject(new Error('rejected'));
-    expect(() => answerRoute(route('fast'), '', probe, thrown)).toThrow('thrown');
-    await expect(answerRoute(route('fast'), '', probe, rejected)).rejects.toThrow('rejected');
-    expect(probe.snapshot()).toMatchObject({ inFlight: 0, requestsHandled: 2 });
+    expect(() => answerRoute(route('fast'), '', stats, thrown)).toThrow('thrown');
+    await expect(answerRoute(route('fast'), '', stats, rejected)).rejects.toThrow('rejected');
+    expect(stats.snapshot()).toMatchObject({ inFlight: 0, requestsHandled: 2 });
   });
 
   it('writes a ready answer before returning, and a coming one when it comes', async () => {

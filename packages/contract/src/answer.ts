@@ -1,5 +1,5 @@
-import type { Probe } from './probe.js';
 import { type Params, parseQuery, type Reply, type RouteSpec } from './routes.js';
+import type { StatsRecorder } from './serverStats.js';
 import { SHARED } from './shared.js';
 import { sleepAsync } from './work.js';
 
@@ -31,16 +31,16 @@ export const awaitingHandler: RouteHandler = (route, params) => {
 /**
  * Everything around a route's handler, for every framework: validate the raw query (400 with the
  * allowed range), count the request in flight, call the server's handler, reply. /stats reads this
- * process's probe, so the contract answers it here, on the main thread.
+ * process's StatsRecorder, so the contract answers it here, on the main thread.
  *
  * The answer is a promise only when the handler's reply is: a fast framework then answers /hello
  * in the turn that read it (whenAnswered), as its own minimal app does.
  */
-export function answerRoute(route: RouteSpec, rawQuery: string, probe: Probe, handle: RouteHandler): Answer | Promise<Answer> {
+export function answerRoute(route: RouteSpec, rawQuery: string, stats: StatsRecorder, handle: RouteHandler): Answer | Promise<Answer> {
   const parsed = parseQuery(route, rawQuery);
   if (!parsed.ok) return { status: 400, reply: { type: 'json', body: { error: parsed.error } } };
-  if (route.name === 'stats') return { status: 200, reply: route.reply(parsed.params, (reset) => probe.snapshot({ reset })) };
-  const end = route.tracked ? probe.begin() : undefined;
+  if (route.name === 'stats') return { status: 200, reply: route.reply(parsed.params, (reset) => stats.snapshot({ reset })) };
+  const end = route.tracked ? stats.begin() : undefined;
   let reply: Reply | Promise<Reply>;
   try {
     reply = handle(route, parsed.params);

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { answerRoute, type RouteHandler } from './answer.js';
 import { checkReply, ROUTE_CHECKS, type RouteCheck, verifyServer } from './checks.js';
 import type { HttpReply } from './client.js';
-import { createProbe } from './probe.js';
 import { ALLOWED_METHODS, queryOf, ROUTES } from './routes.js';
+import { createStatsRecorder } from './serverStats.js';
 import { sleepAsync } from './work.js';
 
 const reply = (status: number, body: string, type = 'application/json; charset=utf-8'): HttpReply => {
@@ -38,7 +38,7 @@ describe('checkReply', () => {
 
 /** A bare server on the route table; `hello` lets a test make one route answer wrongly. */
 async function withServer(hello: string, test: (url: string) => Promise<void>): Promise<void> {
-  const probe = createProbe('non-blocking');
+  const stats = createStatsRecorder('non-blocking');
   const handle: RouteHandler = async (route, params) => {
     await sleepAsync(route.waitMs(params));
     return route.name === 'hello' ? { type: 'text', body: hello } : route.reply(params);
@@ -51,7 +51,7 @@ async function withServer(hello: string, test: (url: string) => Promise<void>): 
       ? { status: 404, reply: { type: 'json' as const, body: { error: 'no route' } } }
       : !allowed
         ? { status: 405, reply: { type: 'json' as const, body: { error: 'GET only' } } }
-        : await answerRoute(route, queryOf(req.url ?? ''), probe, handle);
+        : await answerRoute(route, queryOf(req.url ?? ''), stats, handle);
     const text = reply.type === 'text';
     res.writeHead(status, { 'content-type': text ? 'text/plain' : 'application/json' });
     res.end(text ? reply.body : JSON.stringify(reply.body));

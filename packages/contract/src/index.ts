@@ -25,7 +25,7 @@ export {
   stopAllServers,
   waitForExit,
 } from './launch.js';
-export { createProbe, type LoopDelay, type MeasuredStats, MODELS, type Model, type Probe, type StatsSnapshot } from './probe.js';
+export { MODELS, type Model } from './model.js';
 export {
   ALLOWED_METHODS,
   LIMITS,
@@ -51,5 +51,6 @@ export {
   serve,
   serveFromPackage,
 } from './serve.js';
+export { createStatsRecorder, type LoopDelay, type MeasuredStats, type StatsRecorder, type StatsSnapshot } from './serverStats.js';
 export { parseServerTiming, SERVER_TIMING_METRIC, timeResponse } from './timing.js';
 export { countTo, sleepAsync, sleepBlocking } from './work.js';

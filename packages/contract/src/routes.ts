@@ -28,7 +28,7 @@ export interface RouteSpec {
   readonly tracked: boolean;
   /** How long the server must wait before replying, in its own model (blocking or awaited). */
   readonly waitMs: (params: Params) => number;
-  /** Work done on the thread in both models, then the reply; only /stats reads the probe, which the contract passes. */
+  /** Work done on the thread in both models, then the reply; only /stats reads the server's StatsRecorder, which the contract passes. */
   readonly reply: (params: Params, stats?: (reset: boolean) => unknown) => Reply;
 }
 
@@ -45,7 +45,7 @@ const BEHAVIOUR: Record<RouteSpec['name'], Pick<RouteSpec, 'waitMs' | 'reply'>> 
   stats: {
     waitMs: noWait,
     reply: (p, stats) => {
-      if (!stats) throw new Error('/stats is answered by answerRoute, which reads the probe');
+      if (!stats) throw new Error('/stats is answered by answerRoute, which reads the StatsRecorder');
       return json(stats(p.reset === 1));
     },
   },

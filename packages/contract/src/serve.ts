@@ -7,8 +7,9 @@ import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { readServerPackage } from './declaration.js';
 import { integerFromEnv } from './env.js';
-import { createProbe, type Model, type Probe } from './probe.js';
+import type { Model } from './model.js';
 import { ALLOWED_METHODS, LIMITS, methodNotAllowedError, uriTooLongError } from './routes.js';
+import { createStatsRecorder, type StatsRecorder } from './serverStats.js';
 import { SHARED } from './shared.js';
 import { TimedResponse, timeResponse } from './timing.js';
 import { oneAtATime } from './work.js';
@@ -156,7 +157,7 @@ export interface ServeOptions {
   name: string;
   model: Model;
   /** Builds the app; may be async for frameworks that must be made ready first. */
-  createListener: (probe: Probe) => http.RequestListener | Promise<http.RequestListener>;
+  createListener: (stats: StatsRecorder) => http.RequestListener | Promise<http.RequestListener>;
 }
 
 /** The line a server prints on stdout once it accepts connections. */
@@ -200,7 +201,7 @@ function onStopSignal(stop: () => void): void {
 }
 
 async function listen(options: ServeOptions, env: ServeEnv, announceWhenReady: boolean): Promise<void> {
-  const listener = await options.createListener(createProbe(options.model));
+  const listener = await options.createListener(createStatsRecorder(options.model));
   // Requests being answered; once none is left, connections that never sent a whole request are dropped.
   let answering = 0;
   let stopping = false;

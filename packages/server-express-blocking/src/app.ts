@@ -3,11 +3,11 @@ import {
   answerRoute,
   methodNotAllowedError,
   notFoundError,
-  type Probe,
   queryOf,
   ROUTES,
   type RouteHandler,
   refusalOf,
+  type StatsRecorder,
   sleepBlocking,
 } from '@loopbench/contract';
 import express, { type ErrorRequestHandler } from 'express';
@@ -25,7 +25,7 @@ export const blockingHandler: RouteHandler = (route, params) => {
  * Express, blocking by default. server-express-async passes an awaiting handler to the very same
  * app: the control that shows the difference is the I/O model, not Express.
  */
-export function createApp(probe: Probe, handle: RouteHandler = blockingHandler): express.Express {
+export function createApp(probe: StatsRecorder, handle: RouteHandler = blockingHandler): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);

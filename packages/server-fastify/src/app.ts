@@ -5,11 +5,11 @@ import {
   awaitingHandler,
   methodNotAllowedError,
   notFoundError,
-  type Probe,
   queryOf,
   REFUSED_METHODS,
   ROUTES,
   refusalOf,
+  type StatsRecorder,
 } from '@loopbench/contract';
 import Fastify, { type FastifyReply } from 'fastify';
 
@@ -17,7 +17,7 @@ import Fastify, { type FastifyReply } from 'fastify';
  * Fastify, non-blocking: a wait is an awaited timer. serve() owns the http.Server, so Fastify is
  * handed a server it never listens on and its request handler is taken from the factory.
  */
-export async function createApp(probe: Probe): Promise<http.RequestListener> {
+export async function createApp(probe: StatsRecorder): Promise<http.RequestListener> {
   let listener: http.RequestListener | undefined;
   const app = Fastify({
     serverFactory: (handler) => {

@@ -6,17 +6,17 @@ import {
   awaitingHandler,
   methodNotAllowedError,
   notFoundError,
-  type Probe,
   queryOf,
   REFUSED_METHODS,
   ROUTES,
   refusalOf,
+  type StatsRecorder,
 } from '@loopbench/contract';
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 /** Hono on @hono/node-server, non-blocking: a wait is an awaited timer. HEAD is served by GET routes. */
-export function createApp(probe: Probe): http.RequestListener {
+export function createApp(probe: StatsRecorder): http.RequestListener {
   const app = new Hono();
   for (const route of ROUTES) {
     app.get(route.path, async (c) => {

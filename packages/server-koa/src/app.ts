@@ -5,10 +5,10 @@ import {
   awaitingHandler,
   methodNotAllowedError,
   notFoundError,
-  type Probe,
   queryOf,
   ROUTES,
   refusalOf,
+  type StatsRecorder,
   whenAnswered,
 } from '@loopbench/contract';
 import Koa from 'koa';
@@ -16,7 +16,7 @@ import Koa from 'koa';
 /** Koa, non-blocking: many requests wait at once on one thread; the CPU loop still runs on it. */
 const PATHS = new Set(ROUTES.map((route) => route.path));
 
-export function createApp(probe: Probe): Koa {
+export function createApp(probe: StatsRecorder): Koa {
   const app = new Koa();
   const router = new Router();
 

@@ -5,11 +5,11 @@ import {
   awaitingHandler,
   methodNotAllowedError,
   notFoundError,
-  type Probe,
   queryOf,
   type Reply,
   ROUTES,
   type RouteHandler,
+  type StatsRecorder,
   whenAnswered,
 } from '@loopbench/contract';
 
@@ -29,7 +29,7 @@ const refusal = (error: string): Reply => ({ type: 'json', body: { error } });
  * measured against. `handle` lets a caller wait and work elsewhere (server-worker-pool hands both
  * to worker threads).
  */
-export function createApp(probe: Probe, handle: RouteHandler = awaitingHandler): http.RequestListener {
+export function createApp(probe: StatsRecorder, handle: RouteHandler = awaitingHandler): http.RequestListener {
   const byPath = new Map(ROUTES.map((route) => [route.path, route]));
   const allowed: readonly string[] = ALLOWED_METHODS;
 

@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import type { Probe } from '@loopbench/contract';
+import type { StatsRecorder } from '@loopbench/contract';
 import { createApp as createNodeApp } from '@loopbench/server-node-http';
 import { Piscina } from 'piscina';
 import type { Task } from './worker.js';
@@ -21,7 +21,7 @@ function poolThreads(env: NodeJS.ProcessEnv): number {
  * worker threads (piscina): the event loop only routes and replies. This costs a dispatch per
  * request and buys parallel CPU work, as FastAPI's thread pool does for plain def endpoints.
  */
-export function createApp(probe: Probe, env: NodeJS.ProcessEnv = process.env): http.RequestListener {
+export function createApp(probe: StatsRecorder, env: NodeJS.ProcessEnv = process.env): http.RequestListener {
   const threads = poolThreads(env);
   const pool = new Piscina<Task>({
     filename: new URL('./worker.js', import.meta.url).href,
