@@ -1,6 +1,7 @@
 import type { MetricName } from '../catalogue/metrics.js';
 import type { Results, ScenarioResult, ServerResult } from '../results/results.js';
 import { formatNumber, formatPercent, formatRatio } from './format.js';
+import { medianOf } from './stats.js';
 
 export type ClaimVerdict = 'reproduced' | 'not reproduced' | 'reversed' | 'not measured';
 
@@ -25,8 +26,6 @@ export const CLAIM_NOISE = 0.1;
 export const CLAIM_SHARE = 0.5;
 
 type Find = (server: string) => ServerResult | undefined;
-
-const median = (result: ServerResult | undefined, metric: MetricName) => result?.metrics[metric]?.median;
 
 /**
  * A claim that A beats B by `articleRatio`, judged on the measured ratio: reproduced when it goes the
@@ -56,8 +55,8 @@ const withShortfall = (measured: number | undefined, articleRatio: number) => {
 };
 
 function ratioOf(find: Find, [a, b]: readonly [string, string], metric: MetricName = 'throughputRps'): number | undefined {
-  const x = median(find(a), metric);
-  const y = median(find(b), metric);
+  const x = medianOf(find(a), metric);
+  const y = medianOf(find(b), metric);
   return x === undefined || y === undefined ? undefined : x / y;
 }
 
@@ -65,7 +64,7 @@ function ratioOf(find: Find, [a, b]: readonly [string, string], metric: MetricNa
 function throughputPair(find: Find, pair: readonly [string, string]): string {
   const [a, b] = pair;
   if (!find(a) || !find(b)) return `${pair.filter((s) => !find(s)).join(' and ')} did not run`;
-  return `${a} ${formatNumber(median(find(a), 'throughputRps'))} req/s, ${b} ${formatNumber(median(find(b), 'throughputRps'))} req/s (${formatRatio(ratioOf(find, pair))})`;
+  return `${a} ${formatNumber(medianOf(find(a), 'throughputRps'))} req/s, ${b} ${formatNumber(medianOf(find(b), 'throughputRps'))} req/s (${formatRatio(ratioOf(find, pair))})`;
 }
 
 /** CPU per request and cores used by each server of a pair: the measured reason for a throughput ratio. */
@@ -74,7 +73,7 @@ function cpuReason(find: Find, pair: readonly [string, string]): string {
     .filter((s) => find(s))
     .map(
       (s) =>
-        `${s} ${formatNumber(median(find(s), 'cpuPerRequestMs'))} ms CPU per request on ${formatNumber(median(find(s), 'cpuUtilization'))} cores`,
+        `${s} ${formatNumber(medianOf(find(s), 'cpuPerRequestMs'))} ms CPU per request on ${formatNumber(medianOf(find(s), 'cpuUtilization'))} cores`,
     )
     .join('; ');
 }
@@ -82,7 +81,7 @@ function cpuReason(find: Find, pair: readonly [string, string]): string {
 function headOfLineSide(find: Find, [async, blocking]: readonly [string, string]): string {
   const one = (s: string) =>
     find(s)
-      ? `${s} ${formatNumber(median(find(s), 'fastLatencyMs'))} ms (β ${formatNumber(median(find(s), 'blockingIndex'))})`
+      ? `${s} ${formatNumber(medianOf(find(s), 'fastLatencyMs'))} ms (β ${formatNumber(medianOf(find(s), 'blockingIndex'))})`
       : `${s} did not run`;
   return `${one(async)}; ${one(blocking)}`;
 }
@@ -133,8 +132,8 @@ const CLAIMS: readonly ClaimSpec[] = [
     claim: 'while / waits, /dummy answers immediately on FastAPI and waits out the slow request on Flask',
     article: 'FastAPI: at once; Flask: after the 20 s',
     row: (find, scenario) => {
-      const fast = median(find(ORIGINAL.async), 'blockingIndex');
-      const flask = median(find(ORIGINAL.flask), 'blockingIndex');
+      const fast = medianOf(find(ORIGINAL.async), 'blockingIndex');
+      const flask = medianOf(find(ORIGINAL.flask), 'blockingIndex');
       const verdict: ClaimVerdict =
         fast === undefined || flask === undefined
           ? 'not measured'
@@ -145,7 +144,7 @@ const CLAIMS: readonly ClaimSpec[] = [
               : 'not reproduced';
       const others = [ORIGINAL.gunicorn, ORIGINAL.trap]
         .filter((s) => find(s))
-        .map((s) => `${s} β ${formatNumber(median(find(s), 'blockingIndex'))}`)
+        .map((s) => `${s} β ${formatNumber(medianOf(find(s), 'blockingIndex'))}`)
         .join(', ');
       return {
         originals: headOfLineSide(find, [ORIGINAL.async, ORIGINAL.flask]),
@@ -163,14 +162,14 @@ const CLAIMS: readonly ClaimSpec[] = [
     claim: 'with asynchronous execution the thread is utilised 100% ("less waiting and more doing")',
     article: '100% of the thread',
     row: (find) => {
-      const elu = median(find(ORIGINAL.async), 'eventLoopUtilization');
+      const elu = medianOf(find(ORIGINAL.async), 'eventLoopUtilization');
       const served = ratioOf(find, [ORIGINAL.async, ORIGINAL.flask]);
       const side = (async: string, blocking: string) =>
         [async, blocking]
           .filter((s) => find(s))
           .map(
             (s) =>
-              `${s} ${formatNumber(median(find(s), 'throughputRps'))} req/s, thread occupied ${median(find(s), 'eventLoopUtilization') === undefined ? 'not measured' : formatPercent(median(find(s), 'eventLoopUtilization'))}, CPU ${formatPercent(median(find(s), 'cpuUtilization'))} of a core`,
+              `${s} ${formatNumber(medianOf(find(s), 'throughputRps'))} req/s, thread occupied ${medianOf(find(s), 'eventLoopUtilization') === undefined ? 'not measured' : formatPercent(medianOf(find(s), 'eventLoopUtilization'))}, CPU ${formatPercent(medianOf(find(s), 'cpuUtilization'))} of a core`,
           )
           .join('; ') || 'did not run';
       const trap = find(ORIGINAL.trap);
@@ -183,7 +182,7 @@ const CLAIMS: readonly ClaimSpec[] = [
             ? 'FastAPI did not run here, so its thread was not measured.'
             : `FastAPI served ${formatRatio(served)} Flask's requests by overlapping their waits, but its thread was not 100% used: its event loop was occupied ${formatPercent(elu)} of the time.`) +
           (trap
-            ? ` The thread that is occupied 100% is the blocked one: fastapi-trap's loop (an async def calling time.sleep) was ${formatPercent(median(trap, 'eventLoopUtilization'))} occupied while using ${formatPercent(median(trap, 'cpuUtilization'))} of a core.`
+            ? ` The thread that is occupied 100% is the blocked one: fastapi-trap's loop (an async def calling time.sleep) was ${formatPercent(medianOf(trap, 'eventLoopUtilization'))} occupied while using ${formatPercent(medianOf(trap, 'cpuUtilization'))} of a core.`
             : ''),
       };
     },

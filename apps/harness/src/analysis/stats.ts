@@ -18,6 +18,17 @@ export function summarize(values: readonly number[]): Summary {
   return { median: median(values), min: Math.min(...values), max: Math.max(...values), runs: [...values] };
 }
 
+/**
+ * A result's median of one metric; undefined where the metric was not measured. Typed by shape, so
+ * stats needs no import of the results it summarises.
+ */
+export function medianOf<M extends string>(
+  result: { metrics: Partial<Record<M, Summary>> } | undefined,
+  metric: NoInfer<M>,
+): number | undefined {
+  return result?.metrics[metric]?.median;
+}
+
 /** a / b with the widest spread the two ranges allow (min over max, max over min). */
 export function ratio(a: Summary, b: Summary): Summary {
   return {

@@ -2,6 +2,7 @@ import type { MetricName } from '../catalogue/metrics.js';
 import { HEADLINE_SERVERS, type VerdictName } from '../catalogue/scenarios.js';
 import type { ScenarioResult, ServerResult } from '../results/results.js';
 import { formatNumber, formatPercent, formatRatio } from './format.js';
+import { medianOf } from './stats.js';
 
 /** The articles' pair within a scenario's results. */
 export interface Pair {
@@ -21,7 +22,8 @@ export function headlinePair(scenario: Pick<ScenarioResult, 'results'>): Partial
   return { blocking: first('blocking'), nonBlocking: first('non-blocking') };
 }
 
-export const m = (result: ServerResult | undefined, name: MetricName) => result?.metrics[name]?.median;
+/** Short for medianOf: the verdict sentences quote many medians. */
+const m = medianOf;
 const e = (result: ServerResult | undefined, name: MetricName) => result?.expected[name];
 const n = (metric: ServerResult, name: MetricName) => formatNumber(m(metric, name));
 const parameter = (scenario: ScenarioResult, name: string) => formatNumber(Number(scenario.parameters[name]));

@@ -1,5 +1,6 @@
 import { formatNumber, formatRatio } from '../analysis/format.js';
-import { headlinePair, m, verdicts } from '../analysis/verdicts.js';
+import { medianOf } from '../analysis/stats.js';
+import { headlinePair, verdicts } from '../analysis/verdicts.js';
 import { scenarioById } from '../catalogue/suites.js';
 import type { ScenarioResult } from '../results/results.js';
 
@@ -16,14 +17,14 @@ export function scenarioText(scenario: Pick<ScenarioResult, 'id'>): { title: str
 
 /** Every other server's throughput as a share of bare node:http's, when both ran. */
 function ceilingNote(scenario: ScenarioResult): string {
-  const ceiling = m(
+  const ceiling = medianOf(
     scenario.results.find((r) => r.server === CEILING_SERVER),
     'throughputRps',
   );
   if (ceiling === undefined) return '';
   const shares = scenario.results
-    .filter((r) => r.server !== CEILING_SERVER && m(r, 'throughputRps') !== undefined)
-    .map((r) => `${r.server} ${formatRatio((m(r, 'throughputRps') as number) / ceiling)}`);
+    .filter((r) => r.server !== CEILING_SERVER && medianOf(r, 'throughputRps') !== undefined)
+    .map((r) => `${r.server} ${formatRatio((medianOf(r, 'throughputRps') as number) / ceiling)}`);
   return shares.length > 0 ? ` Throughput as a share of bare ${CEILING_SERVER}'s: ${shares.join(', ')}.` : '';
 }
 
@@ -54,8 +55,8 @@ export function verdictFor(scenario: ScenarioResult): string {
   const verdict = name ? verdicts[name] : undefined;
   if (blocking && nonBlocking && verdict) return `${verdict({ blocking, nonBlocking }, scenario)}${tail}`;
   const served = scenario.results
-    .filter((r) => m(r, 'throughputRps') !== undefined)
-    .map((r) => `${r.server} ${formatNumber(m(r, 'throughputRps'))} req/s`);
+    .filter((r) => medianOf(r, 'throughputRps') !== undefined)
+    .map((r) => `${r.server} ${formatNumber(medianOf(r, 'throughputRps'))} req/s`);
   const lead =
     served.length > 0
       ? `Served: ${served.join(', ')}.`
