@@ -12,7 +12,8 @@ import { execFileSync } from 'node:child_process';
 import { startServer, stopAllServers } from '@loopbench/contract';
 import { median } from '../dist/analysis/stats.js';
 import { isGeneratorBound } from '../dist/measure/generator.js';
-import { generateClosedLoop, stopGenerators } from '../dist/measure/generators.js';
+import { generateClosedLoop } from '../dist/measure/generators.js';
+import { stopGenerators } from '../dist/measure/pool.js';
 import { serverPackage } from './contenders.mjs';
 import { requireWrk, wrk } from './wrk.mjs';
 

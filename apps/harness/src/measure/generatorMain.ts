@@ -5,8 +5,8 @@
  */
 import { runClosedLoop } from './closedLoop.js';
 import { runFixedCount } from './fixedCount.js';
-import type { GeneratorJob, GeneratorReply, HarnessMessage } from './generators.js';
 import { runOpenLoop } from './openLoop.js';
+import type { GeneratorJob, GeneratorReply, HarnessMessage } from './protocol.js';
 
 function run(job: GeneratorJob, signal: AbortSignal): Promise<unknown> {
   switch (job.kind) {

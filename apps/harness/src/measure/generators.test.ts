@@ -5,7 +5,9 @@ import { loadProblems } from '../kinds/limits.js';
 import { stallPlan } from './arrivals.js';
 import type { ClosedLoopResult } from './closedLoop.js';
 import { isGeneratorBound } from './generator.js';
-import { generateClosedLoop, generateOpenLoop, mergeClosedLoop, runInGenerators, shares } from './generators.js';
+import { generateClosedLoop, generateOpenLoop, shares } from './generators.js';
+import { mergeClosedLoop } from './merge.js';
+import { runInGenerators } from './pool.js';
 
 const ANSWER = 'HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 5\r\nserver-timing: app;dur=0.010\r\n\r\nHello';
 

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { formatNumber } from '../../analysis/format.js';
-import { stopGenerators } from '../../measure/generators.js';
+import { stopGenerators } from '../../measure/pool.js';
 import { PROBE_LIMITS, PROBE_VERDICTS, ProbeError, type ProbeResult, type ProbeVerdict, probeServer } from '../../probe/probe.js';
 import { UsageError } from '../../run/errors.js';
 import { isLoopbackHost } from '../../run/loopback.js';

@@ -5,7 +5,7 @@ import { Command, Option } from 'commander';
 import { claimsTable } from '../../analysis/claims.js';
 import { HEADLINE_SERVERS, SCENARIO_ALIASES, type Scenario } from '../../catalogue/scenarios.js';
 import { ALL_SCENARIOS, SUITE_NAMES, type SuiteName, suiteServers } from '../../catalogue/suites.js';
-import { MAX_GENERATORS, stopGenerators } from '../../measure/generators.js';
+import { MAX_GENERATORS, stopGenerators } from '../../measure/pool.js';
 import { writeReports } from '../../render/report.js';
 import { detectStyle, renderClaims, renderHeader, renderScenario } from '../../render/terminal.js';
 import { buildServers, discoverServers, workspaceRoot } from '../../run/discover.js';

@@ -1,0 +1,83 @@
+import { encodeHistogram, latencyFields, mergeHistograms, summarizeHistogram } from '../analysis/histogram.js';
+import type { ClosedLoopResult } from './closedLoop.js';
+import type { FixedCountResult } from './fixedCount.js';
+import type { GeneratorHealth } from './generator.js';
+import { type KindResult, kindResult, type OpenLoopResult } from './openLoop.js';
+import { QueueSplit } from './queueSplit.js';
+
+/** One generator's result type, as several generators' merge into: each one's health in place of the one. */
+export type Merged<R extends { generator: GeneratorHealth }> = Omit<R, 'generator'> & { generators: GeneratorHealth[] };
+
+const sum = <T>(all: readonly T[], of: (one: T) => number) => all.reduce((total, one) => total + of(one), 0);
+
+/** Generators' closed-loop results as one run: counts and per-connection throughput add, histograms add. */
+export function mergeClosedLoop(results: readonly ClosedLoopResult[]): Merged<ClosedLoopResult> {
+  const timeline = results[0]?.timeline;
+  return {
+    responses: sum(results, (r) => r.responses),
+    non2xx: sum(results, (r) => r.non2xx),
+    errors: sum(results, (r) => r.errors),
+    timeouts: sum(results, (r) => r.timeouts),
+    resets: sum(results, (r) => r.resets),
+    windowMs: Math.max(...results.map((r) => r.windowMs)),
+    throughputRps: sum(results, (r) => r.throughputRps),
+    measured: sum(results, (r) => r.measured),
+    ...latencyFields(mergeHistograms(results.map((r) => r.latencyHistogram))),
+    ...QueueSplit.merge(results.map((r) => r.splitSums)).fields(),
+    ...(timeline ? { timeline } : {}),
+    generators: results.map((r) => r.generator),
+  };
+}
+
+/** Generators' fixed-count results as one run: the wall from the first start to the last answer. */
+export function mergeFixedCount(results: readonly FixedCountResult[]): Merged<FixedCountResult> {
+  const responses = sum(results, (r) => r.responses);
+  const non2xx = sum(results, (r) => r.non2xx);
+  const startedAt = Math.min(...results.map((r) => r.startedAt));
+  const lastAnswerAt = Math.max(...results.map((r) => r.lastAnswerAt));
+  const wallMs = lastAnswerAt - startedAt;
+  return {
+    responses,
+    non2xx,
+    errors: sum(results, (r) => r.errors),
+    timeouts: sum(results, (r) => r.timeouts),
+    wallMs,
+    throughputRps: ((responses - non2xx) / wallMs) * 1000,
+    ...latencyFields(mergeHistograms(results.map((r) => r.latencyHistogram))),
+    ...QueueSplit.merge(results.map((r) => r.splitSums)).fields(),
+    startedAt,
+    lastAnswerAt,
+    generators: results.map((r) => r.generator),
+  };
+}
+
+function mergeKind(kinds: readonly KindResult[]): KindResult {
+  return kindResult({
+    planned: sum(kinds, (k) => k.planned),
+    answered: sum(kinds, (k) => k.answered),
+    latency: mergeHistograms(kinds.map((k) => k.latencyHistogram)),
+    service: mergeHistograms(kinds.map((k) => k.serviceHistogram)),
+    split: QueueSplit.merge(kinds.map((k) => k.splitSums)),
+  });
+}
+
+/** Generators' open-loop results as one run: each sent its share of one plan on one clock. */
+export function mergeOpenLoop(results: readonly OpenLoopResult[]): Merged<OpenLoopResult> {
+  const sendLag = mergeHistograms(results.map((r) => r.sendLagHistogram));
+  const timeline = results[0]?.timeline;
+  return {
+    planned: sum(results, (r) => r.planned),
+    sent: sum(results, (r) => r.sent),
+    answered: sum(results, (r) => r.answered),
+    errors: sum(results, (r) => r.errors),
+    timeouts: sum(results, (r) => r.timeouts),
+    non2xx: sum(results, (r) => r.non2xx),
+    fast: mergeKind(results.map((r) => r.fast)),
+    slow: mergeKind(results.map((r) => r.slow)),
+    sendLagMs: summarizeHistogram(sendLag),
+    sendLagHistogram: encodeHistogram(sendLag),
+    elapsedMs: Math.max(...results.map((r) => r.elapsedMs)),
+    ...(timeline ? { timeline } : {}),
+    generators: results.map((r) => r.generator),
+  };
+}

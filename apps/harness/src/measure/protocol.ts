@@ -1,0 +1,18 @@
+/** The messages between the harness and its generator processes (pool.ts, generatorMain.ts). */
+import type { ClosedLoopOptions } from './closedLoop.js';
+import type { FixedCountOptions } from './fixedCount.js';
+import type { OpenLoopOptions } from './openLoop.js';
+
+/** An abort signal cannot cross the process boundary: `abort` messages stand for it. */
+type Sendable<O> = Omit<O, 'signal'>;
+
+/** What one generator process is asked to do: one of the measure functions, with its options. */
+export type GeneratorJob =
+  | { kind: 'closed-loop'; options: Sendable<ClosedLoopOptions> }
+  | { kind: 'open-loop'; options: Sendable<OpenLoopOptions> }
+  | { kind: 'fixed-count'; options: Sendable<FixedCountOptions> };
+
+/** From the harness: run a job, or stop the one running. */
+export type HarnessMessage = { type: 'run'; job: GeneratorJob } | { type: 'abort' };
+/** From a generator: ready for a job (once, after the fork), then each job's result or error. */
+export type GeneratorReply = { type: 'ready' } | { type: 'result'; result: unknown } | { type: 'error'; message: string };
