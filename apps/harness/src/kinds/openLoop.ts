@@ -76,7 +76,7 @@ export const openLoop: ScenarioKind<OpenLoopSettings> = {
   }),
   async warmup(settings, server, signal) {
     const plan = stallPlan({ ratePerS: settings.ratePerS, durationMs: settings.warmupMs, stallAtMs: 0, stallMs: 0 }).filter(
-      (r) => r.kind === 'fast',
+      (r) => r.route === 'fast',
     );
     const load = await generateOpenLoop({ url: server.url, plan, timeoutMs: 10_000, ...(signal ? { signal } : {}) }, server.generators);
     return { values: { baselineLatencyMs: load.fast.latencyMs.p50 }, problems: [] };

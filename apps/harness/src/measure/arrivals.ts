@@ -1,18 +1,18 @@
 import { seededRandom } from '../analysis/random.js';
 
-/** One request of an open-loop plan: when to send it (ms after the start) and what. */
+/** One request of an open-loop plan: when to send it (ms after the start), what, and which of the two routes it is. */
 export interface PlannedRequest {
   atMs: number;
   target: string;
-  kind: 'fast' | 'slow';
+  route: 'fast' | 'slow';
 }
 
 /** Fast requests at a constant rate for durationMs, and one slow request at stallAtMs. */
 export function stallPlan(input: { ratePerS: number; durationMs: number; stallAtMs: number; stallMs: number }): PlannedRequest[] {
   const plan: PlannedRequest[] = [];
   const count = Math.floor((input.durationMs * input.ratePerS) / 1000);
-  for (let i = 0; i < count; i++) plan.push({ atMs: (i * 1000) / input.ratePerS, target: '/fast', kind: 'fast' });
-  plan.push({ atMs: input.stallAtMs, target: `/sleep?ms=${input.stallMs}`, kind: 'slow' });
+  for (let i = 0; i < count; i++) plan.push({ atMs: (i * 1000) / input.ratePerS, target: '/fast', route: 'fast' });
+  plan.push({ atMs: input.stallAtMs, target: `/sleep?ms=${input.stallMs}`, route: 'slow' });
   return plan.sort((a, b) => a.atMs - b.atMs);
 }
 
@@ -32,7 +32,7 @@ export function sharePlan(input: {
     at += -Math.log(1 - random()) * (1000 / input.ratePerS)
   ) {
     const slow = random() < input.slowShare;
-    plan.push(slow ? { atMs: at, target: `/sleep?ms=${input.slowMs}`, kind: 'slow' } : { atMs: at, target: '/fast', kind: 'fast' });
+    plan.push(slow ? { atMs: at, target: `/sleep?ms=${input.slowMs}`, route: 'slow' } : { atMs: at, target: '/fast', route: 'fast' });
   }
   return plan;
 }

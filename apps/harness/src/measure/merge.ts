@@ -2,7 +2,7 @@ import { encodeHistogram, latencyFields, mergeHistograms, summarizeHistogram } f
 import type { ClosedLoopResult } from './closedLoop.js';
 import type { FixedCountResult } from './fixedCount.js';
 import type { GeneratorHealth } from './generator.js';
-import { type KindResult, kindResult, type OpenLoopResult } from './openLoop.js';
+import { type OpenLoopResult, type RouteResult, routeResult } from './openLoop.js';
 import { QueueSplit } from './queueSplit.js';
 
 /** One generator's result type, as several generators' merge into: each one's health in place of the one. */
@@ -51,13 +51,13 @@ export function mergeFixedCount(results: readonly FixedCountResult[]): Merged<Fi
   };
 }
 
-function mergeKind(kinds: readonly KindResult[]): KindResult {
-  return kindResult({
-    planned: sum(kinds, (k) => k.planned),
-    answered: sum(kinds, (k) => k.answered),
-    latency: mergeHistograms(kinds.map((k) => k.latencyHistogram)),
-    service: mergeHistograms(kinds.map((k) => k.serviceHistogram)),
-    split: QueueSplit.merge(kinds.map((k) => k.splitSums)),
+function mergeRoute(routes: readonly RouteResult[]): RouteResult {
+  return routeResult({
+    planned: sum(routes, (r) => r.planned),
+    answered: sum(routes, (r) => r.answered),
+    latency: mergeHistograms(routes.map((r) => r.latencyHistogram)),
+    service: mergeHistograms(routes.map((r) => r.serviceHistogram)),
+    split: QueueSplit.merge(routes.map((r) => r.splitSums)),
   });
 }
 
@@ -72,8 +72,8 @@ export function mergeOpenLoop(results: readonly OpenLoopResult[]): Merged<OpenLo
     errors: sum(results, (r) => r.errors),
     timeouts: sum(results, (r) => r.timeouts),
     non2xx: sum(results, (r) => r.non2xx),
-    fast: mergeKind(results.map((r) => r.fast)),
-    slow: mergeKind(results.map((r) => r.slow)),
+    fast: mergeRoute(results.map((r) => r.fast)),
+    slow: mergeRoute(results.map((r) => r.slow)),
     sendLagMs: summarizeHistogram(sendLag),
     sendLagHistogram: encodeHistogram(sendLag),
     elapsedMs: Math.max(...results.map((r) => r.elapsedMs)),

@@ -11,10 +11,10 @@ import { runOpenLoop } from './openLoop.js';
 describe('stallPlan', () => {
   it('spaces fast requests evenly at the rate and puts one slow request at the stall', () => {
     const plan = stallPlan({ ratePerS: 100, durationMs: 1000, stallAtMs: 250, stallMs: 500 });
-    const fast = plan.filter((r) => r.kind === 'fast');
+    const fast = plan.filter((r) => r.route === 'fast');
     expect(fast).toHaveLength(100);
     expect(fast[1]?.atMs).toBe(10);
-    expect(plan.filter((r) => r.kind === 'slow')).toEqual([{ atMs: 250, target: '/sleep?ms=500', kind: 'slow' }]);
+    expect(plan.filter((r) => r.route === 'slow')).toEqual([{ atMs: 250, target: '/sleep?ms=500', route: 'slow' }]);
     expect(plan.map((r) => r.atMs)).toEqual([...plan.map((r) => r.atMs)].sort((a, b) => a - b));
   });
 });
@@ -25,7 +25,7 @@ describe('sharePlan', () => {
     const plan = sharePlan(input);
     expect(plan.length).toBeGreaterThan(19_000);
     expect(plan.length).toBeLessThan(21_000);
-    const slow = plan.filter((r) => r.kind === 'slow').length / plan.length;
+    const slow = plan.filter((r) => r.route === 'slow').length / plan.length;
     expect(slow).toBeGreaterThan(0.09);
     expect(slow).toBeLessThan(0.11);
     const gaps = plan.slice(1).map((r, i) => r.atMs - (plan[i]?.atMs ?? 0));

@@ -33,7 +33,8 @@ export interface OpenLoopOptions {
   startAt?: number;
 }
 
-export interface KindResult {
+/** What one route's requests (fast or slow) of an open-loop run measured. */
+export interface RouteResult {
   planned: number;
   answered: number;
   /** From the planned send time: what a user who arrived then waited. */
@@ -55,8 +56,8 @@ export interface OpenLoopResult {
   errors: number;
   timeouts: number;
   non2xx: number;
-  fast: KindResult;
-  slow: KindResult;
+  fast: RouteResult;
+  slow: RouteResult;
   /** Actual send time minus planned send time: how far the generator fell behind its plan. */
   sendLagMs: LatencySummaryMs;
   sendLagHistogram: string;
@@ -66,7 +67,8 @@ export interface OpenLoopResult {
   generator: GeneratorHealth;
 }
 
-export interface KindHistograms {
+/** One route's histograms and split while a run is under way. */
+export interface RouteHistograms {
   planned: number;
   answered: number;
   latency: Histogram;
@@ -74,7 +76,7 @@ export interface KindHistograms {
   split: QueueSplit;
 }
 
-const kindHistograms = (): KindHistograms => ({
+const routeHistograms = (): RouteHistograms => ({
   planned: 0,
   answered: 0,
   latency: latencyHistogram(),
@@ -82,15 +84,15 @@ const kindHistograms = (): KindHistograms => ({
   split: new QueueSplit(),
 });
 
-/** One kind's histograms and split as its result (also several generators' once merged). */
-export function kindResult(k: KindHistograms): KindResult {
+/** One route's histograms and split as its result (also several generators' once merged). */
+export function routeResult(route: RouteHistograms): RouteResult {
   return {
-    planned: k.planned,
-    answered: k.answered,
-    ...latencyFields(k.latency),
-    serviceMs: summarizeHistogram(k.service),
-    serviceHistogram: encodeHistogram(k.service),
-    ...k.split.fields(),
+    planned: route.planned,
+    answered: route.answered,
+    ...latencyFields(route.latency),
+    serviceMs: summarizeHistogram(route.service),
+    serviceHistogram: encodeHistogram(route.service),
+    ...route.split.fields(),
   };
 }
 
@@ -113,8 +115,8 @@ const START_LEAD_MS = 20;
 export function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
   const { url, plan, timeoutMs } = options;
   const agent = new http.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
-  const kinds = { fast: kindHistograms(), slow: kindHistograms() };
-  for (const request of plan) kinds[request.kind].planned += 1;
+  const routes = { fast: routeHistograms(), slow: routeHistograms() };
+  for (const request of plan) routes[request.route].planned += 1;
   const sendLag = latencyHistogram();
   const counts = { sent: 0, answered: 0, errors: 0, timeouts: 0, non2xx: 0 };
   const stopWatching = watchGenerator();
@@ -137,8 +139,8 @@ export function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
       resolve({
         planned: plan.length,
         ...counts,
-        fast: kindResult(kinds.fast),
-        slow: kindResult(kinds.slow),
+        fast: routeResult(routes.fast),
+        slow: routeResult(routes.slow),
         sendLagMs: summarizeHistogram(sendLag),
         sendLagHistogram: encodeHistogram(sendLag),
         elapsedMs,
@@ -163,7 +165,7 @@ export function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
       const sentAt = performance.now();
       recordMs(sendLag, Math.max(0.001, sentAt - plannedAt));
       counts.sent += 1;
-      const kind = kinds[planned.kind];
+      const route = routes[planned.route];
       let done = false;
       let timedOut = false;
       // Exactly one outcome per request, whichever event comes first.
@@ -180,10 +182,10 @@ export function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
           const ok = res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300;
           if (ok && !done) {
             const served = parseServerTiming(res.headers['server-timing']);
-            kind.answered += 1;
-            recordMs(kind.latency, doneAt - plannedAt);
-            recordMs(kind.service, doneAt - sentAt);
-            kind.split.add(doneAt - plannedAt, served);
+            route.answered += 1;
+            recordMs(route.latency, doneAt - plannedAt);
+            recordMs(route.service, doneAt - sentAt);
+            route.split.add(doneAt - plannedAt, served);
             if (row !== undefined) recorder?.add(row, plannedAt, sentAt, doneAt, served);
           }
           outcome(ok ? 'answered' : 'non2xx');
