@@ -1,7 +1,7 @@
 import { claimsTable } from '../analysis/claims.js';
 import type { Results, ScenarioResult } from '../results/results.js';
 import { describeEnvironment } from '../run/environment.js';
-import { type ChartSpec, reportCharts } from './charts.js';
+import { type ChartSpec, reportCharts } from './charts/registry.js';
 import { parametersLine, scenarioText, statusOf, verdictFor } from './describe.js';
 import { scenarioTable } from './rows.js';
 

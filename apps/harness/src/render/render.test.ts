@@ -3,7 +3,7 @@ import { summarize } from '../analysis/stats.js';
 import { checkTheory } from '../analysis/theory.js';
 import type { Results, ScenarioResult, ServerResult } from '../results/results.js';
 import { DEFAULT_OPTIONS } from '../run/options.js';
-import { reportCharts } from './charts.js';
+import { reportCharts } from './charts/registry.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { wrap } from './terminal.js';
