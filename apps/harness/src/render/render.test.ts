@@ -125,6 +125,9 @@ describe('renderHtml', () => {
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).toContain('/* chart library */');
     expect(html).toContain('id="loopbench-data"');
+    // The page's own stylesheet and script, read from assets/.
+    expect(html).toMatch(/<style>\n[^<]*\.canvas \{/);
+    expect(html).toContain('window.loopbenchCharts = [];');
     expect(html).toContain('<section id="scenario-io-bound" class="valid">');
     expect(html).toContain('<section id="scenario-hello" class="invalid">');
     expect(html).toContain('id="chart-throughput"');
