@@ -1,8 +1,9 @@
 import type { Expectation, MetricName } from '../catalogue/metrics.js';
 import { generateClosedLoop } from '../measure/generators.js';
-import { signalValues, withServerSignals } from '../measure/serverSide.js';
 import type { Evidence, ScenarioKind } from './kind.js';
-import { loadProblems, MIN_LATENCY_SAMPLES, REQUEST_TIMEOUT_S } from './limits.js';
+import { MIN_LATENCY_SAMPLES, REQUEST_TIMEOUT_S } from './limits.js';
+import { loadProblems, runProblem } from './problems.js';
+import { signalValues, withServerSignals } from './serverSide.js';
 
 export interface ClosedLoopSettings {
   /** The request target every connection sends, e.g. /sleep?ms=50. */
@@ -42,7 +43,7 @@ export const closedLoop: ScenarioKind<ClosedLoopSettings> = {
       ),
     );
     const found = loadProblems(load);
-    if (load.responses === 0) found.push('no request was answered');
+    if (load.responses === 0) found.push(runProblem.noAnswer());
     // A window shorter than a blocking server's cycle (C·S) holds a sample or two: not a latency to quote.
     const enough = load.latencyMs.count >= MIN_LATENCY_SAMPLES;
     return {

@@ -1,8 +1,9 @@
 import type { Expectation } from '../catalogue/metrics.js';
 import { generateFixedCount } from '../measure/generators.js';
-import { signalValues, withServerSignals } from '../measure/serverSide.js';
 import type { Evidence, ScenarioKind } from './kind.js';
-import { loadProblems, REQUEST_TIMEOUT_S } from './limits.js';
+import { REQUEST_TIMEOUT_S } from './limits.js';
+import { loadProblems, runProblem } from './problems.js';
+import { signalValues, withServerSignals } from './serverSide.js';
 
 export interface FixedCountSettings {
   target: string;
@@ -34,7 +35,7 @@ export const fixedCount: ScenarioKind<FixedCountSettings> = {
       },
       server.generators,
     );
-    return { values: {}, problems: loadProblems(load).map((problem) => `warm-up: ${problem}`) };
+    return { values: {}, problems: loadProblems(load).map((problem) => runProblem.during('warm-up', problem)) };
   },
   async run(settings, server, _repeat, signal) {
     const { load, signals, problems } = await withServerSignals(server, () =>
@@ -50,7 +51,7 @@ export const fixedCount: ScenarioKind<FixedCountSettings> = {
       ),
     );
     const found = loadProblems(load);
-    if (load.responses < settings.requests && !signal?.aborted) found.push(`${load.responses} of ${settings.requests} requests answered`);
+    if (load.responses < settings.requests && !signal?.aborted) found.push(runProblem.someAnswered(load.responses, settings.requests));
     return {
       values: {
         throughputRps: load.throughputRps,

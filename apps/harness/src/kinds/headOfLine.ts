@@ -1,6 +1,7 @@
 import { expectHeadOfLine } from '../analysis/theory.js';
 import { measureHeadOfLine } from '../measure/headOfLine.js';
 import type { RunOutcome, ScenarioKind, ServerUnderTest } from './kind.js';
+import { runProblem } from './problems.js';
 
 export interface HeadOfLineSettings {
   /** How long the slow request waits. */
@@ -20,7 +21,10 @@ async function once(settings: HeadOfLineSettings, server: ServerUnderTest): Prom
       holDelayMs: result.holDelayMs,
       blockingIndex: result.blockingIndex,
     },
-    problems: result.problems,
+    problems: [
+      runProblem.wrongAnswer('/fast', result.fast, { message: 'fast' }),
+      runProblem.wrongAnswer('/sleep', result.slow, { message: 'done', ms: settings.sleepMs }),
+    ].filter((problem) => problem !== undefined),
   };
 }
 

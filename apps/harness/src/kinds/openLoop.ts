@@ -3,12 +3,12 @@ import { request } from '@loopbench/contract';
 import { expectSplit } from '../analysis/theory.js';
 import type { Expectation, MetricValues } from '../catalogue/metrics.js';
 import { type PlannedRequest, stallPlan } from '../measure/arrivals.js';
-import { generatorsProblems } from '../measure/generator.js';
 import { generateClosedLoop, generateOpenLoop } from '../measure/generators.js';
 import { readListenOverflows } from '../measure/listenOverflows.js';
-import { signalValues, withServerSignals } from '../measure/serverSide.js';
 import type { Evidence, ScenarioKind, ServerUnderTest } from './kind.js';
 import { REQUEST_TIMEOUT_S, SEND_LAG_LIMIT_MS } from './limits.js';
+import { answerProblems, loadProblems, runProblem } from './problems.js';
+import { signalValues, withServerSignals } from './serverSide.js';
 
 export interface OpenLoopSettings {
   ratePerS: number;
@@ -51,10 +51,11 @@ async function closedLoopView(server: ServerUnderTest, view: NonNullable<OpenLoo
       stall = delay(view.stallAtMs).then(() => request(`${url}/sleep?ms=${view.stallMs}`, { timeoutMs: REQUEST_TIMEOUT_S * 1000 }));
     },
   );
-  const problems: string[] = [];
   const stallReply = await stall;
-  if (stallReply.status !== 200) problems.push(`the closed-loop view's stall answered ${stallReply.status}`);
-  if (closed.errors + closed.timeouts + closed.non2xx > 0) problems.push('the closed-loop view had errors, timeouts or non-2xx answers');
+  const problems = [
+    ...(stallReply.status === 200 ? [] : [runProblem.wrongStatus('/sleep', stallReply.status)]),
+    ...answerProblems(closed),
+  ].map((problem) => runProblem.during('the closed-loop view', problem));
   const values: MetricValues = {
     closedLoopP50Ms: closed.latencyMs.p50,
     closedLoopP99Ms: closed.latencyMs.p99,
@@ -98,16 +99,11 @@ export const openLoop: ScenarioKind<OpenLoopSettings> = {
     const overflowsAfter = readListenOverflows();
 
     const found: string[] = [];
-    if (load.sent < load.planned) found.push(`${load.planned - load.sent} of ${load.planned} planned requests were never sent`);
-    if (load.errors > 0) found.push(`${load.errors} requests failed`);
-    if (load.timeouts > 0) found.push(`${load.timeouts} requests timed out after ${REQUEST_TIMEOUT_S} s`);
-    if (load.non2xx > 0) found.push(`${load.non2xx} non-2xx answers`);
-    found.push(...generatorsProblems(load.generators));
-    if (load.sendLagMs.p99 > SEND_LAG_LIMIT_MS) {
-      found.push(`the generator fell behind its plan (send lag p99 ${load.sendLagMs.p99.toFixed(1)} ms > ${SEND_LAG_LIMIT_MS} ms)`);
-    }
+    if (load.sent < load.planned) found.push(runProblem.neverSent(load.planned - load.sent, load.planned));
+    found.push(...loadProblems(load));
+    if (load.sendLagMs.p99 > SEND_LAG_LIMIT_MS) found.push(runProblem.sendLag(load.sendLagMs.p99));
     if (overflowsBefore !== undefined && overflowsAfter !== undefined && overflowsAfter > overflowsBefore) {
-      found.push(`${overflowsAfter - overflowsBefore} connections overflowed a listen backlog (TcpExt ListenOverflows)`);
+      found.push(runProblem.listenOverflows(overflowsAfter - overflowsBefore));
     }
     const fast = load.fast.latencyMs;
     const values: MetricValues = {

@@ -1,14 +1,8 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import type { GeneratorHealth } from '../results/results.js';
 
-/** How busy one load generator's own process was during a run. */
-export interface GeneratorHealth {
-  eventLoopUtilization: number;
-  eventLoopDelayP99Ms: number;
-  /** Its CPU time (user + system) over the run's wall time: 1 is one core, all the time. */
-  cpuUtilization: number;
-  /** Its process, so a caller can check it has gone. */
-  pid: number;
-}
+/** How busy one load generator's own process was during a run (results.json records it, so its shape is there). */
+export type { GeneratorHealth };
 
 /**
  * Past `busy` (event loop or CPU) the generator may have set the pace, not the server: the run is
@@ -43,26 +37,6 @@ export function watchGenerator(): () => GeneratorHealth {
 /** The busier of its event loop and its CPU. */
 export function busyShare(health: GeneratorHealth): number {
   return Math.max(health.eventLoopUtilization, health.cpuUtilization);
-}
-
-/** Why one generator's reading makes a run untrustworthy, or undefined when it does not. */
-export function generatorProblem(health: GeneratorHealth, which = 'the load generator'): string | undefined {
-  const busy = busyShare(health);
-  if (busy > GENERATOR_LIMITS.busy) {
-    return `generator-bound: ${which} was ${(busy * 100).toFixed(0)}% busy (over ${GENERATOR_LIMITS.busy * 100}%), so the figures are its limit, not the server's`;
-  }
-  if (health.eventLoopDelayP99Ms > GENERATOR_LIMITS.eventLoopDelayP99Ms) {
-    return `${which} stalled (its event-loop delay p99 ${health.eventLoopDelayP99Ms.toFixed(0)} ms)`;
-  }
-  return undefined;
-}
-
-/** Every generator's problem, each named when there were several. */
-export function generatorsProblems(healths: readonly GeneratorHealth[]): string[] {
-  return healths.flatMap((health, i) => {
-    const problem = generatorProblem(health, healths.length > 1 ? `load generator ${i + 1} of ${healths.length}` : undefined);
-    return problem ? [problem] : [];
-  });
 }
 
 /** True when a generator was too busy to trust the run's figures as the server's. */

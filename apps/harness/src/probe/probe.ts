@@ -1,6 +1,6 @@
 import { type HttpReply, request } from '@loopbench/contract';
 import { median } from '../analysis/stats.js';
-import { generatorsProblems } from '../measure/generator.js';
+import { generatorsProblems } from '../kinds/problems.js';
 import { generateClosedLoop } from '../measure/generators.js';
 import { blockingIndex, headOfLineTrial } from '../measure/headOfLine.js';
 

@@ -1,6 +1,7 @@
 import type { MetricValues } from '../catalogue/metrics.js';
-import type { ServerUnderTest } from '../kinds/kind.js';
-import { collectStats, type ServerSignals, signalsBetween } from './serverStats.js';
+import { collectStats, type ServerSignals, signalsBetween } from '../measure/serverStats.js';
+import type { ServerUnderTest } from './kind.js';
+import { runProblem } from './problems.js';
 
 /**
  * Runs `load` between two readings of every worker's /stats, and returns what it returned with the
@@ -15,8 +16,7 @@ export async function withServerSignals<T>(
   const after = server.exited ? new Map() : await collectStats(server.name, server.url, server.workers);
   server.seen([...before.keys(), ...after.keys()]);
   const signals = signalsBetween(before, after);
-  const problems = !signals && !server.exited ? ['server-side /stats did not answer from every worker'] : [];
-  return { load: result, signals, problems };
+  return { load: result, signals, problems: !signals && !server.exited ? [runProblem.statsMissing()] : [] };
 }
 
 /** The signals every load kind reports; the event-loop delay only where the kind asks for it. */
