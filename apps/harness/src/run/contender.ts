@@ -1,5 +1,6 @@
 import { type ExitStatus, type RunningServer, type ServerPackage, ServerStartError, startServer, verifyServer } from '@loopbench/contract';
 import type { ServerUnderTest } from '../kinds/kind.js';
+import { runProblem } from '../kinds/problems.js';
 import type { MetricValues, RunRecord } from '../results/results.js';
 
 /** What a contender needs to say while it starts. */
@@ -16,16 +17,17 @@ export interface StartOptions {
   wrap: string[];
 }
 
-/** One server in one scenario: its process, what it measured, and whether it failed. */
+/**
+ * One server in one scenario: its process, what it measured, and whether it failed. Its state
+ * changes only through its own methods, so the runner cannot leave it half-recorded.
+ */
 export class Contender implements ServerUnderTest {
-  running?: RunningServer;
-  exit?: ExitStatus;
-  /** Why it cannot be measured any more: it did not start, broke the contract, or died. */
-  failure?: string;
-  readonly runs: RunRecord[] = [];
-  warmup: MetricValues = {};
-  /** Every process id seen: the one started, and workers that answered /stats. */
-  readonly pids = new Set<number>();
+  #running?: RunningServer;
+  #exit?: ExitStatus;
+  #failure?: string;
+  readonly #runs: RunRecord[] = [];
+  readonly #warmup: MetricValues = {};
+  readonly #pids = new Set<number>();
 
   constructor(
     readonly server: ServerPackage,
@@ -42,12 +44,55 @@ export class Contender implements ServerUnderTest {
     return this.running.url;
   }
 
+  /** Its process, once started. */
+  get running(): RunningServer | undefined {
+    return this.#running;
+  }
+
   get exited(): boolean {
-    return this.exit !== undefined;
+    return this.#exit !== undefined;
+  }
+
+  /** Why it cannot be measured any more: it did not start, broke the contract, or died. */
+  get failure(): string | undefined {
+    return this.#failure;
+  }
+
+  /** Its measured runs, in the order they ran. */
+  get runs(): readonly RunRecord[] {
+    return this.#runs;
+  }
+
+  /** What its warm-up measured for theory. */
+  get warmup(): Readonly<MetricValues> {
+    return this.#warmup;
+  }
+
+  /** Every process id seen: the one started, and workers that answered /stats. */
+  get pids(): ReadonlySet<number> {
+    return this.#pids;
   }
 
   seen(pids: Iterable<number>): void {
-    for (const pid of pids) this.pids.add(pid);
+    for (const pid of pids) this.#pids.add(pid);
+  }
+
+  recordRun(run: RunRecord): void {
+    this.#runs.push(run);
+  }
+
+  recordWarmup(values: MetricValues): void {
+    Object.assign(this.#warmup, values);
+  }
+
+  /** Measured no more, for this reason; the first reason is kept. */
+  fail(reason: string): void {
+    this.#failure ??= reason;
+  }
+
+  /** Forgets the run of `repeat` if it was the last recorded: an interrupted run is nobody's figure. */
+  dropRun(repeat: number): void {
+    if (this.#runs.at(-1)?.repeat === repeat) this.#runs.pop();
   }
 
   /** Starts the server and checks every route against the contract; a failure is kept, not thrown. */
@@ -59,25 +104,23 @@ export class Contender implements ServerUnderTest {
         wrap: options.wrap,
         readyTimeoutMs: options.readyTimeoutS * 1000,
       });
-      this.running = running;
-      this.pids.add(running.pid);
+      this.#running = running;
+      this.#pids.add(running.pid);
       void running.exited.then((status) => {
-        this.exit = status;
+        this.#exit = status;
       });
       reporter.step(`verifying ${this.name}`);
       const problems = await verifyServer(running.url);
-      if (problems.length > 0) this.failure = `${this.name} does not follow the contract: ${problems.join('; ')}`;
+      if (problems.length > 0) this.fail(runProblem.brokeContract(this.name, problems));
     } catch (error) {
-      if (error instanceof ServerStartError && error.pid !== undefined) this.pids.add(error.pid);
-      this.failure = error instanceof ServerStartError ? error.message : `${this.name}: ${(error as Error).message}`;
+      if (error instanceof ServerStartError && error.pid !== undefined) this.#pids.add(error.pid);
+      this.fail(error instanceof ServerStartError ? error.message : runProblem.failed(this.name, error as Error));
     }
     if (this.failure) reporter.warn(this.failure);
   }
 
   /** The server died on its own: in a run's problems briefly, in its failure with its output. */
   crashProblem(withOutput = false): string {
-    const how = this.exit ? ` (code ${this.exit.code}, signal ${this.exit.signal})` : '';
-    const tail = withOutput ? (this.running?.outputTail() ?? '') : '';
-    return `${this.name} exited during the run${how}${tail ? `; its last output:\n${tail}` : ''}`;
+    return runProblem.crashed(this.name, this.#exit, withOutput ? (this.#running?.outputTail() ?? '') : '');
   }
 }

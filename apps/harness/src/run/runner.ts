@@ -5,6 +5,7 @@ import { derivedSeed, seededRandom, shuffled } from '../analysis/random.js';
 import type { Scenario } from '../catalogue/scenarios.js';
 import type { BoundScenario } from '../kinds/kind.js';
 import { REQUEST_TIMEOUT_S } from '../kinds/limits.js';
+import { runProblem } from '../kinds/problems.js';
 import { isGeneratorBound } from '../measure/generator.js';
 import { RESULTS_SCHEMA, RESULTS_SCHEMA_VERSION, type Results, type ScenarioResult, writeFileAtomic } from '../results/results.js';
 import { Contender } from './contender.js';
@@ -36,15 +37,15 @@ async function runOnce(bound: BoundScenario, contender: Contender, repeat: numbe
     if (repeat === 0 && bound.warmup) {
       const warmup = await bound.warmup(contender, signal);
       if (!contender.exited) {
-        Object.assign(contender.warmup, warmup.values);
+        contender.recordWarmup(warmup.values);
         return;
       }
-      contender.runs.push({ repeat, valid: false, problems: [...warmup.problems, contender.crashProblem()], values: warmup.values });
+      contender.recordRun({ repeat, valid: false, problems: [...warmup.problems, contender.crashProblem()], values: warmup.values });
       return;
     }
     const run = await bound.run(contender, repeat, signal);
     if (contender.exited) run.problems.push(contender.crashProblem());
-    contender.runs.push({
+    contender.recordRun({
       repeat,
       valid: run.problems.length === 0,
       problems: run.problems,
@@ -60,8 +61,8 @@ async function runOnce(bound: BoundScenario, contender: Contender, repeat: numbe
       ...(run.timeline ? { timeline: run.timeline } : {}),
     });
   } catch (error) {
-    const problem = contender.exited ? contender.crashProblem() : `${contender.name}: ${(error as Error).message}`;
-    contender.runs.push({ repeat, valid: false, problems: [problem], values: {} });
+    const problem = contender.exited ? contender.crashProblem() : runProblem.failed(contender.name, error as Error);
+    contender.recordRun({ repeat, valid: false, problems: [problem], values: {} });
   }
 }
 
@@ -97,12 +98,13 @@ async function runScenario(scenario: Scenario, plan: RunPlan, reporter: Reporter
         await runOnce(bound, contender, repeat, signal);
         // Stopped by Ctrl-C or SIGTERM: the harness's own stop, not the server's failure.
         if (signal?.aborted) {
-          if (contender.runs.at(-1)?.repeat === repeat) contender.runs.pop();
+          contender.dropRun(repeat);
           break;
         }
         if (contender.exited) {
-          contender.failure = contender.crashProblem(true);
-          reporter.warn(contender.failure);
+          const crash = contender.crashProblem(true);
+          contender.fail(crash);
+          reporter.warn(crash);
         }
       }
     }
@@ -113,7 +115,7 @@ async function runScenario(scenario: Scenario, plan: RunPlan, reporter: Reporter
   const cores = serverCores(options.pin);
   const results = contenders.map((c) =>
     serverResult(
-      { server: c.server, runs: c.runs, warmup: c.warmup, pids: [...c.pids], ...(c.failure ? { failure: c.failure } : {}) },
+      { server: c.server, runs: [...c.runs], warmup: { ...c.warmup }, pids: [...c.pids], ...(c.failure ? { failure: c.failure } : {}) },
       { cores },
       bound.expect,
     ),
