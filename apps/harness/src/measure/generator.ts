@@ -10,7 +10,7 @@ export type { GeneratorHealth };
  */
 export const GENERATOR_LIMITS = { busy: 0.9, eventLoopDelayP99Ms: 50 } as const;
 
-/** As the servers' probe: a finer sampler would cost the generator CPU it needs for load. */
+/** As the servers' /stats recorder (the contract's): a finer sampler would cost the generator CPU it needs for load. */
 const RESOLUTION_MS = 10;
 
 /** Starts watching this process's event loop and CPU; call the result to stop and read them. */

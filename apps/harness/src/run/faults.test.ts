@@ -40,8 +40,8 @@ const crashAfter = (requests: number) => `
 import { serve } from ${JSON.stringify(path.join(root, 'packages/contract/dist/index.js'))};
 import { createApp } from ${JSON.stringify(path.join(koaDir, 'dist/app.js'))};
 let seen = 0;
-serve({ name: 'crashy', model: 'non-blocking', createListener: (probe) => {
-  const app = createApp(probe).callback();
+serve({ name: 'crashy', model: 'non-blocking', createListener: (stats) => {
+  const app = createApp(stats).callback();
   return (req, res) => {
     if (++seen > ${requests}) { console.error('crashy: giving up after ${requests} requests'); process.exit(7); }
     app(req, res);
