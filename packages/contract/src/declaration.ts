@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { MODELS, type Model } from './probe.js';
+import { z } from 'zod';
+import { MODELS } from './probe.js';
 
 /**
  * The hardening part of the conformance suite: the cases a server may declare it does not meet,
@@ -24,32 +25,151 @@ export const EXCEPTION_NAMES = [
 
 export type ExceptionCase = (typeof EXCEPTION_NAMES)[number];
 
-/** What a server needs from outside npm: Python modules its interpreter (start[0]) must import. */
-export interface Requirements {
-  python3?: string[];
-}
+/** Names a server cannot have: the harness reads them as something else (`--servers all`). */
+export const RESERVED_SERVER_NAMES: readonly string[] = ['all'];
+
+/** What the harness sets in every server's environment: a declaration's "env" cannot. */
+export const HARNESS_ENV_NAMES: readonly string[] = ['PORT', 'HOST', 'WORKERS', 'SERVER_TIMING'];
+
+const quoted = (names: readonly string[]) => names.map((name) => JSON.stringify(name)).join(', ');
+
+const POOL_SIZE = 'is the thread count of a "thread-pool" server, e.g. 40, and only of one';
+const INSTALL = 'must give the exact command that installs what "requires" names';
+
+const nonEmpty = (message: string) => z.string({ error: message }).min(1, { error: message });
+
+const reasons = Object.fromEntries(EXCEPTION_NAMES.map((name) => [name, nonEmpty('must give the reason').optional()]));
+
+const exceptionsSchema = z
+  .strictObject(reasons as Record<ExceptionCase, z.ZodOptional<z.ZodString>>, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `names ${quoted(issue.keys)}; the cases are ${EXCEPTION_NAMES.join(', ')}`
+        : 'must map hardening cases to the reasons they are not met, e.g. {"slow-client": "no header timeout"}',
+  })
+  .describe('Hardening cases it does not meet, each with its reason.');
+
+const requiresSchema = z
+  .strictObject(
+    {
+      python3: z
+        .array(z.string().regex(/^[A-Za-z_][\w.]*$/, { error: 'must be a Python module, e.g. "flask"' }), {
+          error: 'must list Python modules, e.g. ["flask"]',
+        })
+        .min(1, { error: 'must list Python modules, e.g. ["flask"]' })
+        .optional()
+        .describe('Python modules the interpreter, start[0], must import.'),
+    },
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys'
+          ? `names ${quoted(issue.keys)}; it knows "python3" (modules to import)`
+          : 'must be an object, e.g. {"python3": ["flask"]}',
+    },
+  )
+  .describe('What a server needs from outside npm.');
+
+const envSchema = z
+  .record(
+    z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+      .refine((name) => !HARNESS_ENV_NAMES.includes(name))
+      .meta({ not: { enum: HARNESS_ENV_NAMES } }),
+    z.string({ error: 'must be a string' }),
+    {
+      error: (issue) =>
+        issue.code === 'invalid_key'
+          ? `names ${JSON.stringify(issue.input)}: a variable's name is letters, digits and _, and not one the harness sets (${HARNESS_ENV_NAMES.join(', ')})`
+          : 'must be an object of environment variables, e.g. {"PYTHONPATH": "../contract/python"}',
+    },
+  )
+  .describe(
+    'Environment variables added to the server\'s, e.g. {"PYTHONPATH": "../contract/python"}. Values are passed as written; ' +
+      'the server starts in its package folder, so a relative path is relative to that folder.',
+  );
+
+/** The "loopbench" field of a server package's package.json: what the server says of itself. */
+export const declarationSchema = z
+  .object(
+    {
+      name: z
+        .string({ error: 'must be lower-case letters, digits and dashes, e.g. "koa"' })
+        .regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'must be lower-case letters, digits and dashes, e.g. "koa"' })
+        .refine((name) => !RESERVED_SERVER_NAMES.includes(name), {
+          error: (issue) => `cannot be ${JSON.stringify(issue.input)}: --servers ${issue.input} means every server`,
+        })
+        .meta({ description: 'Short display name, e.g. "koa".', not: { enum: RESERVED_SERVER_NAMES } }),
+      model: z
+        .enum(MODELS, { error: `must be one of ${MODELS.join(', ')}` })
+        .describe(
+          'blocking: one request at a time; non-blocking: one event loop serves many; thread-pool: each request holds one of poolSize threads.',
+        ),
+      analogue: nonEmpty('must name the Python setup it stands for').describe(
+        'The Python setup it stands for, e.g. "FastAPI on uvicorn (ASGI)".',
+      ),
+      start: z
+        .array(z.string({ error: 'must be a string, one argument' }), { error: 'must be an argv array, e.g. ["node", "dist/main.js"]' })
+        .min(1, { error: 'must be an argv array, e.g. ["node", "dist/main.js"]' })
+        .describe('argv run in the package folder; no shell.'),
+      env: envSchema.optional(),
+      framework: z
+        .string({ error: 'must name the framework package' })
+        .optional()
+        .describe('The framework package whose version results record.'),
+      cpuOffload: z
+        .boolean({ error: 'must be true or false' })
+        .optional()
+        .describe('True when CPU work runs on a thread pool, off the event loop (it then scales with cores).'),
+      poolSize: z
+        .int({ error: POOL_SIZE })
+        .min(1, { error: POOL_SIZE })
+        .optional()
+        .describe('Threads of the pool, for the thread-pool model: a wait blocks one of them.'),
+      requires: requiresSchema.optional(),
+      install: nonEmpty(INSTALL)
+        .optional()
+        .describe('The exact command that installs what "requires" names, e.g. "apt-get install python3-flask".'),
+      exceptions: exceptionsSchema.optional(),
+    },
+    { error: 'must be an object, e.g. {"name": "koa", "model": "non-blocking", "analogue": "…", "start": ["node", "dist/main.js"]}' },
+  )
+  .superRefine(
+    (field, context) => {
+      // Fields that go together; run even when others failed, so every problem is named at once.
+      if (typeof field !== 'object' || field === null) return;
+      if (field.model === 'thread-pool' ? field.poolSize === undefined : field.poolSize !== undefined) {
+        context.addIssue({ code: 'custom', path: ['poolSize'], message: POOL_SIZE });
+      }
+      if (field.requires !== undefined && field.install === undefined) {
+        context.addIssue({ code: 'custom', path: ['install'], message: INSTALL });
+      }
+      if (field.requires === undefined && field.install !== undefined) {
+        context.addIssue({ code: 'custom', path: ['install'], message: 'goes with "requires"' });
+      }
+    },
+    { when: () => true },
+  )
+  .meta({
+    title: 'loopbench server declaration',
+    description: 'The "loopbench" field of a server package\'s package.json: the harness starts the server from it.',
+    // The checks across fields above, for validators of the JSON Schema.
+    allOf: [
+      {
+        if: { properties: { model: { const: 'thread-pool' } }, required: ['model'] },
+        // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, never awaited
+        then: { required: ['poolSize'] },
+        else: { not: { required: ['poolSize'] } },
+      },
+    ],
+    dependentRequired: { requires: ['install'], install: ['requires'] },
+  });
 
 /** What a server package says of itself in the "loopbench" field of its package.json. */
-export interface ServerDeclaration {
-  /** Short display name, e.g. "koa". */
-  name: string;
-  model: Model;
-  /** The Python setup it stands for, e.g. "FastAPI on uvicorn (ASGI)". */
-  analogue: string;
-  /** argv run in the package folder; no shell. */
-  start: string[];
-  /** The framework package whose version results record, if any. */
-  framework?: string;
-  /** True when CPU work runs on a thread pool, off the event loop (it then scales with cores). */
-  cpuOffload?: boolean;
-  /** Threads of the pool, for the thread-pool model: a wait blocks one of them. */
-  poolSize?: number;
-  requires?: Requirements;
-  /** The exact command that installs what `requires` names, e.g. "apt-get install python3-flask". */
-  install?: string;
-  /** Hardening cases it does not meet, each with its reason. */
-  exceptions?: Partial<Record<ExceptionCase, string>>;
-}
+export type ServerDeclaration = z.infer<typeof declarationSchema>;
+
+/** What a server needs from outside npm: Python modules its interpreter (start[0]) must import. */
+export type Requirements = z.infer<typeof requiresSchema>;
 
 export interface ServerPackage extends ServerDeclaration {
   packageName: string;
@@ -57,11 +177,40 @@ export interface ServerPackage extends ServerDeclaration {
   frameworkVersion?: string;
 }
 
-/** Names a server cannot have: the harness reads them as something else (`--servers all`). */
-export const RESERVED_SERVER_NAMES: readonly string[] = ['all'];
+/** The JSON Schema of the "loopbench" field (loopbench.schema.json); checks across fields are left to readServerPackage. */
+export function declarationJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(declarationSchema, { target: 'draft-2020-12', io: 'input' });
+}
+
+/** One thing wrong in a declaration: where (a JSON path from the package.json's root) and what to fix. */
+export interface DeclarationProblem {
+  path: string;
+  message: string;
+}
 
 export class DeclarationError extends Error {
   override name = 'DeclarationError';
+  constructor(
+    readonly file: string,
+    readonly problems: readonly DeclarationProblem[],
+  ) {
+    super(`${file}: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`);
+  }
+}
+
+/** A JSON path as JavaScript writes it: loopbench.requires.python3[0], loopbench.exceptions["slow-client"]. */
+export function jsonPath(keys: readonly PropertyKey[], root = 'loopbench'): string {
+  return keys.reduce<string>((text, key) => {
+    if (typeof key === 'number') return `${text}[${key}]`;
+    const name = String(key);
+    return /^[A-Za-z_$][\w$]*$/.test(name) ? `${text}.${name}` : `${text}[${JSON.stringify(name)}]`;
+  }, root);
+}
+
+function problemOf(issue: z.core.$ZodIssue): DeclarationProblem {
+  // A bad key is named by its object, not by the key itself.
+  const keys = issue.code === 'invalid_key' ? issue.path.slice(0, -1) : issue.path;
+  return { path: jsonPath(keys), message: issue.message };
 }
 
 function readJson(file: string): Record<string, unknown> {
@@ -77,54 +226,18 @@ export function installedVersion(name: string, fromDir: string): string | undefi
   }
 }
 
-function isPositiveInteger(value: unknown): boolean {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 1;
-}
-
-function requirementProblems(field: Partial<ServerDeclaration>): string[] {
-  if (field.requires === undefined) return field.install === undefined ? [] : ['"install" goes with "requires"'];
-  const { python3, ...other } = field.requires as Record<string, unknown>;
-  const problems = Object.keys(other).map((key) => `"requires" names "${key}"; it knows "python3" (modules to import)`);
-  if (
-    python3 !== undefined &&
-    !(Array.isArray(python3) && python3.length > 0 && python3.every((m) => typeof m === 'string' && /^[A-Za-z_][\w.]*$/.test(m)))
-  ) {
-    problems.push('"requires"."python3" must list Python modules, e.g. ["flask"]');
-  }
-  if (typeof field.install !== 'string' || field.install === '')
-    problems.push('"install" must give the exact command that installs what "requires" names');
-  return problems;
-}
-
 /** Reads a package's declaration; undefined when the package declares no server. */
 export function readServerPackage(packageDir: string): ServerPackage | undefined {
-  const manifest = readJson(path.join(packageDir, 'package.json'));
-  const field = manifest.loopbench as Partial<ServerDeclaration> | undefined;
-  if (field === undefined) return undefined;
-  const where = `${path.join(packageDir, 'package.json')} "loopbench"`;
-  const problems: string[] = [];
-  if (typeof field.name !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(field.name)) {
-    problems.push('"name" must be lower-case letters, digits and dashes, e.g. "koa"');
-  } else if (RESERVED_SERVER_NAMES.includes(field.name)) {
-    problems.push(`"name" cannot be "${field.name}": --servers ${field.name} means every server`);
+  const file = path.join(packageDir, 'package.json');
+  const manifest = readJson(file);
+  if (manifest.loopbench === undefined) return undefined;
+  const parsed = declarationSchema.safeParse(manifest.loopbench);
+  if (!parsed.success) {
+    // A field and a check across fields may say the same thing (a pool size of 0 on a non-blocking server).
+    const problems = new Map(parsed.error.issues.map(problemOf).map((p) => [`${p.path} ${p.message}`, p]));
+    throw new DeclarationError(file, [...problems.values()]);
   }
-  if (!MODELS.includes(field.model as Model)) problems.push(`"model" must be one of ${MODELS.join(', ')}`);
-  if (typeof field.analogue !== 'string' || field.analogue === '') problems.push('"analogue" must name the Python setup it stands for');
-  if (!Array.isArray(field.start) || field.start.length === 0 || !field.start.every((a) => typeof a === 'string')) {
-    problems.push('"start" must be an argv array, e.g. ["node", "dist/main.js"]');
-  }
-  if (field.cpuOffload !== undefined && typeof field.cpuOffload !== 'boolean') problems.push('"cpuOffload" must be true or false');
-  if (field.model === 'thread-pool' ? !isPositiveInteger(field.poolSize) : field.poolSize !== undefined) {
-    problems.push('"poolSize" is the thread count of a "thread-pool" server, e.g. 40, and only of one');
-  }
-  problems.push(...requirementProblems(field));
-  for (const [name, reason] of Object.entries(field.exceptions ?? {})) {
-    if (!(EXCEPTION_NAMES as readonly string[]).includes(name))
-      problems.push(`"exceptions" names "${name}"; the cases are ${EXCEPTION_NAMES.join(', ')}`);
-    else if (typeof reason !== 'string' || reason === '') problems.push(`"exceptions"."${name}" must give the reason`);
-  }
-  if (problems.length > 0) throw new DeclarationError(`${where}: ${problems.join('; ')}`);
-  const declaration = field as ServerDeclaration;
+  const declaration = parsed.data;
   return {
     ...declaration,
     packageName: manifest.name as string,

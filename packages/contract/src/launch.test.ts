@@ -11,13 +11,13 @@ const root = mkdtempSync(path.join(tmpdir(), 'loopbench-launch-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** A throwaway server package whose start command is `node -e script`. */
-function fixture(name: string, script: string | string[]): ServerPackage {
+function fixture(name: string, script: string | string[], env?: Record<string, string>): ServerPackage {
   const dir = path.join(root, name);
   const start = Array.isArray(script) ? script : ['node', '-e', script];
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     path.join(dir, 'package.json'),
-    JSON.stringify({ name: `@test/${name}`, loopbench: { name, model: 'non-blocking', analogue: 'a test double', start } }),
+    JSON.stringify({ name: `@test/${name}`, loopbench: { name, model: 'non-blocking', analogue: 'a test double', start, env } }),
   );
   return readServerPackage(dir) as ServerPackage;
 }
@@ -33,6 +33,16 @@ describe('startServer', () => {
     expect(await server.stop()).toEqual({ code: null, signal: 'SIGTERM' });
     expect(processAlive(server.pid)).toBe(false);
     expect(server.outputTail()).toContain('warming up');
+  });
+
+  it("adds the declaration's env as written, under the caller's options, in the package folder", async () => {
+    const script = `console.log(JSON.stringify({ cwd: process.cwd(), env: process.env })); ${READY}; setInterval(() => {}, 1000)`;
+    const declared = fixture('with-env', script, { LOOPBENCH_TEST_PATH: '../lib', LOOPBENCH_TEST_KEPT: 'declared' });
+    const server = await startServer(declared, { env: { LOOPBENCH_TEST_KEPT: 'caller', PORT: '0' } });
+    await server.stop();
+    const seen = JSON.parse(server.outputTail().split('\n')[0] as string) as { cwd: string; env: Record<string, string> };
+    expect(seen.cwd).toBe(declared.packageDir);
+    expect(seen.env).toMatchObject({ LOOPBENCH_TEST_PATH: '../lib', LOOPBENCH_TEST_KEPT: 'caller', PORT: '0', HOST: '127.0.0.1' });
   });
 
   it('names the server and shows its output when it exits at start-up', async () => {

@@ -8,7 +8,10 @@ import type { ReadyLine } from './serve.js';
 const log = debuglog('loopbench:launch');
 
 export interface LaunchOptions {
-  /** Extra environment on top of the caller's; PORT defaults to 0 and HOST to 127.0.0.1; undefined unsets. */
+  /**
+   * Extra environment on top of the caller's and the declaration's "env"; PORT defaults to 0 and
+   * HOST to 127.0.0.1; undefined unsets.
+   */
   env?: Record<string, string | undefined>;
   readyTimeoutMs?: number;
   /** Prefix for the command, e.g. ["taskset", "-c", "0"]. */
@@ -137,14 +140,24 @@ export async function stopAllServers(graceMs = 5_000): Promise<void> {
 }
 
 /**
+ * The server's environment: the caller's, PORT=0 and HOST=127.0.0.1, the declaration's "env" as
+ * written (the server starts in its package folder, so a relative path there is relative to it),
+ * then the options' env.
+ */
+function serverEnv(server: Pick<ServerPackage, 'env'>, options: LaunchOptions = {}): NodeJS.ProcessEnv {
+  return { ...process.env, PORT: '0', HOST: '127.0.0.1', ...server.env, ...options.env };
+}
+
+/**
  * Starts a server package as a child process in its own process group and resolves once it has
  * printed its ready line. Rejects with the tail of its output if it exits or times out first.
  */
 export function startServer(server: ServerPackage, options: LaunchOptions = {}): Promise<RunningServer> {
   const { readyTimeoutMs = 15_000, wrap = [] } = options;
   const [command, ...args] = [...wrap, ...server.start] as [string, ...string[]];
-  const env = { ...process.env, PORT: '0', HOST: '127.0.0.1', ...options.env };
-  log('starting %s: %s in %s', server.name, [command, ...args].join(' '), server.packageDir);
+  const env = serverEnv(server, options);
+  const declared = Object.entries(server.env ?? {}).map(([key, value]) => `${key}=${value} `);
+  log('starting %s: %s%s in %s', server.name, declared.join(''), [command, ...args].join(' '), server.packageDir);
   const child = spawn(command, args, { cwd: server.packageDir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   if (child.pid !== undefined) toReaper('+', child.pid);
