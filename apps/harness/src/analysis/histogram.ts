@@ -1,6 +1,8 @@
-import hdr from 'hdr-histogram-js';
+import { encodeHistogram, type Histogram } from '../results/histogram.js';
 
-export type Histogram = ReturnType<typeof hdr.build>;
+// The codec and its one set of HDR settings are part of the file format (results/histogram.ts);
+// re-exported for the callers that still import them from here.
+export { decodeHistogram, encodeHistogram, type Histogram, latencyHistogram, mergeHistograms } from '../results/histogram.js';
 
 export interface LatencySummaryMs {
   mean: number;
@@ -10,11 +12,6 @@ export interface LatencySummaryMs {
   p999: number;
   max: number;
   count: number;
-}
-
-/** Microseconds, from 1 µs to 10 minutes, at 3 significant digits. */
-export function latencyHistogram(): Histogram {
-  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3 });
 }
 
 /** Records milliseconds (fractional) as whole microseconds. */
@@ -38,22 +35,7 @@ export function summarizeHistogram(histogram: Histogram): LatencySummaryMs {
   };
 }
 
-export function encodeHistogram(histogram: Histogram): string {
-  return hdr.encodeIntoCompressedBase64(histogram);
-}
-
 /** What a load result carries of its latency histogram: the summary and the histogram itself. */
 export function latencyFields(histogram: Histogram): { latencyMs: LatencySummaryMs; latencyHistogram: string } {
   return { latencyMs: summarizeHistogram(histogram), latencyHistogram: encodeHistogram(histogram) };
-}
-
-export function decodeHistogram(encoded: string): Histogram {
-  return hdr.decodeFromCompressedBase64(encoded) as Histogram;
-}
-
-/** Several generators' histograms as one: counts add bucket by bucket, so every percentile is exact. */
-export function mergeHistograms(encoded: readonly string[]): Histogram {
-  const merged = latencyHistogram();
-  for (const one of encoded) merged.add(decodeHistogram(one));
-  return merged;
 }

@@ -1,10 +1,7 @@
-/** A metric over repeated runs: the median with its spread, and every run's value. */
-export interface Summary {
-  median: number;
-  min: number;
-  max: number;
-  runs: number[];
-}
+import type { Summary } from '../results/results.js';
+
+/** A metric over repeated runs: the median with its spread, and every run's value (results.json holds them). */
+export type { Summary };
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;

@@ -1,6 +1,22 @@
 import type { Model } from '@loopbench/contract';
-import { type Expectation, METRICS, type MetricName } from '../catalogue/metrics.js';
+import { type Expectation, METRICS, type MetricName, type MetricValues } from '../catalogue/metrics.js';
+import type { Summary, TheoryCheck } from '../results/results.js';
 import { relativeDifference } from './stats.js';
+
+/** What theory gets to know of one server after its runs. */
+export interface Evidence {
+  model: Model;
+  /** The server hands CPU work to a thread pool (its package declares cpuOffload). */
+  cpuOffload: boolean;
+  /** Threads of a thread-pool server's pool (its package declares poolSize). */
+  poolSize?: number;
+  /** Cores the servers may use (one fewer with --pin). */
+  cores: number;
+  /** Over the valid runs. */
+  metrics: Partial<Record<MetricName, Summary>>;
+  /** What its warm-up measured for theory, e.g. an open-loop baseline. */
+  warmup: MetricValues;
+}
 
 export interface HeadOfLineInput {
   sleepMs: number;
@@ -166,14 +182,8 @@ export function expectSplit(latencyMeanMs: number | undefined, serviceMsMean: nu
   return { queueMsMean, queueShare: queueMsMean / latencyMeanMs };
 }
 
-export interface TheoryCheck {
-  metric: MetricName;
-  measured: number;
-  expected: number;
-  /** measured / expected − 1; infinite when theory says 0 and the measurement is not. */
-  difference: number;
-  agrees: boolean;
-}
+/** One measurement beside its theory (results.json holds them, so the shape is there). */
+export type { TheoryCheck };
 
 export function checkTheory(metric: MetricName, measured: number, expected: number): TheoryCheck {
   const { relative, absolute } = METRICS[metric].tolerance;

@@ -1,3 +1,8 @@
+import type { Expectation, MetricName, MetricValues } from '../results/results.js';
+
+// The names are results.json's (results/schema.ts, in this order); this file says what each one is.
+export type { Expectation, MetricName, MetricValues };
+
 /** Which way a metric is better, for compare; descriptive metrics have none. */
 export type Better = 'higher' | 'lower';
 
@@ -47,16 +52,9 @@ export const METRICS = {
   maxInFlight: { label: 'max in flight', tolerance: { relative: 0.2, absolute: 0 } },
   eventLoopDelayP99Ms: { label: 'event-loop delay p99', unit: 'ms', tolerance: { relative: 0.5, absolute: 5 }, optional: true },
   cpuPerRequestMs: { label: 'CPU per request', unit: 'ms', tolerance: { relative: 0.1, absolute: 0.01 } },
-} as const satisfies Record<string, MetricInfo>;
+} as const satisfies Record<MetricName, MetricInfo>;
 
-export type MetricName = keyof typeof METRICS;
-
-/** Metric values of one run, by name. */
-export type MetricValues = Partial<Record<MetricName, number>>;
-
-/** What theory predicts, under the same metric names as the measurements. */
-export type Expectation = MetricValues;
-
+/** In the order of METRICS, which is results' METRIC_NAMES order (metrics.test.ts checks it). */
 export const METRIC_NAMES = Object.keys(METRICS) as MetricName[];
 
 export function isMetricName(name: string): name is MetricName {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -121,6 +121,23 @@ describe('usage errors exit 2 and say what to type', () => {
     const { code, err } = await cli('compare', file, file);
     expect(code).toBe(2);
     expect(err).toMatch(/not a loopbench results file/);
+  });
+
+  it('refuses a results file with a corrupted histogram, naming the file and where in it', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'loopbench-cli-'));
+    const fixture = JSON.parse(readFileSync(fileURLToPath(new URL('../results/fixtures/results-v1.json', import.meta.url)), 'utf8'));
+    fixture.scenarios[1].results[0].runs[2].latencyHistogram = 'SElTVEZBQUFBR04=';
+    const file = path.join(dir, 'results.json');
+    writeFileSync(file, JSON.stringify(fixture));
+    for (const argv of [
+      ['report', file],
+      ['compare', file, file],
+    ]) {
+      const { code, err } = await cli(...argv);
+      expect(err).toMatch(`error: ${file}: scenarios[1].results[0].runs[2].latencyHistogram: not a compressed HDR histogram (`);
+      expect(code).toBe(2);
+    }
+    expect(readdirSync(dir)).toEqual(['results.json']);
   });
 });
 

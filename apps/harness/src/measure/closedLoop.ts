@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { parseServerTiming } from '@loopbench/contract';
 import autocannon from 'autocannon';
-import { type LatencySummaryMs, latencyFields, latencyHistogram, recordMs } from '../analysis/histogram.js';
+import { type LatencySummaryMs, latencyFields, recordMs } from '../analysis/histogram.js';
+import { latencyHistogram } from '../results/histogram.js';
 import { type GeneratorHealth, watchGenerator } from './generator.js';
 import { QueueSplit, type QueueSplitResult, type SplitSums } from './queueSplit.js';
 import { TIMELINE_LIMITS, type Timeline, TimelineRecorder } from './timeline.js';

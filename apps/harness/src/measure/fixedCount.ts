@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { type LatencySummaryMs, latencyFields, latencyHistogram, recordMs } from '../analysis/histogram.js';
+import { type LatencySummaryMs, latencyFields, recordMs } from '../analysis/histogram.js';
+import { latencyHistogram } from '../results/histogram.js';
 import { watchClient } from './closedLoop.js';
 import { type GeneratorHealth, watchGenerator } from './generator.js';
 import { QueueSplit, type QueueSplitResult, type SplitSums } from './queueSplit.js';

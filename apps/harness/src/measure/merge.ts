@@ -1,4 +1,5 @@
-import { encodeHistogram, latencyFields, mergeHistograms, summarizeHistogram } from '../analysis/histogram.js';
+import { latencyFields, summarizeHistogram } from '../analysis/histogram.js';
+import { encodeHistogram, mergeHistograms } from '../results/histogram.js';
 import type { ClosedLoopResult } from './closedLoop.js';
 import type { FixedCountResult } from './fixedCount.js';
 import type { GeneratorHealth } from './generator.js';

@@ -1,15 +1,8 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { parseServerTiming } from '@loopbench/contract';
-import {
-  encodeHistogram,
-  type Histogram,
-  type LatencySummaryMs,
-  latencyFields,
-  latencyHistogram,
-  recordMs,
-  summarizeHistogram,
-} from '../analysis/histogram.js';
+import { type LatencySummaryMs, latencyFields, recordMs, summarizeHistogram } from '../analysis/histogram.js';
+import { encodeHistogram, type Histogram, latencyHistogram } from '../results/histogram.js';
 import type { PlannedRequest } from './arrivals.js';
 import { type GeneratorHealth, watchGenerator } from './generator.js';
 import { QueueSplit, type QueueSplitResult, type SplitSums } from './queueSplit.js';

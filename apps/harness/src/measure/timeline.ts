@@ -1,35 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { request, type StatsSnapshot } from '@loopbench/contract';
+import { TIMELINE_LIMITS, type Timeline, type TimelineRequest, type TimelineSample } from '../results/results.js';
 
-/**
- * One request on a timeline, in ms from the timeline's origin: [row, planned send, actual send,
- * answer, time being served (Server-Timing)]. Closed loop: the row is the connection and the planned
- * send is the actual one. Open loop: the row is the request's place in the sample.
- */
-export type TimelineRequest = [row: number, plannedMs: number, sentMs: number, answeredMs: number, servedMs: number];
-
-/**
- * /stats read during a run, over the interval since the same process's previous reading: [from, to,
- * event-loop utilisation (null where the server has no event loop to measure), CPU in cores,
- * requests inside a handler at the reading, ms the server took to answer /stats].
- */
-export type TimelineSample = [
-  fromMs: number,
-  toMs: number,
-  eventLoopUtilization: number | null,
-  cpuCores: number,
-  inFlight: number,
-  answeredAfterMs: number,
-];
-
-/** What one run saw, request by request and /stats reading by reading, on one time axis. */
-export interface Timeline {
-  requests: TimelineRequest[];
-  samples: TimelineSample[];
-}
-
-/** Bounds that keep results.json and the report small: a sample, not every request. */
-export const TIMELINE_LIMITS = { requests: 500, windowMs: 2_000, sampleEveryMs: 100 } as const;
+// A timeline is part of results.json: its shape and bounds are described there (results/schema.ts).
+export { TIMELINE_LIMITS, type Timeline, type TimelineRequest, type TimelineSample } from '../results/results.js';
 
 const round = (ms: number) => Math.round(ms * 100) / 100;
 

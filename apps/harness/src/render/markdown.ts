@@ -1,7 +1,7 @@
 import { claimsTable } from '../analysis/claims.js';
 import type { Results } from '../results/results.js';
-import { describeEnvironment } from '../run/environment.js';
 import { scenarioText, statusOf, verdictFor } from './describe.js';
+import { describeEnvironment } from './environment.js';
 import { headlineRows, scenarioTable } from './rows.js';
 
 const escapeCell = (text: string) => text.replace(/\|/g, '\\|');

@@ -1,8 +1,8 @@
 import { stripVTControlCharacters, styleText } from 'node:util';
 import type { ClaimRow } from '../analysis/claims.js';
-import type { Results, ScenarioResult } from '../results/results.js';
-import { describeEnvironment, type Environment } from '../run/environment.js';
+import type { Environment, Results, ScenarioResult } from '../results/results.js';
 import { parametersLine, scenarioText, statusOf, verdictFor } from './describe.js';
+import { describeEnvironment } from './environment.js';
 import { type Mark, scenarioTable } from './rows.js';
 
 export interface Style {

@@ -1,23 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import type { ServerPackage } from '@loopbench/contract';
+import type { Environment } from '../results/results.js';
 
-export interface Environment {
-  node: string;
-  os: string;
-  arch: string;
-  cpuModel: string;
-  cpuCount: number;
-  memoryBytes: number;
-  gitCommit: string | null;
-  /** True when the working tree had uncommitted changes. */
-  gitDirty: boolean | null;
-  /** Framework package → installed version, for every server run. */
-  frameworks: Record<string, string>;
-  /** Whether servers and the load generator ran on separate cores (--pin). */
-  pinned: boolean;
-  loadGenerator: string;
-}
+export type { Environment };
 
 function git(root: string, args: string[]): string | null {
   try {
@@ -51,13 +37,4 @@ export function collectEnvironment(
     pinned,
     loadGenerator: `autocannon ${autocannonVersion} (closed loop, in the harness process)`,
   };
-}
-
-/** One line for tables and summaries. */
-export function describeEnvironment(env: Environment): string {
-  const commit = env.gitCommit ? `${env.gitCommit.slice(0, 10)}${env.gitDirty ? '+dirty' : ''}` : 'no git';
-  const frameworks = Object.entries(env.frameworks)
-    .map(([name, version]) => `${name} ${version}`)
-    .join(', ');
-  return `Node ${env.node.replace(/^v/, '')} on ${env.os} (${env.arch}), ${env.cpuCount} × ${env.cpuModel}, ${Math.round(env.memoryBytes / 2 ** 30)} GiB; ${frameworks}; commit ${commit}; ${env.pinned ? 'pinned (--pin)' : 'not pinned'}`;
 }

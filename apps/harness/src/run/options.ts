@@ -1,27 +1,10 @@
 import { InvalidArgumentError, Option } from 'commander';
+import type { RunOptions } from '../results/results.js';
 import { UsageError } from './errors.js';
 import { isLoopbackHost } from './loopback.js';
 
-/** The knobs a run takes; each scenario turns them into its own settings. */
-export interface RunOptions {
-  repeats: number;
-  durationS: number;
-  warmupS: number;
-  connections: number;
-  workers: number;
-  /** Short runs: every effect visible, not numbers to quote. Scenarios shorten their own shapes for it. */
-  quick: boolean;
-  pin: boolean;
-  /** Requests per second of the open-loop scenarios. */
-  ratePerS: number;
-  /** Load generator processes per run; their histograms add. */
-  generators: number;
-  /** Seeds the order the servers run in, each repeat; recorded, so a run can be repeated as it was. */
-  seed: number;
-  /** Where servers listen: loopback unless --allow-non-loopback. */
-  host: string;
-  readyTimeoutS: number;
-}
+/** The knobs a run takes (their shape is results.json's, results/schema.ts); each scenario turns them into its own settings. */
+export type { RunOptions };
 
 export const DEFAULT_OPTIONS: RunOptions = {
   repeats: 3,

@@ -1,5 +1,5 @@
+import { mergeHistograms } from '../../results/histogram.js';
 import type { ScenarioResult, ServerResult } from '../../results/results.js';
-import { mergeHistograms } from './histogram.js';
 import { type ChartSpec, type Colours, type Dataset, scatter } from './spec.js';
 
 /** Percentiles as 1 / (1 − q), so a log axis spreads the tail the way HDR plots do. */
