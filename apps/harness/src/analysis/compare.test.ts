@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { MetricName } from '../catalogue/metrics.js';
 import type { Results } from '../results/results.js';
 import { serverResultOf } from '../results/results.testing.js';
-import { type ChangeVerdict, changeTest, classifyChange, compareResults } from './compare.js';
+import { type Change, changeTest, classifyChange, compareResults } from './compare.js';
 import { seededRandom } from './random.js';
 import { type Summary, summarize } from './stats.js';
 
@@ -106,8 +106,7 @@ function pair(seed: number, after: { throughput: number; latency: number; inFlig
   return compareResults(before, changed, 10);
 }
 
-const verdicts = (changes: { metric: MetricName; verdict: ChangeVerdict }[]) =>
-  Object.fromEntries(changes.map((c) => [c.metric, c.verdict]));
+const verdicts = (changes: { metric: MetricName; verdict: Change }[]) => Object.fromEntries(changes.map((c) => [c.metric, c.verdict]));
 
 describe('compareResults', () => {
   it('calls every metric unchanged between two runs of the same server (A/A)', () => {
@@ -123,7 +122,7 @@ describe('compareResults', () => {
   });
 
   it('rarely calls a change between A/A pairs, and then not often a regression', () => {
-    const tally: Partial<Record<ChangeVerdict, number>> = {};
+    const tally: Partial<Record<Change, number>> = {};
     const pairs = 150;
     for (let seed = 100; seed < 100 + pairs; seed++) {
       for (const c of pair(seed).changes) tally[c.verdict] = (tally[c.verdict] ?? 0) + 1;

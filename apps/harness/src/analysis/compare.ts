@@ -4,10 +4,10 @@ import { seededRandom } from './random.js';
 import { bootstrapMedianChange, type Interval, relativeDifference, type Summary } from './stats.js';
 
 /**
- * `too-few-runs` is "not enough runs to tell"; `unclear` is "can't tell": the medians moved by the
+ * What one metric did from one file to the other. `too-few-runs` is "not enough runs to tell"; `unclear` is "can't tell": the medians moved by the
  * threshold or more, but the interval still includes no change.
  */
-export type ChangeVerdict = 'improved' | 'regressed' | 'changed' | 'unchanged' | 'unclear' | 'too-few-runs';
+export type Change = 'improved' | 'regressed' | 'changed' | 'unchanged' | 'unclear' | 'too-few-runs';
 
 /** How compare decides, as the output and --json state it. */
 export interface ChangeTest {
@@ -41,7 +41,8 @@ export interface MetricChange {
   change: number;
   /** The bootstrap interval of `change`; absent when there were too few runs. */
   interval?: Interval;
-  verdict: ChangeVerdict;
+  /** Called verdict in --json and the table, as users know it. */
+  verdict: Change;
   /** Why, with the numbers: "95% interval −3.1% … +2.4% includes 0", "only 2 runs before; 3 needed". */
   reason: string;
 }

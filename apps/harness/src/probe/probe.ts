@@ -5,8 +5,8 @@ import { generateClosedLoop } from '../measure/generators.js';
 import { blockingIndex, headOfLineTrial } from '../measure/headOfLine.js';
 
 /** What a probe finds: one request at a time, a fixed limit, or requests that overlap freely. */
-export type ProbeVerdict = 'blocking' | 'limited' | 'concurrent';
-export const PROBE_VERDICTS: readonly ProbeVerdict[] = ['blocking', 'limited', 'concurrent'];
+export type Behaviour = 'blocking' | 'limited' | 'concurrent';
+export const BEHAVIOURS: readonly Behaviour[] = ['blocking', 'limited', 'concurrent'];
 
 export interface ProbeSettings {
   /** The server's base URL, e.g. http://127.0.0.1:8000. */
@@ -19,7 +19,8 @@ export interface ProbeSettings {
 }
 
 export interface ProbeResult {
-  verdict: ProbeVerdict;
+  /** Called verdict in --json and --expect, as users know it. */
+  verdict: Behaviour;
   /** β: the share of the slow request's remaining time the fast one waited (1 behind it, 0 beside it). */
   blockingIndex: number;
   /** Requests served at once, by Little's law: N = X·S. */
@@ -59,7 +60,7 @@ export const PROBE_LIMITS = {
 } as const;
 
 /** Few requests at a time overlap: 1.5 or fewer is one at a time; 80% of the connections or more is no limit up to C. */
-export function classify(concurrency: number, connections: number): ProbeVerdict {
+export function classify(concurrency: number, connections: number): Behaviour {
   if (concurrency < 1.5) return 'blocking';
   if (concurrency >= 0.8 * connections) return 'concurrent';
   return 'limited';

@@ -1,13 +1,13 @@
 import { Command, Option } from 'commander';
-import { type ChangeVerdict, type Comparison, compareResults } from '../../analysis/compare.js';
+import { type Change, type Comparison, compareResults } from '../../analysis/compare.js';
 import { formatNumber } from '../../analysis/format.js';
 import { renderGrid } from '../../render/terminal.js';
 import { readResults } from '../../results/results.js';
 import { integer } from '../../run/options.js';
 import type { CommandContext, Io } from './context.js';
 
-/** Each verdict in words, in the order the footer counts them. */
-const VERDICT_WORDS: Record<ChangeVerdict, string> = {
+/** Each kind of change in words, in the order the footer counts them. */
+const CHANGE_WORDS: Record<Change, string> = {
   regressed: 'regressed',
   improved: 'improved',
   changed: 'changed',
@@ -18,8 +18,8 @@ const VERDICT_WORDS: Record<ChangeVerdict, string> = {
 
 function footer(comparison: Comparison): string {
   const { test } = comparison;
-  const counts = (Object.entries(VERDICT_WORDS) as [ChangeVerdict, string][]).map(
-    ([verdict, words]) => `${comparison.changes.filter((c) => c.verdict === verdict).length} ${words}`,
+  const counts = (Object.entries(CHANGE_WORDS) as [Change, string][]).map(
+    ([change, words]) => `${comparison.changes.filter((c) => c.verdict === change).length} ${words}`,
   );
   return (
     `${counts.join(', ')} (a change counts when the median moved by ${test.thresholdPct}% or more and the ` +
@@ -49,7 +49,7 @@ function compare(before: string, after: string, flags: CompareFlags, io: Io): nu
     formatNumber(c.before.median),
     formatNumber(c.after.median),
     `${c.change >= 0 ? '+' : ''}${(c.change * 100).toFixed(1)}%`,
-    VERDICT_WORDS[c.verdict],
+    CHANGE_WORDS[c.verdict],
     c.reason,
   ]);
   io.out.write(`${renderGrid(['scenario · server', 'metric', 'before', 'after', 'change', 'verdict', 'why'], rows)}\n`);

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { formatNumber } from '../../analysis/format.js';
 import { stopGenerators } from '../../measure/pool.js';
-import { PROBE_LIMITS, PROBE_VERDICTS, ProbeError, type ProbeResult, type ProbeVerdict, probeServer } from '../../probe/probe.js';
+import { BEHAVIOURS, type Behaviour, PROBE_LIMITS, ProbeError, type ProbeResult, probeServer } from '../../probe/probe.js';
 import { UsageError } from '../../run/errors.js';
 import { isLoopbackHost } from '../../run/loopback.js';
 import { integer, seconds } from '../../run/options.js';
@@ -13,7 +13,7 @@ interface ProbeFlags {
   connections: number;
   duration: number;
   json?: boolean;
-  expect?: ProbeVerdict;
+  expect?: Behaviour;
   allowNonLoopback?: boolean;
 }
 
@@ -44,7 +44,7 @@ function path(flag: string, raw: string): string {
   return raw;
 }
 
-const NEXT: Record<ProbeVerdict, string> = {
+const NEXT: Record<Behaviour, string> = {
   blocking:
     'Look for a blocking call inside an async handler (time.sleep, a synchronous database driver, requests.get): it holds the one event loop. ' +
     'On a WSGI server (Flask, Django) one request at a time per worker is the model: add workers or threads (gunicorn -w N, --threads N), or move to ASGI and await the I/O. ' +
@@ -60,7 +60,7 @@ const NEXT: Record<ProbeVerdict, string> = {
 export function describeProbe(result: ProbeResult): string {
   const { verdict, settings: s } = result;
   const n = formatNumber(result.concurrency);
-  const headline: Record<ProbeVerdict, string> = {
+  const headline: Record<Behaviour, string> = {
     blocking: `blocking: ${s.fast} waited ${formatNumber(result.fastBehindSlowMs - result.fastLatencyMs)} ms behind ${s.slow}; about ${n} request at a time`,
     limited: `limited: about ${n} requests at a time of ${s.connections} connections; a pool or worker count of about ${Math.round(result.concurrency)}`,
     concurrent: `concurrent: ${s.fast} answered in ${formatNumber(result.fastBehindSlowMs)} ms with ${s.slow} in flight; about ${n} requests at a time of ${s.connections} connections`,
@@ -136,6 +136,6 @@ export const probeCommand = ({ io, setExit }: CommandContext) =>
         .default(durationS.default),
     )
     .option('--json', 'print the result as JSON')
-    .addOption(new Option('--expect <verdict>', 'exit 1 unless the verdict is this one (for CI)').choices(PROBE_VERDICTS))
+    .addOption(new Option('--expect <verdict>', 'exit 1 unless the verdict is this one (for CI)').choices(BEHAVIOURS))
     .option('--allow-non-loopback', 'allow a URL that is not on 127.0.0.0/8 or ::1')
     .action(async (url: string, flags: ProbeFlags) => setExit(await probe(url, flags, io)));
