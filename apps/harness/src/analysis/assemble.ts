@@ -1,9 +1,8 @@
 import type { ServerPackage } from '@loopbench/contract';
 import { isMetricName, type MetricName } from '../catalogue/metrics.js';
-import type { Evidence } from '../kinds/kind.js';
 import type { MetricValues, RunRecord, ServerResult } from '../results/results.js';
 import { summarize } from './stats.js';
-import { checkTheory } from './theory.js';
+import { checkTheory, type Evidence } from './theory.js';
 
 /** Median, min and max of every metric over the valid runs. */
 export function summarizeRuns(runs: readonly RunRecord[]): ServerResult['metrics'] {

@@ -1,5 +1,4 @@
-import type { Model } from '@loopbench/contract';
-import type { Summary } from '../analysis/stats.js';
+import type { Evidence } from '../analysis/theory.js';
 import type { Expectation, MetricName, MetricValues } from '../catalogue/metrics.js';
 import type { GeneratorHealth } from '../measure/generator.js';
 import type { Timeline } from '../measure/timeline.js';
@@ -34,20 +33,8 @@ export interface RunOutcome {
   timeline?: Timeline;
 }
 
-/** What theory gets to know of one server after its runs. */
-export interface Evidence {
-  model: Model;
-  /** The server hands CPU work to a thread pool (its package declares cpuOffload). */
-  cpuOffload: boolean;
-  /** Threads of a thread-pool server's pool (its package declares poolSize). */
-  poolSize?: number;
-  /** Cores the servers may use (one fewer with --pin). */
-  cores: number;
-  /** Over the valid runs. */
-  metrics: Partial<Record<MetricName, Summary>>;
-  /** What its warm-up measured for theory, e.g. an open-loop baseline. */
-  warmup: MetricValues;
-}
+// Theory's input, defined with theory (analysis/theory.ts) so that analysis needs nothing of kinds/.
+export type { Evidence };
 
 /**
  * A kind of scenario (closed loop, open loop, head-of-line …): one module, one interface, its own

@@ -1,5 +1,4 @@
-import type { TimelineSample } from '../../measure/timeline.js';
-import type { ScenarioResult } from '../../results/results.js';
+import type { ScenarioResult, TimelineSample } from '../../results/results.js';
 import { serverTimelines, timelineEndMs } from './serverTimelines.js';
 import { type ChartSpec, type Colours, type Dataset, scatter } from './spec.js';
 

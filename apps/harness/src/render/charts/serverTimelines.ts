@@ -1,5 +1,4 @@
-import type { Timeline } from '../../measure/timeline.js';
-import type { RunRecord, ScenarioResult } from '../../results/results.js';
+import type { RunRecord, ScenarioResult, Timeline } from '../../results/results.js';
 
 /** A server's recorded timeline and the run it came from. */
 export interface ServerTimeline {

@@ -1,5 +1,4 @@
-import { TIMELINE_LIMITS } from '../../measure/timeline.js';
-import type { ScenarioResult } from '../../results/results.js';
+import { type ScenarioResult, TIMELINE_LIMITS } from '../../results/results.js';
 import { serverTimelines, timelineEndMs } from './serverTimelines.js';
 import { type ChartSpec, type Colours, type Dataset, scatter } from './spec.js';
 
