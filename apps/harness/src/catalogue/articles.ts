@@ -31,7 +31,7 @@ export const ARTICLE_SCENARIOS: readonly Scenario[] = [
     claim: 'while the slow request waits, FastAPI answers /dummy immediately; Flask makes it wait out the slow request',
     processes: 'one',
     headline: 'fastLatencyMs',
-    verdict: 'headOfLine',
+    finding: 'headOfLine',
     servers: ARTICLE_SERVERS.dummy,
   },
   ioBoundEntry(
@@ -47,7 +47,7 @@ export const ARTICLE_SCENARIOS: readonly Scenario[] = [
     claim: 'on a trivial endpoint async def serves 85% more than def (13,190 against 7,103 req/s): def pays a hand-off to a thread',
     processes: 'one',
     headline: 'throughputRps',
-    verdict: 'hello',
+    finding: 'hello',
     servers: ARTICLE_SERVERS.asyncDef,
   },
   {
@@ -57,7 +57,7 @@ export const ARTICLE_SCENARIOS: readonly Scenario[] = [
     claim: 'on a CPU-bound endpoint async def is 2× def (31.47 against 15.56 req/s)',
     processes: 'one',
     headline: 'throughputRps',
-    verdict: 'cpuBound',
+    finding: 'cpuBound',
     servers: ARTICLE_SERVERS.asyncDef,
   },
   {
@@ -67,7 +67,7 @@ export const ARTICLE_SCENARIOS: readonly Scenario[] = [
     claim: 'with a worker per CPU thread async def is 23% faster than def (454 against 368 req/s with 32 workers)',
     processes: 'workers',
     headline: 'throughputRps',
-    verdict: 'cpuBound',
+    finding: 'cpuBound',
     servers: ARTICLE_SERVERS.asyncDef,
   },
 ];

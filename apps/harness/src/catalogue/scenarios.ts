@@ -1,11 +1,11 @@
 import type { KindName } from '../results/results.js';
 import type { MetricName } from './metrics.js';
 
-/** The verdict sentence a scenario's results get (analysis/verdicts.ts writes each from the numbers). */
-export type VerdictName = 'headOfLine' | 'ioBound' | 'hello' | 'cpuBound' | 'mixed' | 'mixedShare';
+/** The finding a scenario's results get (analysis/findings.ts writes each from the numbers). */
+export type FindingName = 'headOfLine' | 'ioBound' | 'hello' | 'cpuBound' | 'mixed' | 'mixedShare';
 
 /**
- * One scenario as data: its kind, title, claim, headline metric and verdict. How it loads a server
+ * One scenario as data: its kind, title, claim, headline metric and finding. How it loads a server
  * (settings and theory) is its plan (run/plans.ts); reports need only this.
  */
 export interface Scenario {
@@ -17,7 +17,7 @@ export interface Scenario {
   /** The one metric that sums the scenario up, for the headline table. */
   readonly headline: MetricName;
   /** What the articles' pair showed, in plain words, made from the numbers when rendering. */
-  readonly verdict: VerdictName;
+  readonly finding: FindingName;
   /** One process per server, or --workers of them. */
   readonly processes: 'one' | 'workers';
   /** The servers it is about, when not every selected one (the articles' scenarios compare their own pairs). */
@@ -43,7 +43,7 @@ const ioBound = (id: string, title: string, processes: Scenario['processes'], cl
   claim,
   processes,
   headline: 'throughputRps',
-  verdict: 'ioBound',
+  finding: 'ioBound',
 });
 
 const cpuBound = (id: string, title: string, processes: Scenario['processes'], claim: string): Scenario => ({
@@ -53,7 +53,7 @@ const cpuBound = (id: string, title: string, processes: Scenario['processes'], c
   claim,
   processes,
   headline: 'throughputRps',
-  verdict: 'cpuBound',
+  finding: 'cpuBound',
 });
 
 /** The io-bound scenario under another id, about the given servers only. */
@@ -71,7 +71,7 @@ export const SCENARIOS: readonly Scenario[] = [
     claim: 'a blocking server makes /fast wait for the slow request (β ≈ 1); a non-blocking one answers at once (β ≈ 0)',
     processes: 'one',
     headline: 'fastLatencyMs',
-    verdict: 'headOfLine',
+    finding: 'headOfLine',
   },
   ioBound(
     'io-bound',
@@ -86,7 +86,7 @@ export const SCENARIOS: readonly Scenario[] = [
     claim: 'with no waiting and no work, both models are limited by per-request framework overhead alone',
     processes: 'one',
     headline: 'throughputRps',
-    verdict: 'hello',
+    finding: 'hello',
   },
   cpuBound(
     'cpu-bound',
@@ -114,7 +114,7 @@ export const SCENARIOS: readonly Scenario[] = [
       'a stall in a blocking server delays every user who arrives during it (P(wait > x) = f·(1 − x/S)); a non-blocking server keeps its baseline; a closed-loop tool hides the stall',
     processes: 'one',
     headline: 'fastLatencyP99Ms',
-    verdict: 'mixed',
+    finding: 'mixed',
   },
   {
     id: 'mixed-share',
@@ -124,7 +124,7 @@ export const SCENARIOS: readonly Scenario[] = [
       'on a blocking server every fast request queues behind the slow ones (M/G/1, Pollaczek–Khinchine); on a non-blocking one it does not',
     processes: 'one',
     headline: 'fastLatencyMeanMs',
-    verdict: 'mixedShare',
+    finding: 'mixedShare',
   },
 ];
 

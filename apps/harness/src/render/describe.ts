@@ -1,6 +1,6 @@
+import { findings, headlinePair } from '../analysis/findings.js';
 import { formatNumber, formatRatio } from '../analysis/format.js';
 import { medianOf } from '../analysis/stats.js';
-import { headlinePair, verdicts } from '../analysis/verdicts.js';
 import { scenarioById } from '../catalogue/suites.js';
 import type { ScenarioResult } from '../results/results.js';
 
@@ -47,20 +47,20 @@ function leftOutNote(scenario: ScenarioResult): string {
   return left.length > 0 ? ` Not run: ${left.join('; ')}.` : '';
 }
 
-/** One plain-words sentence (or two) saying what the scenario showed, made from its numbers. */
-export function verdictFor(scenario: ScenarioResult): string {
+/** One plain-words sentence (or two) saying what the scenario showed, made from its numbers: what users see as its verdict. */
+export function findingFor(scenario: ScenarioResult): string {
   const { blocking, nonBlocking } = headlinePair(scenario);
   const tail = ceilingNote(scenario) + theoryNote(scenario) + invalidNote(scenario) + leftOutNote(scenario);
-  const name = scenarioById(scenario.id)?.verdict;
-  const verdict = name ? verdicts[name] : undefined;
-  if (blocking && nonBlocking && verdict) return `${verdict({ blocking, nonBlocking }, scenario)}${tail}`;
+  const name = scenarioById(scenario.id)?.finding;
+  const finding = name ? findings[name] : undefined;
+  if (blocking && nonBlocking && finding) return `${finding({ blocking, nonBlocking }, scenario)}${tail}`;
   const served = scenario.results
     .filter((r) => medianOf(r, 'throughputRps') !== undefined)
     .map((r) => `${r.server} ${formatNumber(medianOf(r, 'throughputRps'))} req/s`);
   const lead =
     served.length > 0
       ? `Served: ${served.join(', ')}.`
-      : verdict
+      : finding
         ? 'No blocking and non-blocking pair to compare.'
         : `No verdict: this loopbench has no scenario "${scenario.id}".`;
   return `${lead}${tail}`;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { claimsTable } from '../analysis/claims.js';
 import type { Results, ScenarioResult } from '../results/results.js';
 import { type ChartSpec, reportCharts } from './charts/registry.js';
-import { parametersLine, scenarioText, statusOf, verdictFor } from './describe.js';
+import { findingFor, parametersLine, scenarioText, statusOf } from './describe.js';
 import { describeEnvironment } from './environment.js';
 import { scenarioTable } from './rows.js';
 
@@ -52,7 +52,7 @@ function scenarioSection(scenario: ScenarioResult, charts: ChartSpec[]): string 
 <div class="table"><table><thead><tr>${head}</tr></thead><tbody>
 ${rows}
 </tbody></table></div>
-<p class="verdict">${escapeHtml(verdictFor(scenario))}</p>
+<p class="verdict">${escapeHtml(findingFor(scenario))}</p>
 ${problems.length > 0 ? `<details open><summary>Problems (runs marked invalid are left out of the medians)</summary><ul>${problems.join('')}</ul></details>` : ''}
 ${own.map(chartFigure).join('\n')}
 </section>`;
@@ -86,8 +86,8 @@ export function renderHtml(results: Results, chartLibrary: string): string {
     .filter((c) => c.section === undefined)
     .map(chartFigure)
     .join('\n');
-  const verdicts = results.scenarios
-    .map((s) => `<li><a href="#scenario-${s.id}"><strong>${escapeHtml(s.id)}</strong></a>${badge(s)}: ${escapeHtml(verdictFor(s))}</li>`)
+  const findings = results.scenarios
+    .map((s) => `<li><a href="#scenario-${s.id}"><strong>${escapeHtml(s.id)}</strong></a>${badge(s)}: ${escapeHtml(findingFor(s))}</li>`)
     .join('\n');
   return `<!doctype html>
 <html lang="en">
@@ -106,7 +106,7 @@ ${results.complete ? '' : '<p><span class="badge">INCOMPLETE</span> The run stop
 ${claimsSection(results)}
 <h2>Verdicts</h2>
 <ul class="verdicts">
-${verdicts}
+${findings}
 </ul>
 ${overview}
 ${results.scenarios.map((s) => scenarioSection(s, charts)).join('\n')}

@@ -1,6 +1,6 @@
 import { claimsTable } from '../analysis/claims.js';
 import type { Results } from '../results/results.js';
-import { scenarioText, statusOf, verdictFor } from './describe.js';
+import { findingFor, scenarioText, statusOf } from './describe.js';
 import { describeEnvironment } from './environment.js';
 import { headlineRows, scenarioTable } from './rows.js';
 
@@ -53,7 +53,7 @@ export function renderMarkdown(results: Results): string {
       const cells = row.cells.map((c) => (c.mark === 'none' || !c.text ? c.text : `${c.text} ${c.mark === 'agrees' ? '✓' : '✗'}`));
       out.push(`| ${[row.label, ...cells].map(escapeCell).join(' | ')} |`);
     }
-    out.push('', `**Verdict:** ${verdictFor(scenario)}`);
+    out.push('', `**Verdict:** ${findingFor(scenario)}`);
     const problems = scenario.results.flatMap((r) => r.problems.map((p) => `- ${r.server}: ${p.split('\n')[0]}`));
     if (problems.length > 0) out.push('', 'Problems:', '', ...problems);
   }

@@ -1,6 +1,6 @@
+import { headlinePair } from '../analysis/findings.js';
 import { formatNumber, formatRatio } from '../analysis/format.js';
 import { ratio, type Summary } from '../analysis/stats.js';
-import { headlinePair } from '../analysis/verdicts.js';
 import { isOptional, METRIC_NAMES, type MetricName, metricLabel } from '../catalogue/metrics.js';
 import { scenarioById } from '../catalogue/suites.js';
 import type { ScenarioResult } from '../results/results.js';

@@ -1,7 +1,7 @@
 import { stripVTControlCharacters, styleText } from 'node:util';
 import type { ClaimRow } from '../analysis/claims.js';
 import type { Environment, Results, ScenarioResult } from '../results/results.js';
-import { parametersLine, scenarioText, statusOf, verdictFor } from './describe.js';
+import { findingFor, parametersLine, scenarioText, statusOf } from './describe.js';
 import { describeEnvironment } from './environment.js';
 import { type Mark, scenarioTable } from './rows.js';
 
@@ -65,7 +65,7 @@ export function renderScenario(scenario: ScenarioResult, style: Style): string {
     '',
     renderGrid(table.header, rows, true),
     '',
-    `→ ${verdictFor(scenario)}`,
+    `→ ${findingFor(scenario)}`,
     ...(problems.length > 0 ? ['', ...problems.map((p) => paint(style, 'yellow', p))] : []),
   ].join('\n');
 }

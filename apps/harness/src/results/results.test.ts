@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compareResults } from '../analysis/compare.js';
-import { scenarioText, verdictFor } from '../render/describe.js';
+import { findingFor, scenarioText } from '../render/describe.js';
 import { renderMarkdown } from '../render/markdown.js';
 import { RESULTS_SCHEMA, RESULTS_SCHEMA_VERSION, ResultsFileError, readResults, writeFileAtomic } from './results.js';
 import { sampleResults } from './results.testing.js';
@@ -199,7 +199,7 @@ describe('a version-1 results file (written by loopbench before verdicts were ma
   it('gets the same verdicts, made anew from its numbers, as it stored', () => {
     const results = readResults(file);
     for (const [i, scenario] of results.scenarios.entries()) {
-      expect(verdictFor(scenario)).toBe(stored.scenarios[i]?.verdict);
+      expect(findingFor(scenario)).toBe(stored.scenarios[i]?.verdict);
       expect(scenarioText(scenario).title).toBe(stored.scenarios[i]?.title);
     }
   });

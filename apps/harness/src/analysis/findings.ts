@@ -1,5 +1,5 @@
 import type { MetricName } from '../catalogue/metrics.js';
-import { HEADLINE_SERVERS, type VerdictName } from '../catalogue/scenarios.js';
+import { type FindingName, HEADLINE_SERVERS } from '../catalogue/scenarios.js';
 import type { ScenarioResult, ServerResult } from '../results/results.js';
 import { formatNumber, formatPercent, formatRatio } from './format.js';
 import { medianOf } from './stats.js';
@@ -10,8 +10,11 @@ export interface Pair {
   nonBlocking: ServerResult;
 }
 
-/** The lead of a scenario's verdict: what the pair showed, in plain words, from the numbers alone. */
-export type Verdict = (pair: Pair, scenario: ScenarioResult) => string;
+/**
+ * A scenario's finding: what the pair showed, in plain words, from the numbers alone. It leads the
+ * sentence users see as the scenario's verdict (render/describe.ts adds the notes).
+ */
+export type Finding = (pair: Pair, scenario: ScenarioResult) => string;
 
 /** The articles' pair: express-blocking and koa when they ran, else the first blocking and non-blocking. */
 export function headlinePair(scenario: Pick<ScenarioResult, 'results'>): Partial<Pair> {
@@ -22,7 +25,7 @@ export function headlinePair(scenario: Pick<ScenarioResult, 'results'>): Partial
   return { blocking: first('blocking'), nonBlocking: first('non-blocking') };
 }
 
-/** Short for medianOf: the verdict sentences quote many medians. */
+/** Short for medianOf: the findings quote many medians. */
 const m = medianOf;
 const e = (result: ServerResult | undefined, name: MetricName) => result?.expected[name];
 const n = (metric: ServerResult, name: MetricName) => formatNumber(m(metric, name));
@@ -44,8 +47,8 @@ function waitingSentence({ blocking: b, nonBlocking: nb }: Pair): string {
   return ` ${b.server}: ${formatPercent(m(b, 'queueShare'))} of the latency was waiting in line; ${nb.server}: ${formatPercent(m(nb, 'queueShare'))}.`;
 }
 
-/** Each scenario's verdict lead, by what the scenario shows. */
-export const verdicts = {
+/** Each scenario's finding, by what the scenario shows. */
+export const findings = {
   headOfLine: ({ blocking: b, nonBlocking: nb }, scenario) =>
     `${nb.server} answered /fast in ${n(nb, 'fastLatencyMs')} ms while a ${parameter(scenario, 'sleepMs')} ms request was in flight; ` +
     `${b.server} made it wait ${n(b, 'fastLatencyMs')} ms (blocking index ${n(b, 'blockingIndex')} against ${n(nb, 'blockingIndex')}).`,
@@ -79,4 +82,4 @@ export const verdicts = {
     `With ${formatPercent(Number(scenario.parameters.slowShare))} of requests waiting ${parameter(scenario, 'slowMs')} ms, ` +
     `${b.server}'s /fast users waited ${n(b, 'fastLatencyMeanMs')} ms on average (p99 ${n(b, 'fastLatencyP99Ms')} ms), ` +
     `${nb.server}'s ${n(nb, 'fastLatencyMeanMs')} ms (p99 ${n(nb, 'fastLatencyP99Ms')} ms).`,
-} satisfies Record<VerdictName, Verdict>;
+} satisfies Record<FindingName, Finding>;
