@@ -25,13 +25,13 @@ export interface HeadOfLineInput {
   baselineLatencyMs: number;
 }
 
+/** Whether a model makes other requests wait while one waits: only the blocking one (a pool has threads to spare). */
+export const waitsInLine = (model: Model) => model === 'blocking';
+
 /**
  * Head-of-line: a blocking server answers /fast only after the slow request, so it waits the
  * rest of the sleep (β = 1); a non-blocking server answers at once (β = 0).
  */
-/** Whether a model makes other requests wait while one waits: only the blocking one (a pool has threads to spare). */
-export const waitsInLine = (model: Model) => model === 'blocking';
-
 export function expectHeadOfLine(model: Model, input: HeadOfLineInput): Expectation {
   const waitMs = waitsInLine(model) ? input.sleepMs - input.offsetMs : 0;
   return {

@@ -6,7 +6,7 @@ export type { GeneratorHealth };
 
 /**
  * Past `busy` (event loop or CPU) the generator may have set the pace, not the server: the run is
- * generator-bound. Past `delayP99Ms` its timers ran late, so its latencies include its own stalls.
+ * generator-bound. Past `eventLoopDelayP99Ms` its timers ran late, so its latencies include its own stalls.
  */
 export const GENERATOR_LIMITS = { busy: 0.9, eventLoopDelayP99Ms: 50 } as const;
 

@@ -49,7 +49,7 @@ export function stallShape(options: Pick<RunOptions, 'quick'>) {
   return options.quick ? { durationMs: 500, stallAtMs: 50, stallMs: 400 } : { durationMs: 2000, stallAtMs: 200, stallMs: 1600 };
 }
 
-/** The open-loop warm-up: fast requests only, at the scenario's rate. */
+/** How long the open-loop warm-up sends fast requests only, at the scenario's rate. */
 const openLoopWarmupMs = (options: RunOptions) => (options.quick ? 100 : 500);
 
 const headOfLinePlan =

@@ -39,9 +39,10 @@ export const scatter = (datasets: Dataset[], scales: Record<string, unknown>): C
 /** Each server's colour, the same in every chart of a report. */
 export type Colours = Map<string, string>;
 
-/** One colour per server, in order; blocking servers warm, non-blocking cool, where possible. */
+/** Warm and cool in turn, so the articles' pair (blocking first) is warm against cool. */
 const PALETTE = ['#d1495b', '#2e86ab', '#edae49', '#00798c', '#66a182', '#8d6a9f', '#3d405b', '#e07a5f'];
 
+/** One colour per server, in the order servers first appear in the results. */
 export function colours(results: Results): Colours {
   const servers = [...new Set(results.scenarios.flatMap((s) => s.results.map((r) => r.server)))];
   return new Map(servers.map((server, i) => [server, PALETTE[i % PALETTE.length] as string]));

@@ -2,7 +2,7 @@ import { mergeHistograms } from '../../results/histogram.js';
 import type { ScenarioResult, ServerResult } from '../../results/results.js';
 import { type ChartSpec, type Colours, type Dataset, scatter } from './spec.js';
 
-/** Percentiles as 1 / (1 − q), so a log axis spreads the tail the way HDR plots do. */
+/** The quantiles drawn, each at x = 1 / (1 − q), so a log axis spreads the tail the way HDR plots do. */
 const SPECTRUM = [0.5, 0.75, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9995, 0.9999];
 
 /** Percentile points of every valid run's histogram, merged. */
