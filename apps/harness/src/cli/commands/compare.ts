@@ -6,7 +6,7 @@ import { readResults } from '../../results/results.js';
 import { integer } from '../../run/options.js';
 import type { CommandContext, Io } from './context.js';
 
-/** Each kind of change in words, in the order the footer counts them. */
+/** Each Change in words, in the order the footer counts them. */
 const CHANGE_WORDS: Record<Change, string> = {
   regressed: 'regressed',
   improved: 'improved',
