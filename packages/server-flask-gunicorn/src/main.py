@@ -1,5 +1,6 @@
 """Starts server-flask's app on gunicorn with the sync worker: the master forks WORKERS processes (-w N),
-each answering one request at a time on the shared socket."""
+each answering one request at a time on the shared socket. The contract's module comes through PYTHONPATH,
+which npm start and the harness set from package.json."""
 
 import multiprocessing
 import os
@@ -8,16 +9,20 @@ from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 from typing import Any, cast
 
-PACKAGE_DIR = Path(__file__).resolve().parents[1]
-# The contract's Python module, beside this package in the workspace.
-sys.path.insert(0, str(PACKAGE_DIR.parent / "contract" / "python"))
+try:
+    from loopbench.contract import LIMITS, SETTINGS
+except ModuleNotFoundError as missing:
+    if missing.name != "loopbench":
+        raise
+    sys.exit(
+        "flask-gunicorn: no module loopbench; start with PYTHONPATH=../contract/python, as npm start does"
+    )
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.http.errors import ParseException
 from gunicorn.workers.sync import SyncWorker
 
 from app import app
-from loopbench.contract import LIMITS, SETTINGS
 from loopbench.serve import (
     Declaration,
     ServeEnv,
@@ -25,7 +30,9 @@ from loopbench.serve import (
     raw_refusal,
     start,
 )
-from loopbench.wsgi import ContractMiddleware, stop_when_answered
+from loopbench.wsgi import ContractMiddleware
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 # A request may sleep up to sleepMsMax: the master must not kill a worker for it (gunicorn's default is 30 s),
 # and a stop waits as long for it to finish, as serve.ts does.
@@ -81,7 +88,10 @@ class FlaskOnGunicorn(BaseApplication):  # type: ignore[misc]
         self.booted = cast("Synchronized[int]", multiprocessing.Value("i", 0))
 
     def post_worker_init(self, worker: Any) -> None:
-        stop_when_answered()
+        # worker.wsgi is what load() returned, in this worker's process.
+        middleware = worker.wsgi
+        assert isinstance(middleware, ContractMiddleware)
+        middleware.answering.stop_when_answered()
         # Ready once every worker can take a stop signal too: one that came before would be lost (a new worker
         # runs the master's handler until it installs its own), and the master would wait graceful_timeout.
         with self.booted.get_lock():

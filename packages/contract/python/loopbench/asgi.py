@@ -13,10 +13,10 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from .contract import (
     ALLOWED_METHODS,
     LIMITS,
-    SERVER_TIMING_METRIC,
     SETTINGS,
     headers_too_large_error,
     refusal_before_routing,
+    server_timing_value,
 )
 from .serve import raw_refusal
 from .stats import PROBE
@@ -54,8 +54,7 @@ class ContractMiddleware:
                 headers = [*message.get("headers", ()), *self.keep_alive]
                 if self.server_timing:
                     # Written with the head: the time from taking the request to answering it.
-                    dur_ms = (perf_counter() - started) * 1000
-                    timing = f"{SERVER_TIMING_METRIC};dur={dur_ms:.3f}"
+                    timing = server_timing_value((perf_counter() - started) * 1000)
                     headers.append((b"server-timing", timing.encode()))
                 message = {**message, "headers": headers}
             await send(message)
@@ -81,9 +80,13 @@ HEAD_LIMIT_BYTES = LIMITS["urlLengthMax"] + SETTINGS["maxHeaderSizeBytes"] + 102
 class _Connection(h11.Connection):
     """h11's connection, remembering why it refused a request, for the JSON refusal."""
 
-    last_error: h11.RemoteProtocolError | None = None
+    def __init__(self, max_incomplete_event_size: int) -> None:
+        super().__init__(
+            h11.SERVER, max_incomplete_event_size=max_incomplete_event_size
+        )
+        self.last_error: h11.RemoteProtocolError | None = None
 
-    def next_event(self) -> Any:
+    def next_event(self) -> "h11.Event | type[h11.NEED_DATA] | type[h11.PAUSED]":
         try:
             return super().next_event()
         except h11.RemoteProtocolError as error:
@@ -98,7 +101,7 @@ class ContractH11Protocol(H11Protocol):  # type: ignore[misc]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.conn = _Connection(h11.SERVER, max_incomplete_event_size=HEAD_LIMIT_BYTES)
+        self.conn = _Connection(max_incomplete_event_size=HEAD_LIMIT_BYTES)
         self.headers_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:

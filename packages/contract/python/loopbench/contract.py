@@ -1,21 +1,153 @@
 """The contract's routes, limits and refusals, read from contract.json: the file the TypeScript contract reads."""
 
 import json
+import math
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import NotRequired, TypedDict, cast
 from urllib.parse import unquote
 
 # packages/contract/python/loopbench/ → packages/contract/contract.json: one source for both languages.
 CONTRACT_FILE = Path(__file__).resolve().parents[2] / "contract.json"
-_DATA = json.loads(CONTRACT_FILE.read_text(encoding="utf-8"))
 
-LIMITS: Mapping[str, int] = _DATA["limits"]
-SETTINGS: Mapping[str, int] = _DATA["settings"]
-ALLOWED_METHODS: tuple[str, ...] = tuple(_DATA["allowedMethods"])
-REFUSED_METHODS: tuple[str, ...] = tuple(_DATA["refusedMethods"])
-SERVER_TIMING_METRIC: str = _DATA["serverTimingMetric"]
+
+class Limits(TypedDict):
+    sleepMsMax: int
+    cpuIterationsMax: int
+    cpuIterationsDefault: int
+    urlLengthMax: int
+
+
+class Settings(TypedDict):
+    backlog: int
+    keepAliveTimeoutMs: int
+    headersTimeoutMs: int
+    requestTimeoutMs: int
+    connectionsCheckingIntervalMs: int
+    maxHeaderSizeBytes: int
+
+
+class ParamData(TypedDict):
+    """A route's parameter: its max and default are numbers or names of limits."""
+
+    name: str
+    max: int | str
+    default: NotRequired[int | str]
+
+
+class RouteData(TypedDict):
+    name: str
+    path: str
+    summary: str
+    params: list[ParamData]
+    tracked: bool
+
+
+class ContractData(TypedDict):
+    """contract.json, as src/shared.ts types it."""
+
+    limits: Limits
+    settings: Settings
+    allowedMethods: list[str]
+    refusedMethods: list[str]
+    serverTimingMetric: str
+    routes: list[RouteData]
+
+
+class ContractFileError(ValueError):
+    """contract.json is not what the TypedDicts above say."""
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _route_problems(
+    route: object, at: str, limits: Mapping[str, object]
+) -> Iterator[str]:
+    if not isinstance(route, dict):
+        yield f"{at} must be an object"
+        return
+    for key in ("name", "path", "summary"):
+        if not isinstance(route.get(key), str):
+            yield f"{at}.{key} must be a string"
+    if not isinstance(route.get("tracked"), bool):
+        yield f"{at}.tracked must be true or false"
+    params = route.get("params")
+    if not isinstance(params, list):
+        yield f"{at}.params must be a list"
+        return
+    for i, param in enumerate(params):
+        where = f"{at}.params[{i}]"
+        if not isinstance(param, dict) or not isinstance(param.get("name"), str):
+            yield f"{where} must be an object with a name"
+            continue
+        for key in ("max", "default"):
+            value = param.get(key)
+            if value is None and key == "default":
+                continue
+            if isinstance(value, str):
+                if value not in limits:
+                    yield f'{where}.{key} names no limit "{value}"'
+            elif not _is_int(value):
+                yield f"{where}.{key} must be an integer or the name of a limit"
+
+
+def contract_problems(data: object) -> Iterator[str]:
+    """What keeps `data` from being a ContractData, each named by its JSON path."""
+    if not isinstance(data, dict):
+        yield "the contract must be an object"
+        return
+    # The keys come from the TypedDicts, so the check and the types cannot drift.
+    groups = (
+        ("limits", Limits.__required_keys__),
+        ("settings", Settings.__required_keys__),
+    )
+    for group, keys in groups:
+        values = data.get(group)
+        if not isinstance(values, dict):
+            yield f"{group} must be an object"
+            continue
+        for key in sorted(keys):
+            if not _is_int(values.get(key)):
+                yield f"{group}.{key} must be an integer"
+    for key in ("allowedMethods", "refusedMethods"):
+        if not _is_strings(data.get(key)):
+            yield f"{key} must be a list of methods"
+    if not isinstance(data.get("serverTimingMetric"), str):
+        yield "serverTimingMetric must be a string"
+    limits = data.get("limits")
+    routes = data.get("routes")
+    if not isinstance(routes, list):
+        yield "routes must be a list"
+        return
+    for i, route in enumerate(routes):
+        yield from _route_problems(
+            route, f"routes[{i}]", limits if isinstance(limits, dict) else {}
+        )
+
+
+def load_contract(file: Path) -> ContractData:
+    """Reads contract.json, checked against ContractData; a ContractFileError names the file and what is wrong."""
+    data: object = json.loads(file.read_text(encoding="utf-8"))
+    problems = list(contract_problems(data))
+    if problems:
+        raise ContractFileError(f"{file}: {'; '.join(problems)}")
+    return cast(ContractData, data)
+
+
+CONTRACT = load_contract(CONTRACT_FILE)
+LIMITS: Limits = CONTRACT["limits"]
+SETTINGS: Settings = CONTRACT["settings"]
+ALLOWED_METHODS: tuple[str, ...] = tuple(CONTRACT["allowedMethods"])
+REFUSED_METHODS: tuple[str, ...] = tuple(CONTRACT["refusedMethods"])
+SERVER_TIMING_METRIC: str = CONTRACT["serverTimingMetric"]
 
 Params = dict[str, int]
 
@@ -36,20 +168,29 @@ class Route:
     tracked: bool  # counted in requestsHandled and maxInFlight; /stats is not, so reading it does not disturb it
 
 
-def _number(value: Any) -> Any:
-    # A param's max or default is a number, or the name of a limit.
-    return LIMITS[value] if isinstance(value, str) else value
+def limit_value(value: int | str, limits: Limits = LIMITS) -> int:
+    """A param's max or default: a number, or the name of a limit."""
+    if isinstance(value, int):
+        return value
+    found = limits.get(value)
+    if not isinstance(found, int):
+        raise ContractFileError(f'contract.json names an unknown limit "{value}"')
+    return found
 
 
-def _route(data: Any) -> Route:
+def _route(data: RouteData) -> Route:
     params = tuple(
-        ParamSpec(p["name"], _number(p["max"]), _number(p.get("default")))
+        ParamSpec(
+            p["name"],
+            limit_value(p["max"]),
+            limit_value(p["default"]) if "default" in p else None,
+        )
         for p in data["params"]
     )
     return Route(data["name"], data["path"], data["summary"], params, data["tracked"])
 
 
-ROUTES: tuple[Route, ...] = tuple(_route(r) for r in _DATA["routes"])
+ROUTES: tuple[Route, ...] = tuple(_route(r) for r in CONTRACT["routes"])
 ROUTES_BY_NAME: Mapping[str, Route] = {r.name: r for r in ROUTES}
 
 
@@ -62,6 +203,12 @@ _PLAIN_INTEGER = re.compile(r"[0-9]{1,16}")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def js_json(value: str) -> str:
+    """JSON.stringify of a string: json.dumps writes a lone surrogate raw, JavaScript escapes it."""
+    text = json.dumps(value, ensure_ascii=False)
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def _range(spec: ParamSpec) -> str:
     return f"an integer from 0 to {spec.max}"
 
@@ -71,9 +218,7 @@ def _shown(value: str) -> str:
     units = value.encode("utf-16-le", "surrogatepass")
     if len(units) > 80:
         value = units[:80].decode("utf-16-le", "surrogatepass") + "…"
-    text = json.dumps(value, ensure_ascii=False)
-    # JSON.stringify escapes a lone surrogate (a pair the cut split); json.dumps would write it raw.
-    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return js_json(value)
 
 
 def _decode(text: str) -> str:
@@ -120,6 +265,21 @@ def parse_query(route: Route, raw_query: str) -> Params:
             )
         params[spec.name] = int(raw)
     return params
+
+
+def milliseconds(elapsed_ms: float) -> str:
+    """A duration in ms to the µs, as timing.ts milliseconds writes it: Math.round rounds a half up
+    (format(x, ".3f") would round 9.9995 down, to its exact binary value)."""
+    scaled = elapsed_ms * 1000
+    us = math.floor(scaled)
+    if scaled - us >= 0.5:
+        us += 1
+    return f"{us // 1000}.{us % 1000:03d}"
+
+
+def server_timing_value(elapsed_ms: float) -> str:
+    """The Server-Timing header's value: how long the handler had the request."""
+    return f"{SERVER_TIMING_METRIC};dur={milliseconds(elapsed_ms)}"
 
 
 def not_found_error(path: str) -> str:

@@ -1,8 +1,9 @@
 """The contract's routes on a FastAPI app: each endpoint gets its validated parameters; refusals are JSON."""
 
 import inspect
+from collections.abc import Callable
 from contextlib import nullcontext
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -18,7 +19,7 @@ from .contract import (
     not_found_error,
     parse_query,
 )
-from .stats import PROBE
+from .stats import PROBE, StatsSnapshot
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
@@ -96,5 +97,5 @@ def serve_contract(app: FastAPI) -> None:
         return {"status": "ok"}
 
     @route(app, "stats")
-    async def stats(reset: int) -> dict[str, object]:
+    async def stats(reset: int) -> StatsSnapshot:
         return PROBE.snapshot(reset=reset == 1)

@@ -1,7 +1,8 @@
 """The contract's routes on a Flask app: each view gets its validated parameters; refusals are JSON."""
 
+from collections.abc import Callable
 from contextlib import nullcontext
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from flask import Flask, request
 from flask.typing import ResponseReturnValue
@@ -15,7 +16,7 @@ from .contract import (
     not_found_error,
     parse_query,
 )
-from .stats import PROBE
+from .stats import PROBE, StatsSnapshot
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -66,5 +67,5 @@ def serve_contract(app: Flask) -> None:
         return {"status": "ok"}
 
     @route(app, "stats")
-    def stats(reset: int) -> dict[str, object]:
+    def stats(reset: int) -> StatsSnapshot:
         return PROBE.snapshot(reset=reset == 1)

@@ -2,14 +2,15 @@
 
 import json
 import os
-import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
-from typing import Mapping, NoReturn
+from typing import NoReturn
 
 from .contract import SETTINGS
+from .env import ConfigError, int_from_env
 from .stats import PROBE
 
 
@@ -29,36 +30,18 @@ class ServeEnv:
     server_timing: bool  # SERVER_TIMING=0 leaves Server-Timing out, to measure what it costs
 
 
-class ConfigError(ValueError):
-    pass
-
-
 def read_declaration(package_dir: Path) -> Declaration:
     manifest = json.loads((package_dir / "package.json").read_text(encoding="utf-8"))
     return Declaration(manifest["loopbench"]["name"], manifest["loopbench"]["model"])
-
-
-def _integer(
-    env: Mapping[str, str], key: str, fallback: int, low: int, high: int, example: int
-) -> int:
-    raw = env.get(key, "")
-    if raw == "":
-        return fallback
-    if not re.fullmatch(r"[0-9]+", raw) or not low <= int(raw) <= high:
-        shown = json.dumps(raw, ensure_ascii=False)
-        raise ConfigError(
-            f"{key} must be an integer from {low} to {high} (got {shown}), e.g. {key}={example}"
-        )
-    return int(raw)
 
 
 def read_serve_env(env: Mapping[str, str] = os.environ) -> ServeEnv:
     """As serve.ts readServeEnv: PORT (0 = any free port), HOST, WORKERS and SERVER_TIMING."""
     return ServeEnv(
         host=env.get("HOST") or "127.0.0.1",
-        port=_integer(env, "PORT", 0, 0, 65_535, 3000),
-        workers=_integer(env, "WORKERS", 1, 1, 64, 2),
-        server_timing=_integer(env, "SERVER_TIMING", 1, 0, 1, 0) == 1,
+        port=int_from_env(env, "PORT", 0, 0, 65_535, 3000),
+        workers=int_from_env(env, "WORKERS", 1, 1, 64, 2),
+        server_timing=int_from_env(env, "SERVER_TIMING", 1, 0, 1, 0) == 1,
     )
 
 

@@ -4,15 +4,47 @@ import asyncio
 import math
 import os
 import resource
+import selectors
 import threading
 from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from time import perf_counter
-from typing import Any, Iterator
+from typing import TypedDict
 
 # Node's default: a finer sampler costs an idle server a noticeable share of a core.
 DELAY_RESOLUTION_S = 0.010
 _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
+
+
+class LoopDelay(TypedDict):
+    """The event-loop delay percentiles of /stats, in ms, as probe.ts LoopDelay."""
+
+    min: float
+    mean: float
+    p50: float
+    p90: float
+    p99: float
+    max: float
+
+
+class StatsSnapshot(TypedDict):
+    """The body of GET /stats, as probe.ts StatsSnapshot: null where there is no event loop."""
+
+    model: str
+    pid: int
+    uptimeMs: float
+    requestsHandled: int
+    inFlight: int
+    maxInFlight: int
+    eventLoopUtilization: float | None
+    eventLoopActiveMs: float | None
+    eventLoopIdleMs: float | None
+    eventLoopDelayMs: LoopDelay | None
+    cpuUserMs: float
+    cpuSystemMs: float
+    rssBytes: int
+    windowStartedAtMs: float
 
 
 class Histogram:
@@ -46,7 +78,7 @@ class Histogram:
                 )  # rounding stays within the range
         return self.max
 
-    def summary(self) -> dict[str, float]:
+    def summary(self) -> LoopDelay:
         if self.count == 0:
             return {"min": 0, "mean": 0, "p50": 0, "p90": 0, "p99": 0, "max": 0}
         return {
@@ -67,10 +99,13 @@ class LoopMonitor:
         self.idle_s = 0.0
         self.delay = Histogram()
         selector = loop._selector  # type: ignore[attr-defined]
+        wait: Callable[[float | None], list[tuple[selectors.SelectorKey, int]]]
         wait = selector.select
 
         # Idle is the time the loop waits in select(), as libuv counts it for Node's eventLoopUtilization.
-        def timed_select(timeout: float | None = None) -> Any:
+        def timed_select(
+            timeout: float | None = None,
+        ) -> list[tuple[selectors.SelectorKey, int]]:
             entered = perf_counter()
             try:
                 return wait(timeout)
@@ -128,7 +163,7 @@ class Probe:
         if self.loop is None:
             self.loop = LoopMonitor(asyncio.get_running_loop())
 
-    def snapshot(self, reset: bool = False) -> dict[str, Any]:
+    def snapshot(self, reset: bool = False) -> StatsSnapshot:
         cpu = resource.getrusage(resource.RUSAGE_SELF)
         now = perf_counter()
         loop = self.loop
@@ -136,7 +171,7 @@ class Probe:
         if loop is not None:
             active_ms, idle_ms = loop.active_s() * 1000, loop.idle_s * 1000
         with self._lock:
-            snapshot = {
+            snapshot: StatsSnapshot = {
                 "model": self.model,
                 "pid": os.getpid(),
                 "uptimeMs": (now - self.started) * 1000,

@@ -4,8 +4,9 @@ import multiprocessing
 import os
 import queue
 import socket
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
