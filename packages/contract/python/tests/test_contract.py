@@ -1,0 +1,153 @@
+"""contract.json as typed data, and what the contract refuses before any routing."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from loopbench.contract import (
+    CONTRACT_FILE,
+    LIMITS,
+    ROUTES,
+    ROUTES_BY_NAME,
+    SETTINGS,
+    ContractFileError,
+    Limits,
+    Settings,
+    count_to,
+    js_json,
+    limit_value,
+    load_contract,
+    refusal_before_routing,
+    search_params,
+)
+
+
+def _write(tmp_path: Path, data: object) -> Path:
+    file = tmp_path / "contract.json"
+    file.write_text(json.dumps(data), encoding="utf-8")
+    return file
+
+
+def _contract() -> dict[str, object]:
+    data: dict[str, object] = json.loads(CONTRACT_FILE.read_text(encoding="utf-8"))
+    return data
+
+
+def test_loads_contract_json_with_exactly_the_typed_keys() -> None:
+    limits, settings = _contract()["limits"], _contract()["settings"]
+    assert isinstance(limits, dict) and isinstance(settings, dict)
+    # A limit or setting added to contract.json must be added to the TypedDict too, and the other way round.
+    assert set(limits) == Limits.__required_keys__
+    assert set(settings) == Settings.__required_keys__
+    assert LIMITS["sleepMsMax"] == 60_000 and SETTINGS["maxHeaderSizeBytes"] == 16_384
+    assert [r.path for r in ROUTES] == [
+        "/health",
+        "/hello",
+        "/fast",
+        "/sleep",
+        "/cpu",
+        "/stats",
+    ]
+
+
+def test_routes_have_their_limits_by_name() -> None:
+    cpu = ROUTES_BY_NAME["cpu"].params[0]
+    assert (cpu.name, cpu.max, cpu.default) == (
+        "iterations",
+        LIMITS["cpuIterationsMax"],
+        LIMITS["cpuIterationsDefault"],
+    )
+    assert ROUTES_BY_NAME["sleep"].params[0].default is None  # required
+    assert not ROUTES_BY_NAME["stats"].tracked and ROUTES_BY_NAME["sleep"].tracked
+
+
+def test_load_contract_reads_a_good_file(tmp_path: Path) -> None:
+    assert load_contract(_write(tmp_path, _contract())) == _contract()
+
+
+def test_load_contract_names_the_file_and_every_json_path_that_is_wrong(
+    tmp_path: Path,
+) -> None:
+    data = _contract()
+    limits = data["limits"]
+    assert isinstance(limits, dict)
+    del limits["urlLengthMax"]
+    settings = data["settings"]
+    assert isinstance(settings, dict)
+    settings["backlog"] = "4096"
+    data["allowedMethods"] = "GET"
+    routes = data["routes"]
+    assert isinstance(routes, list)
+    routes[3]["params"][0]["max"] = "sleepMsMaximum"
+    routes[4]["tracked"] = 1
+    file = _write(tmp_path, data)
+    with pytest.raises(ContractFileError) as broken:
+        load_contract(file)
+    assert str(broken.value) == (
+        f"{file}: limits.urlLengthMax must be an integer; settings.backlog must be an integer; "
+        "allowedMethods must be a list of methods; "
+        'routes[3].params[0].max names no limit "sleepMsMaximum"; routes[4].tracked must be true or false'
+    )
+
+
+def test_load_contract_refuses_what_is_not_an_object(tmp_path: Path) -> None:
+    with pytest.raises(ContractFileError, match="the contract must be an object"):
+        load_contract(_write(tmp_path, []))
+
+
+def test_limit_value_is_a_number_or_a_limit_by_name() -> None:
+    assert limit_value(7) == 7
+    assert limit_value("urlLengthMax") == 8192
+    with pytest.raises(ContractFileError, match='unknown limit "nope"'):
+        limit_value("nope")
+
+
+@pytest.mark.parametrize(
+    ("target", "header_bytes", "method", "host_missing", "refusal"),
+    [
+        ("/fast", 100, "GET", False, None),
+        (
+            "/" + "x" * 8192,
+            0,
+            "GET",
+            False,
+            (414, "request target is 8193 characters; the limit is 8192"),
+        ),
+        ("/fast", 16_385, "GET", False, (431, "request headers are over 16384 bytes")),
+        ("/fast", 100, "GET", True, (400, "an HTTP/1.1 request needs a Host header")),
+        (
+            "example.com:443",
+            100,
+            "CONNECT",
+            False,
+            (405, "CONNECT is not allowed on example.com:443; use GET or HEAD"),
+        ),
+    ],
+)
+def test_refusal_before_routing(
+    target: str,
+    header_bytes: int,
+    method: str,
+    host_missing: bool,
+    refusal: tuple[int, str] | None,
+) -> None:
+    assert refusal_before_routing(target, header_bytes, method, host_missing) == refusal
+
+
+def test_search_params_as_url_search_params() -> None:
+    assert search_params("?a=1&&b&c=%zz&d=x+y=z") == [
+        ("a", "1"),
+        ("b", ""),
+        ("c", "%zz"),
+        ("d", "x y=z"),
+    ]
+
+
+def test_js_json_escapes_a_lone_surrogate_as_javascript_does() -> None:
+    assert js_json('a"\n\ud83d') == '"a\\"\\n\\ud83d"'
+    assert js_json("😀é") == '"😀é"'
+
+
+def test_count_to_counts() -> None:
+    assert count_to(0) == 0 and count_to(12_345) == 12_345

@@ -1,0 +1,62 @@
+"""The contract's routes on a Flask app: validated parameters in, JSON refusals out."""
+
+from typing import TYPE_CHECKING
+
+import pytest
+from conftest import require
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from flask.testing import FlaskClient
+
+
+@pytest.fixture
+def app() -> "Flask":
+    # A fixture keeps the app alive: Flask's JSON provider holds it weakly, and answers read JSON through it.
+    flask = require("flask")
+    from loopbench.flask_routes import route, serve_contract
+
+    app: Flask = flask.Flask(__name__)
+    serve_contract(app)
+
+    @route(app, "sleep")
+    def sleep(ms: int) -> dict[str, object]:
+        return {"message": "done", "ms": ms}
+
+    return app
+
+
+@pytest.fixture
+def client(app: "Flask") -> "FlaskClient":
+    return app.test_client()
+
+
+def test_a_view_gets_its_validated_parameters(client: "FlaskClient") -> None:
+    answer = client.get("/sleep?ms=007")
+    assert (answer.status_code, answer.json) == (200, {"message": "done", "ms": 7})
+
+
+def test_a_bad_query_is_a_400_with_the_contract_error(client: "FlaskClient") -> None:
+    answer = client.get("/sleep?ms=abc")
+    assert answer.status_code == 400
+    assert answer.json == {
+        "error": '"ms" must be an integer from 0 to 60000 in plain digits (got "abc")'
+    }
+
+
+def test_refusals_are_json(client: "FlaskClient") -> None:
+    missing = client.get("/nope%20x")
+    assert missing.status_code == 404
+    assert missing.json == {
+        "error": 'no route "/nope%20x"; routes are /health, /hello, /fast, /sleep, /cpu, /stats'
+    }
+    posted = client.post("/sleep?ms=1")
+    assert posted.status_code == 405 and posted.headers["Allow"] == "GET, HEAD"
+    assert posted.json == {"error": "POST is not allowed on /sleep; use GET or HEAD"}
+
+
+def test_health_and_stats_come_with_the_contract(client: "FlaskClient") -> None:
+    assert client.get("/health").json == {"status": "ok"}
+    stats = client.get("/stats?reset=1").json
+    assert isinstance(stats, dict) and stats["eventLoopUtilization"] is None
+    assert client.get("/stats?reset=2").status_code == 400
