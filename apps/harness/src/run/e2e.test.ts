@@ -4,6 +4,7 @@ import path from 'node:path';
 import { waitForExit } from '@loopbench/contract';
 import { describe, expect, it } from 'vitest';
 import { SCENARIOS } from '../catalogue/scenarios.js';
+import { schemaProblems } from '../results/ajv.testing.js';
 import { readResults } from '../results/results.js';
 import { loopbench } from './loopbench.testing.js';
 
@@ -32,6 +33,8 @@ describe('loopbench run --quick', { timeout: 120_000 }, () => {
     expect(stdout.trim().split('\n').at(-1)).toBe(out);
 
     const results = readResults(path.join(out, 'results.json'));
+    // ajv, independent of the zod schema it was made from, accepts the file against results.schema.json.
+    expect(schemaProblems(JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')))).toEqual([]);
     expect(results.complete).toBe(true);
     expect(results.scenarios.map((s) => s.id)).toEqual(SCENARIOS.map((s) => s.id));
     const metric = (scenario: string, server: string, name: string) =>
