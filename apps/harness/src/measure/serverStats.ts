@@ -8,14 +8,23 @@ export const STATS_TIMEOUT_MS = 10_000;
 
 const REPEAT_PAUSE_MS = 50;
 
-/** /stats from every worker of a server, by pid. Fresh connections reach node:cluster's workers in turn. */
-export async function collectStats(name: string, url: string, workers: number, reset = false): Promise<Map<number, StatsSnapshot>> {
+/**
+ * /stats from every worker of a server, by pid. Fresh connections reach node:cluster's workers in turn.
+ * A /stats that takes longer than `timeoutMs` fails the collection.
+ */
+export async function collectStats(
+  name: string,
+  url: string,
+  workers: number,
+  reset = false,
+  timeoutMs = STATS_TIMEOUT_MS,
+): Promise<Map<number, StatsSnapshot>> {
   const byPid = new Map<number, StatsSnapshot>();
   for (let attempt = 0; attempt < workers * 20 && byPid.size < workers; attempt++) {
-    const reply = await request(`${url}/stats${reset ? '?reset=1' : ''}`, { timeoutMs: STATS_TIMEOUT_MS }).catch((error: Error) => {
+    const reply = await request(`${url}/stats${reset ? '?reset=1' : ''}`, { timeoutMs }).catch((error: Error) => {
       throw new Error(
         error.message.includes('no answer within')
-          ? `${name} did not answer /stats within ${STATS_TIMEOUT_MS / 1000} s: it is hung or stopped`
+          ? `${name} did not answer /stats within ${timeoutMs / 1000} s: it is hung or stopped`
           : `${name}: /stats failed (${error.message})`,
       );
     });
