@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { MODELS } from './probe.js';
+import { MODELS } from './model.js';
 
 /**
  * The hardening part of the conformance suite: the cases a server may declare it does not meet,
