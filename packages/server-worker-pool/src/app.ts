@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import type { StatsRecorder } from '@loopbench/contract';
+import { integerFromEnv, type StatsRecorder } from '@loopbench/contract';
 import { createApp as createNodeApp } from '@loopbench/server-node-http';
 import { Piscina } from 'piscina';
 import type { Task } from './worker.js';
@@ -7,22 +7,13 @@ import type { Task } from './worker.js';
 /** anyio's default thread limiter, which FastAPI uses for plain def endpoints. */
 export const DEFAULT_POOL_THREADS = 40;
 
-function poolThreads(env: NodeJS.ProcessEnv): number {
-  const raw = env.POOL_THREADS;
-  if (raw === undefined || raw === '') return DEFAULT_POOL_THREADS;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 256) {
-    throw new Error(`POOL_THREADS must be an integer from 1 to 256 (got ${JSON.stringify(raw)}), e.g. POOL_THREADS=40`);
-  }
-  return Number(raw);
-}
-
 /**
  * The node:http app of server-node-http, with every route's wait and work handed to a pool of
  * worker threads (piscina): the event loop only routes and replies. This costs a dispatch per
  * request and buys parallel CPU work, as FastAPI's thread pool does for plain def endpoints.
  */
 export function createApp(probe: StatsRecorder, env: NodeJS.ProcessEnv = process.env): http.RequestListener {
-  const threads = poolThreads(env);
+  const threads = integerFromEnv('POOL_THREADS', DEFAULT_POOL_THREADS, { min: 1, max: 256 }, env);
   const pool = new Piscina<Task>({
     filename: new URL('./worker.js', import.meta.url).href,
     minThreads: Math.min(2, threads),
