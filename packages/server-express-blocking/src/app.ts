@@ -25,14 +25,14 @@ export const blockingHandler: RouteHandler = (route, params) => {
  * Express, blocking by default. server-express-async passes an awaiting handler to the very same
  * app: the control that shows the difference is the I/O model, not Express.
  */
-export function createApp(probe: StatsRecorder, handle: RouteHandler = blockingHandler): express.Express {
+export function createApp(stats: StatsRecorder, handle: RouteHandler = blockingHandler): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
 
   for (const route of ROUTES) {
     app.get(route.path, async (req, res) => {
-      const { status, reply } = await answerRoute(route, queryOf(req.originalUrl), probe, handle);
+      const { status, reply } = await answerRoute(route, queryOf(req.originalUrl), stats, handle);
       res.status(status);
       if (reply.type === 'text') res.type('text/plain').send(reply.body);
       else res.json(reply.body);

@@ -17,7 +17,7 @@ import Fastify, { type FastifyReply } from 'fastify';
  * Fastify, non-blocking: a wait is an awaited timer. serve() owns the http.Server, so Fastify is
  * handed a server it never listens on and its request handler is taken from the factory.
  */
-export async function createApp(probe: StatsRecorder): Promise<http.RequestListener> {
+export async function createApp(stats: StatsRecorder): Promise<http.RequestListener> {
   let listener: http.RequestListener | undefined;
   const app = Fastify({
     serverFactory: (handler) => {
@@ -41,7 +41,7 @@ export async function createApp(probe: StatsRecorder): Promise<http.RequestListe
 
   for (const route of ROUTES) {
     app.get(route.path, async (request, reply) => {
-      const { status, reply: answer } = await answerRoute(route, queryOf(request.url), probe, awaitingHandler);
+      const { status, reply: answer } = await answerRoute(route, queryOf(request.url), stats, awaitingHandler);
       void reply.status(status);
       return answer.type === 'text' ? reply.type('text/plain; charset=utf-8').send(answer.body) : reply.send(answer.body);
     });

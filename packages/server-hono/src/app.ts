@@ -16,11 +16,11 @@ import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 /** Hono on @hono/node-server, non-blocking: a wait is an awaited timer. HEAD is served by GET routes. */
-export function createApp(probe: StatsRecorder): http.RequestListener {
+export function createApp(stats: StatsRecorder): http.RequestListener {
   const app = new Hono();
   for (const route of ROUTES) {
     app.get(route.path, async (c) => {
-      const { status, reply } = await answerRoute(route, queryOf(c.req.url), probe, awaitingHandler);
+      const { status, reply } = await answerRoute(route, queryOf(c.req.url), stats, awaitingHandler);
       const code = status as ContentfulStatusCode;
       return reply.type === 'text' ? c.text(reply.body, code) : c.json(reply.body as object, code);
     });

@@ -16,7 +16,7 @@ import Koa from 'koa';
 /** Koa, non-blocking: many requests wait at once on one thread; the CPU loop still runs on it. */
 const PATHS = new Set(ROUTES.map((route) => route.path));
 
-export function createApp(probe: StatsRecorder): Koa {
+export function createApp(stats: StatsRecorder): Koa {
   const app = new Koa();
   const router = new Router();
 
@@ -46,7 +46,7 @@ export function createApp(probe: StatsRecorder): Koa {
     // GET, and HEAD with it; Koa types a string body text/plain and an object JSON.
     // The wait is an awaited timer (awaitingHandler); with none, the answer is written at once.
     router.get(route.path, (ctx) =>
-      whenAnswered(answerRoute(route, queryOf(ctx.url), probe, awaitingHandler), ({ status, reply }) => {
+      whenAnswered(answerRoute(route, queryOf(ctx.url), stats, awaitingHandler), ({ status, reply }) => {
         ctx.status = status;
         ctx.body = reply.body;
       }),

@@ -1,4 +1,4 @@
 import { serveFromPackage } from '@loopbench/contract';
 import { createApp } from './app.js';
 
-serveFromPackage(import.meta.url, (probe) => createApp(probe).callback());
+serveFromPackage(import.meta.url, (stats) => createApp(stats).callback());

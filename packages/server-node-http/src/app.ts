@@ -29,7 +29,7 @@ const refusal = (error: string): Reply => ({ type: 'json', body: { error } });
  * measured against. `handle` lets a caller wait and work elsewhere (server-worker-pool hands both
  * to worker threads).
  */
-export function createApp(probe: StatsRecorder, handle: RouteHandler = awaitingHandler): http.RequestListener {
+export function createApp(stats: StatsRecorder, handle: RouteHandler = awaitingHandler): http.RequestListener {
   const byPath = new Map(ROUTES.map((route) => [route.path, route]));
   const allowed: readonly string[] = ALLOWED_METHODS;
 
@@ -46,7 +46,7 @@ export function createApp(probe: StatsRecorder, handle: RouteHandler = awaitingH
     if (!allowed.includes(req.method ?? '')) {
       return send(req, res, 405, refusal(methodNotAllowedError(req.method ?? '', path)), { allow: ALLOWED_METHODS.join(', ') });
     }
-    return whenAnswered(answerRoute(route, queryOf(url), probe, handle), ({ status, reply }) => send(req, res, status, reply));
+    return whenAnswered(answerRoute(route, queryOf(url), stats, handle), ({ status, reply }) => send(req, res, status, reply));
   };
 
   return (req, res) => {

@@ -12,7 +12,7 @@ export const DEFAULT_POOL_THREADS = 40;
  * worker threads (piscina): the event loop only routes and replies. This costs a dispatch per
  * request and buys parallel CPU work, as FastAPI's thread pool does for plain def endpoints.
  */
-export function createApp(probe: StatsRecorder, env: NodeJS.ProcessEnv = process.env): http.RequestListener {
+export function createApp(stats: StatsRecorder, env: NodeJS.ProcessEnv = process.env): http.RequestListener {
   const threads = integerFromEnv('POOL_THREADS', DEFAULT_POOL_THREADS, { min: 1, max: 256 }, env);
   const pool = new Piscina<Task>({
     filename: new URL('./worker.js', import.meta.url).href,
@@ -24,5 +24,5 @@ export function createApp(probe: StatsRecorder, env: NodeJS.ProcessEnv = process
     maxQueue: Number.POSITIVE_INFINITY,
   });
   // FastAPI runs a plain def endpoint in its thread pool: here every route's wait and work go to the pool.
-  return createNodeApp(probe, (route, params) => pool.run({ route: route.name, params }));
+  return createNodeApp(stats, (route, params) => pool.run({ route: route.name, params }));
 }
