@@ -13,9 +13,9 @@ import {
 } from '@loopbench/contract';
 import Koa from 'koa';
 
-/** Koa, non-blocking: many requests wait at once on one thread; the CPU loop still runs on it. */
 const PATHS = new Set(ROUTES.map((route) => route.path));
 
+/** Koa, non-blocking: many requests wait at once on one thread; the CPU loop still runs on it. */
 export function createApp(stats: StatsRecorder): Koa {
   const app = new Koa();
   const router = new Router();
