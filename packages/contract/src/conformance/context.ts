@@ -8,8 +8,11 @@ export interface SuiteContext {
   server: ServerPackage;
   blocking: boolean;
   exceptions: NonNullable<ServerPackage['exceptions']>;
-  /** it() for a hardening case, or a skipped test that names the server's declared exception and its reason. */
-  hardening: (name: ExceptionCase) => typeof it;
+  /**
+   * it() for a hardening case, or a skipped test that names the server's declared exception and its reason;
+   * with `concurrent`, it.concurrent(), which runs alongside the concurrent tests next to it in its block.
+   */
+  hardening: (name: ExceptionCase, options?: { concurrent?: boolean }) => typeof it;
 }
 
 export function suiteContext(server: ServerPackage): SuiteContext {
@@ -18,9 +21,9 @@ export function suiteContext(server: ServerPackage): SuiteContext {
     server,
     blocking: server.model === 'blocking',
     exceptions,
-    hardening: (name) => {
+    hardening: (name, { concurrent = false } = {}) => {
       const reason = exceptions[name];
-      if (reason === undefined) return it;
+      if (reason === undefined) return concurrent ? (it.concurrent as unknown as typeof it) : it;
       return ((title: string) => it.skip(`${title} — declared exception "${name}": ${reason}`, () => {})) as unknown as typeof it;
     },
   };
