@@ -4,8 +4,12 @@ export { checkReply, ROUTE_CHECKS, type RouteCheck, verifyServer } from './check
 export { type HttpReply, request } from './client.js';
 export {
   DeclarationError,
+  type DeclarationProblem,
+  declarationJsonSchema,
+  declarationSchema,
   EXCEPTION_NAMES,
   type ExceptionCase,
+  HARNESS_ENV_NAMES,
   installedVersion,
   RESERVED_SERVER_NAMES,
   type Requirements,
