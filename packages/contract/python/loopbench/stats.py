@@ -1,4 +1,4 @@
-"""The /stats probe, as probe.ts: counters, the event loop's use and delay (where there is one), CPU and memory."""
+"""The /stats recorder, as serverStats.ts: counters, the event loop's use and delay (if it has one), CPU, memory."""
 
 import asyncio
 import math
@@ -18,7 +18,7 @@ _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 
 class LoopDelay(TypedDict):
-    """The event-loop delay percentiles of /stats, in ms, as probe.ts LoopDelay."""
+    """The event-loop delay percentiles of /stats, in ms, as serverStats.ts LoopDelay."""
 
     min: float
     mean: float
@@ -29,7 +29,7 @@ class LoopDelay(TypedDict):
 
 
 class StatsSnapshot(TypedDict):
-    """The body of GET /stats, as probe.ts StatsSnapshot: null where there is no event loop."""
+    """The body of GET /stats, as serverStats.ts StatsSnapshot: null where there is no event loop."""
 
     model: str
     pid: int
