@@ -177,7 +177,7 @@ export interface ServerPackage extends ServerDeclaration {
   frameworkVersion?: string;
 }
 
-/** The JSON Schema of the "loopbench" field (loopbench.schema.json); checks across fields are left to readServerPackage. */
+/** The JSON Schema of the "loopbench" field (loopbench.schema.json), its checks across fields included; readServerPackage words the problems. */
 export function declarationJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(declarationSchema, { target: 'draft-2020-12', io: 'input' });
 }
