@@ -17,13 +17,14 @@ export interface HttpReply {
  */
 export function request(
   url: string,
-  options: { method?: string; headers?: http.OutgoingHttpHeaders; body?: string; timeoutMs?: number } = {},
+  options: { method?: string; headers?: http.OutgoingHttpHeaders; body?: string; timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<HttpReply> {
-  const { method = 'GET', headers = {}, body, timeoutMs = 30_000 } = options;
+  const { method = 'GET', headers = {}, body, timeoutMs = 30_000, signal } = options;
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const sized = body === undefined ? headers : { 'content-length': Buffer.byteLength(body), ...headers };
-    const req = http.request(url, { method, headers: sized, agent: false }, (res) => {
+    // An abort destroys the socket: a stopped run sends nothing more and holds no connection.
+    const req = http.request(url, { method, headers: sized, agent: false, ...(signal ? { signal } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);

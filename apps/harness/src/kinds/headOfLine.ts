@@ -10,8 +10,8 @@ export interface HeadOfLineSettings {
   offsetMs: number;
 }
 
-async function once(settings: HeadOfLineSettings, server: ServerUnderTest): Promise<RunOutcome> {
-  const result = await measureHeadOfLine({ url: server.url, ...settings });
+async function once(settings: HeadOfLineSettings, server: ServerUnderTest, signal?: AbortSignal): Promise<RunOutcome> {
+  const result = await measureHeadOfLine({ url: server.url, ...settings, ...(signal ? { signal } : {}) });
   return {
     values: {
       baselineLatencyMs: result.baselineLatencyMs,
@@ -32,10 +32,10 @@ async function once(settings: HeadOfLineSettings, server: ServerUnderTest): Prom
 export const headOfLine: ScenarioKind<HeadOfLineSettings> = {
   name: 'head-of-line',
   parameters: ({ sleepMs, offsetMs }) => ({ sleepMs, offsetMs }),
-  async warmup(settings, server) {
-    return { values: {}, problems: (await once(settings, server)).problems };
+  async warmup(settings, server, signal) {
+    return { values: {}, problems: (await once(settings, server, signal)).problems };
   },
-  run: (settings, server) => once(settings, server),
+  run: (settings, server, _repeat, signal) => once(settings, server, signal),
   expect: (settings, { model, metrics }) =>
     expectHeadOfLine(model, {
       sleepMs: settings.sleepMs,

@@ -93,24 +93,19 @@ describeKind<OpenLoopSettings>({
       closedLoopView: { stallAtMs: 300, stallMs: 50, durationMs: 10_000, connections: 2 },
       theory: () => ({}),
     };
-    // Known issue: closedLoopView() starts its stall on a timer that the abort does not clear, so the
-    // stall's /sleep is sent after the abort (and run() waits for it). Against one stub: the case is the same for both.
-    const once = model === 'non-blocking' ? it.fails : it.skip;
-    once(
-      'sends no request once aborted during its closed-loop view, its stall included [known issue: the stall is sent after the abort]',
-      async () => {
-        const before = await stub().ledger();
-        const controller = new AbortController();
-        const running = openLoop.run(withView, server(), 1, controller.signal).catch(() => undefined);
-        expect(await until(async () => (since(await stub().ledger(), before)['/fast'] ?? 0) > 0, 5_000), 'the view began').toBe(true);
-        controller.abort();
-        const atAbort = await stub().ledger();
-        await running;
-        await delay(QUIET_MS);
-        const after = since(await stub().ledger(), atAbort);
-        expect(after['/sleep'] ?? 0, `requests after the abort ${JSON.stringify(after)}`).toBe(0);
-      },
-    );
+    // The view's stall waits on a timer of its own: the abort must cancel it too.
+    it('sends no request once aborted during its closed-loop view, its stall included', async () => {
+      const before = await stub().ledger();
+      const controller = new AbortController();
+      const running = openLoop.run(withView, server(), 1, controller.signal).catch(() => undefined);
+      expect(await until(async () => (since(await stub().ledger(), before)['/fast'] ?? 0) > 0, 5_000), 'the view began').toBe(true);
+      controller.abort();
+      const atAbort = await stub().ledger();
+      await running;
+      await delay(QUIET_MS);
+      const after = since(await stub().ledger(), atAbort);
+      expect(after['/sleep'] ?? 0, `requests after the abort ${JSON.stringify(after)}`).toBe(0);
+    });
 
     it('times /fast from its planned time: behind a blocking stall, each waits out the rest of it', async () => {
       const { outcome } = await firstRun();
@@ -135,14 +130,14 @@ describeKind<OpenLoopSettings>({
 describeKind<HeadOfLineSettings>({
   kind: headOfLine,
   settings: { sleepMs: 200, offsetMs: 50 },
-  // Aborted 100 ms in, its /sleep in flight: a run that heeds the signal settles long before the
-  // sleep ends, one that does not settles 2.1 s or more after the abort.
-  long: { sleepMs: 2_200, offsetMs: 50 },
+  // Aborted 100 ms in, its /sleep in flight and /fast not yet sent (a /fast sent before the abort
+  // would reach a blocking stub only after the sleep, and count as late): a run that heeds the
+  // signal settles long before the sleep ends, one that does not settles 2.1 s or more after it.
+  long: { sleepMs: 2_200, offsetMs: 1_500 },
   // Five baseline /fast on the idle server, then /sleep and /fast: no load generator, no /stats.
   ledger: () => ({ '/fast': 6, '/sleep': 1 }),
   warmupLedger: () => ({ '/fast': 6, '/sleep': 1 }),
   abortAfterMs: 100,
-  knownIssues: { abort: 'headOfLine.run() drops its AbortSignal: measureHeadOfLine takes none, so it runs to the end' },
   specific({ model, firstRun, settings }) {
     it('finds β near 1 behind a blocking stub and near 0 beside a non-blocking one', async () => {
       const { values } = (await firstRun()).outcome;

@@ -48,7 +48,12 @@ async function closedLoopView(server: ServerUnderTest, view: NonNullable<OpenLoo
     server.generators,
     // Timed from when the generators start, not from when their processes were asked for.
     () => {
-      stall = delay(view.stallAtMs).then(() => request(`${url}/sleep?ms=${view.stallMs}`, { timeoutMs: REQUEST_TIMEOUT_S * 1000 }));
+      // The abort cancels the stall's timer and its request alike: nothing is sent after it.
+      const sent = signal ? { signal } : {};
+      stall = delay(view.stallAtMs, undefined, sent).then(() =>
+        request(`${url}/sleep?ms=${view.stallMs}`, { timeoutMs: REQUEST_TIMEOUT_S * 1000, ...sent }),
+      );
+      stall.catch(() => undefined);
     },
   );
   const stallReply = await stall;

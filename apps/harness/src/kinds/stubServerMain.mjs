@@ -55,8 +55,9 @@ const server = createHttpServer(
   },
   { model },
 );
-// Counted as they arrive, before a blocking server's queue: a request counts once it has reached the server.
-server.on('request', (req) => {
+// Counted as they arrive, before the handler (which may block the thread) and before a blocking
+// server's queue: a request counts, with its time, once it has reached the server.
+server.prependListener('request', (req) => {
   const path = (req.url ?? '/').split('?', 1)[0];
   ledger.arrived += 1;
   ledger.byPath[path] = (ledger.byPath[path] ?? 0) + 1;

@@ -11,6 +11,8 @@ export interface HeadOfLineTrialOptions {
   offsetMs: number;
   timeoutMs: number;
   baselineSamples?: number;
+  /** Stops the trial: its requests are destroyed and it rejects. */
+  signal?: AbortSignal;
 }
 
 export interface HeadOfLineTrial {
@@ -28,14 +30,18 @@ export interface HeadOfLineTrial {
  * then the slow one at t0 and the fast one on a fresh connection at t0 + Δ.
  */
 export async function headOfLineTrial(options: HeadOfLineTrialOptions): Promise<HeadOfLineTrial> {
-  const { url, slowTarget, fastTarget, offsetMs, timeoutMs, baselineSamples = 5 } = options;
+  const { url, slowTarget, fastTarget, offsetMs, timeoutMs, baselineSamples = 5, signal } = options;
+  const sent = { timeoutMs, ...(signal ? { signal } : {}) };
   const baseline: HttpReply[] = [];
-  for (let i = 0; i < baselineSamples; i++) baseline.push(await request(url + fastTarget, { timeoutMs }));
+  for (let i = 0; i < baselineSamples; i++) baseline.push(await request(url + fastTarget, sent));
+  signal?.throwIfAborted();
   const t0 = performance.now();
-  const slowReply = request(url + slowTarget, { timeoutMs });
-  await delay(Math.max(0, offsetMs - (performance.now() - t0)));
+  const slowReply = request(url + slowTarget, sent);
+  // Settled here too, so an abort during the offset leaves no rejection unheard.
+  slowReply.catch(() => undefined);
+  await delay(Math.max(0, offsetMs - (performance.now() - t0)), undefined, signal ? { signal } : {});
   const actualOffsetMs = performance.now() - t0;
-  const [fast, slow] = await Promise.all([request(url + fastTarget, { timeoutMs }), slowReply]);
+  const [fast, slow] = await Promise.all([request(url + fastTarget, sent), slowReply]);
   return { baselineLatencyMs: median(baseline.map((r) => r.latencyMs)), baseline, fast, slow, actualOffsetMs };
 }
 
@@ -49,6 +55,7 @@ export interface HeadOfLineOptions {
   sleepMs: number;
   offsetMs: number;
   baselineSamples?: number;
+  signal?: AbortSignal;
 }
 
 export interface HeadOfLineResult {
@@ -66,7 +73,7 @@ export interface HeadOfLineResult {
 
 /** The trial on the contract's routes: /sleep?ms=S and /fast. D = L_fast − B and β = D / (S − Δ). */
 export async function measureHeadOfLine(options: HeadOfLineOptions): Promise<HeadOfLineResult> {
-  const { url, sleepMs, offsetMs, baselineSamples = 5 } = options;
+  const { url, sleepMs, offsetMs, baselineSamples = 5, signal } = options;
   const trial = await headOfLineTrial({
     url,
     slowTarget: `/sleep?ms=${sleepMs}`,
@@ -74,6 +81,7 @@ export async function measureHeadOfLine(options: HeadOfLineOptions): Promise<Hea
     offsetMs,
     timeoutMs: sleepMs * 3 + 5_000,
     baselineSamples,
+    ...(signal ? { signal } : {}),
   });
   return {
     baselineLatencyMs: trial.baselineLatencyMs,
