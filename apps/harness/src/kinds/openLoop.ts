@@ -85,7 +85,10 @@ export const openLoop: ScenarioKind<OpenLoopSettings> = {
       (r) => r.route === 'fast',
     );
     const load = await generateOpenLoop({ url: server.url, plan, timeoutMs: 10_000, ...(signal ? { signal } : {}) }, server.generators);
-    return { values: { baselineLatencyMs: load.fast.latencyMs.p50 }, problems: [] };
+    return {
+      values: { baselineLatencyMs: load.fast.latencyMs.p50 },
+      problems: loadProblems(load).map((problem) => runProblem.during('warm-up', problem)),
+    };
   },
   async run(settings, server, repeat, signal) {
     const overflowsBefore = readListenOverflows();
