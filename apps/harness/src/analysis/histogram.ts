@@ -1,8 +1,6 @@
 import { encodeHistogram, type Histogram } from '../results/histogram.js';
 
-// The codec and its one set of HDR settings are part of the file format (results/histogram.ts);
-// re-exported for the callers that still import them from here.
-export { decodeHistogram, encodeHistogram, type Histogram, latencyHistogram, mergeHistograms } from '../results/histogram.js';
+// The codec and its one set of HDR settings are part of the file format: results/histogram.ts.
 
 export interface LatencySummaryMs {
   mean: number;

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeHistogram } from '../analysis/histogram.js';
+import { decodeHistogram } from '../results/histogram.js';
 import type { RunOutcome, ScenarioKind } from './kind.js';
 import { type StubLedger, type StubModel, type StubServer, startStub } from './stubServer.testing.js';
 

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeHistogram, latencyHistogram } from '../analysis/histogram.js';
 import { loadProblems } from '../kinds/problems.js';
+import { decodeHistogram, latencyHistogram } from '../results/histogram.js';
 import { stallPlan } from './arrivals.js';
 import type { ClosedLoopResult } from './closedLoop.js';
 import { isGeneratorBound } from './generator.js';
