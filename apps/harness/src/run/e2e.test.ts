@@ -1,12 +1,14 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { waitForExit } from '@loopbench/contract';
 import { describe, expect, it } from 'vitest';
 import { SCENARIOS } from '../catalogue/scenarios.js';
+import { browserTitle, haveBrowser, launchBrowser, openReport, paintedCanvases, requireBrowser } from '../render/browser.testing.js';
 import { schemaProblems } from '../results/ajv.testing.js';
 import { readResults } from '../results/results.js';
-import { loopbench } from './loopbench.testing.js';
+import { type LoopbenchExit, loopbench } from './loopbench.testing.js';
 
 /** Generator processes whose parent is `parent` (Linux: /proc), alive now. */
 function liveGenerators(parent: number | undefined): number[] {
@@ -25,10 +27,19 @@ function liveGenerators(parent: number | undefined): number[] {
     .map(Number);
 }
 
+/** One `run --quick` of the default suite, shared by the tests that read what it wrote. */
+let quickRun: Promise<LoopbenchExit & { out: string }> | undefined;
+function defaultQuickRun() {
+  quickRun ??= (async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'loopbench-e2e-'));
+    return { out, ...(await loopbench(['run', '--quick', '--out', out]).done) };
+  })();
+  return quickRun;
+}
+
 describe('loopbench run --quick', { timeout: 120_000 }, () => {
   it('measures head-of-line blocking and I/O throughput, writes its files and leaves no server running', async () => {
-    const out = mkdtempSync(path.join(tmpdir(), 'loopbench-e2e-'));
-    const { code, stdout, stderr } = await loopbench(['run', '--quick', '--out', out]).done;
+    const { out, code, stdout, stderr } = await defaultQuickRun();
     expect(code, stderr).toBe(0);
     expect(stdout.trim().split('\n').at(-1)).toBe(out);
 
@@ -81,6 +92,59 @@ describe('loopbench run --quick', { timeout: 120_000 }, () => {
     expect(generatorPids.size).toBeGreaterThan(0);
     expect(generatorPids.has(process.pid)).toBe(false);
     expect(await Promise.all([...generatorPids].map((pid) => waitForExit(pid)))).not.toContain(false);
+  });
+
+  it.skipIf(!haveBrowser && !requireBrowser)(browserTitle('its report.html renders every chart offline, without errors'), async () => {
+    expect(haveBrowser, 'Chromium is required here but missing at /usr/bin/chromium').toBe(true);
+    const { out, code, stderr } = await defaultQuickRun();
+    expect(code, stderr).toBe(0);
+    const report = path.join(out, 'report.html');
+    const browser = await launchBrowser();
+    try {
+      const { page, requests, errors } = await openReport(browser, report);
+      const charts = (await page.evaluate('window.loopbenchCharts')) as { id: string; datasets: { label: string; points: number }[] }[];
+      // A load scenario gets a latency spectrum when some server had a valid run; invalid runs are never drawn.
+      const results = readResults(path.join(out, 'results.json'));
+      const spectra = results.scenarios
+        .filter((s) => s.kind !== 'head-of-line' && s.results.some((r) => r.runs.some((run) => run.valid)))
+        .map((s) => `chart-spectrum-${s.id}`);
+      expect(spectra).toContain('chart-spectrum-io-bound');
+      // io-bound and mixed record their first run's timeline: requests split into waiting and served, and /stats readings.
+      const timelines = ['io-bound', 'mixed'].flatMap((id) => [`chart-timeline-${id}`, `chart-loop-timeline-${id}`]);
+      expect(charts.map((c) => c.id).sort()).toEqual(
+        ['chart-head-of-line', 'chart-throughput', 'chart-utilisation', ...spectra, ...timelines].sort(),
+      );
+      const kinds = (await page.evaluate(
+        `[...document.querySelectorAll('figure[data-chart]')].map((f) => f.dataset.chart + ' ' + f.querySelector('canvas').id)`,
+      )) as string[];
+      for (const id of ['io-bound', 'mixed']) {
+        expect(kinds).toContain(`timeline chart-timeline-${id}`);
+        expect(kinds).toContain(`loop-timeline chart-loop-timeline-${id}`);
+      }
+      expect(kinds).toHaveLength(charts.length);
+      const problems = JSON.stringify(results.scenarios.flatMap((s) => s.results.flatMap((r) => r.problems)));
+      for (const chart of charts) {
+        expect(chart.datasets.length, `${chart.id}; run problems: ${problems}`).toBeGreaterThanOrEqual(
+          chart.id.startsWith('chart-spectrum') ? 1 : 2,
+        );
+        for (const dataset of chart.datasets) {
+          if (dataset.label !== 'theory') expect(dataset.points, `${chart.id}: ${dataset.label}`).toBeGreaterThan(0);
+        }
+      }
+      for (const canvas of await paintedCanvases(page)) {
+        expect(canvas.width * canvas.height, canvas.id).toBeGreaterThan(10_000);
+        expect(canvas.inked, canvas.id).toBeGreaterThan(1_000);
+      }
+      expect(await page.locator('section').count()).toBe(results.scenarios.length);
+      expect(requests).toEqual([pathToFileURL(report).href]);
+      expect(errors).toEqual([]);
+
+      const screenshot = process.env.LOOPBENCH_SCREENSHOT ?? path.join(out, 'report.png');
+      await page.screenshot({ path: screenshot, fullPage: true });
+      expect(statSync(screenshot).size).toBeGreaterThan(20_000);
+    } finally {
+      await browser.close();
+    }
   });
 
   const canPin = process.platform === 'linux' && os.cpus().length >= 2 && existsSync('/usr/bin/taskset');
