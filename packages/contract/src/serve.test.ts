@@ -1,6 +1,9 @@
+import type { AddressInfo } from 'node:net';
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { request } from './client.js';
 import { ConfigError } from './env.js';
-import { readServeEnv } from './serve.js';
+import { createHttpServer, readServeEnv } from './serve.js';
 
 describe('readServeEnv', () => {
   it('defaults to loopback, any free port, one process, Server-Timing on', () => {
@@ -26,5 +29,31 @@ describe('readServeEnv', () => {
   ])('refuses %j', (env, message) => {
     expect(() => readServeEnv(env)).toThrow(ConfigError);
     expect(() => readServeEnv(env)).toThrow(message);
+  });
+});
+
+describe('createHttpServer for a blocking server', () => {
+  it('goes on serving after a pipelining client leaves with requests still waiting their turn', async () => {
+    // Each answer waits 100 ms on a timer, so the test's own client keeps running in this process.
+    const server = createHttpServer(
+      (_req, res) => {
+        setTimeout(() => res.end('done'), 100);
+      },
+      { model: 'blocking', serverTiming: false },
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const socket = net.connect(port, '127.0.0.1');
+      await new Promise((resolve) => socket.once('connect', resolve));
+      socket.write('GET /a HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(3));
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      socket.destroy();
+      const reply = await request(`http://127.0.0.1:${port}/after`, { timeoutMs: 3_000 });
+      expect(reply.body).toBe('done');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -65,6 +65,9 @@ function oneRequestAtATime(listener: http.RequestListener, serverTiming: boolean
     serial(
       () =>
         new Promise<void>((resolve) => {
+          // A client that left while this request waited its turn has had its 'close' already: there
+          // is no one to answer, and waiting for that event would stop the queue for good.
+          if (res.destroyed || req.socket.destroyed) return resolve();
           res.once('close', () => resolve());
           if (serverTiming) timeResponse(res);
           listener(req, res);
