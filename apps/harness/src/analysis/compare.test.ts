@@ -181,6 +181,138 @@ describe('compareResults', () => {
   it('names scenario and server pairs found in only one file', () => {
     const after = results({ throughputRps: summarize([200]) });
     after.scenarios[0]?.results.push({ ...(after.scenarios[0]?.results[0] as Results['scenarios'][0]['results'][0]), server: 'fastify' });
-    expect(compareResults(results({ throughputRps: summarize([200]) }), after, 10).unmatched).toEqual(['io-bound/fastify']);
+    expect(compareResults(results({ throughputRps: summarize([200]) }), after, 10).leftOut).toEqual([
+      { scenario: 'io-bound', servers: ['fastify'], why: 'only in after' },
+    ]);
+  });
+});
+
+/** A file of these scenarios, each `{ server: throughput runs }`, with these parameters and options. */
+function file(
+  scenarios: { id: string; parameters?: Results['scenarios'][0]['parameters']; servers: Record<string, number[]>; interrupted?: true }[],
+  options: Partial<Results['options']> = {},
+  complete = true,
+): Results {
+  const base = results({});
+  return {
+    ...base,
+    complete,
+    options: { ...base.options, quick: false, generators: 1, pin: false, scenarios: scenarios.map((s) => s.id), ...options },
+    scenarios: scenarios.map(({ id, parameters = { workers: 1 }, servers, interrupted }) => ({
+      id,
+      kind: 'closed-loop',
+      valid: true,
+      ...(interrupted ? { interrupted } : {}),
+      parameters,
+      results: Object.entries(servers).map(([server, runs]) => serverResultOf(server, { throughputRps: summarize(runs) })),
+    })),
+  };
+}
+
+const slower = [150, 151, 152];
+const faster = [200, 201, 202];
+
+describe('compareResults compares only what was measured the same way (#27)', () => {
+  it('compares nothing, and says so, when the files share no server', () => {
+    const comparison = compareResults(
+      file([{ id: 'io-bound', servers: { 'express-blocking': faster, koa: faster } }]),
+      file([{ id: 'io-bound', servers: { flask: slower, fastapi: slower } }]),
+      10,
+    );
+    expect(comparison.changes).toEqual([]);
+    expect(comparison.leftOut).toEqual([
+      { scenario: 'io-bound', servers: ['flask', 'fastapi'], why: 'only in after' },
+      { scenario: 'io-bound', servers: ['express-blocking', 'koa'], why: 'only in before' },
+    ]);
+  });
+
+  it('compares nothing when the files share no scenario', () => {
+    const comparison = compareResults(
+      file([{ id: 'hello', servers: { koa: faster } }]),
+      file([{ id: 'io-bound', servers: { koa: slower } }]),
+      10,
+    );
+    expect(comparison.changes).toEqual([]);
+    expect(comparison.leftOut.map((l) => `${l.scenario}: ${l.why}`)).toEqual(['io-bound: only in after', 'hello: only in before']);
+  });
+
+  it('leaves out a scenario run with other parameters (a quick head-of-line at 200 ms against a full one at 1,000 ms)', () => {
+    const comparison = compareResults(
+      file([
+        { id: 'head-of-line', parameters: { workers: 1, sleepMs: 1000, offsetMs: 100 }, servers: { koa: faster } },
+        { id: 'hello', parameters: { workers: 1, target: '/hello' }, servers: { koa: faster } },
+      ]),
+      file([
+        { id: 'head-of-line', parameters: { workers: 1, sleepMs: 200, offsetMs: 20 }, servers: { koa: slower } },
+        { id: 'hello', parameters: { workers: 1, target: '/hello' }, servers: { koa: faster } },
+      ]),
+      10,
+    );
+    expect(comparison.changes.map((c) => `${c.scenario} ${c.verdict}`)).toEqual(['hello unchanged']);
+    expect(comparison.regressions).toEqual([]);
+    expect(comparison.leftOut).toEqual([
+      { scenario: 'head-of-line', servers: ['koa'], why: 'run with other settings: sleepMs 1000 → 200, offsetMs 100 → 20' },
+    ]);
+  });
+
+  it('leaves out every scenario when a run-wide option that changes the measurement differs', () => {
+    const scenarios = [{ id: 'hello', servers: { koa: faster } }];
+    for (const [option, before, after] of [
+      ['quick', false, true],
+      ['generators', 1, 2],
+      ['pin', false, true],
+    ] as const) {
+      const comparison = compareResults(file(scenarios, { [option]: before }), file(scenarios, { [option]: after }), 10);
+      expect(comparison.changes, option).toEqual([]);
+      expect(comparison.leftOut, option).toEqual([
+        { scenario: 'hello', servers: ['koa'], why: `run with other settings: ${option} ${before} → ${after}` },
+      ]);
+    }
+    // Options a scenario's parameters do not use (the open-loop rate, for a closed-loop one) leave it in.
+    const comparison = compareResults(file(scenarios, { ratePerS: 200, repeats: 3 }), file(scenarios, { ratePerS: 400, repeats: 5 }), 10);
+    expect(comparison.changes).toHaveLength(1);
+    expect(comparison.leftOut).toEqual([]);
+  });
+
+  it("ignores the warm-up baselines that version-1 files kept among a scenario's parameters", () => {
+    const mixed = (baseline: number) => ({
+      id: 'mixed',
+      parameters: { workers: 1, ratePerS: 200, 'baselineMs.koa': baseline },
+      servers: { koa: faster },
+    });
+    const comparison = compareResults(file([mixed(1.4)]), file([mixed(2.2)]), 10);
+    expect(comparison.changes).toHaveLength(1);
+    expect(comparison.leftOut).toEqual([]);
+  });
+
+  it('says when a file is incomplete, which scenarios it never ran and which it stopped in', () => {
+    const before = file([
+      { id: 'hello', servers: { koa: faster } },
+      { id: 'io-bound', servers: { koa: faster } },
+      { id: 'mixed', servers: { koa: faster } },
+    ]);
+    const after = file(
+      [
+        { id: 'hello', servers: { koa: faster } },
+        { id: 'io-bound', servers: { koa: faster }, interrupted: true },
+      ],
+      { scenarios: ['hello', 'io-bound', 'mixed'] },
+      false,
+    );
+    const comparison = compareResults(before, after, 10);
+    expect(comparison.incomplete).toEqual([{ side: 'after', missing: ['mixed'], interrupted: ['io-bound'] }]);
+    expect(comparison.leftOut).toEqual([{ scenario: 'mixed', servers: ['koa'], why: 'not run in after: that run stopped before it' }]);
+    expect(compareResults(before, before, 10).incomplete).toEqual([]);
+  });
+
+  it('says why a server that failed was compared on nothing', () => {
+    const after = file([{ id: 'hello', servers: { koa: faster } }]);
+    const failed = after.scenarios[0]?.results[0] as Results['scenarios'][0]['results'][0];
+    Object.assign(failed, { metrics: {}, failed: true, valid: false, problems: ['koa did not start'] });
+    const comparison = compareResults(file([{ id: 'hello', servers: { koa: faster } }]), after, 10);
+    expect(comparison.changes).toEqual([]);
+    expect(comparison.leftOut).toEqual([
+      { scenario: 'hello', servers: ['koa'], why: 'no metric measured in both: failed in after (koa did not start)' },
+    ]);
   });
 });

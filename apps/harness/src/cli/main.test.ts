@@ -73,17 +73,16 @@ describe('usage errors exit 2 and say what to type', () => {
     expect(err).toMatch(/give seconds from 1 to 600, e\.g\. 3 or 1\.5\./);
   });
 
-  it('warns before comparing runs made with different options', async () => {
+  it('refuses to compare runs made with different options (#27: exit 2, not a regression or a pass)', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'loopbench-cli-'));
     const fixture = JSON.parse(readFileSync(fileURLToPath(new URL('../results/fixtures/results-v1.json', import.meta.url)), 'utf8'));
     const before = path.join(dir, 'quick.json');
     writeFileSync(before, JSON.stringify({ ...fixture, options: { ...fixture.options, quick: true, durationS: 0.35 } }));
     const after = path.join(dir, 'full.json');
     writeFileSync(after, JSON.stringify(fixture));
-    const { err } = await cli('compare', before, after);
-    expect(err).toContain(
-      'warning: the two runs used different options, so what changed may be the options, not the code: quick: true → false; durationS: 0.35 → 2',
-    );
+    const { code, err } = await cli('compare', before, after);
+    expect(err).toContain('  head-of-line · express-blocking, koa: run with other settings: quick true → false\n');
+    expect(code).toBe(2);
   });
 
   it('exits 0 on --help of every command', async () => {
