@@ -112,6 +112,7 @@ export function scaffoldServer({ root, name, model, analogue }: ScaffoldOptions)
   }
   if (model === 'blocking') makeBlocking(path.join(target, 'src/app.ts'));
   const templateManifest = JSON.parse(readFileSync(path.join(template, 'package.json'), 'utf8')) as {
+    name: string;
     version: string;
     scripts: Record<string, string>;
     dependencies: Record<string, string>;
@@ -124,7 +125,10 @@ export function scaffoldServer({ root, name, model, analogue }: ScaffoldOptions)
     description: `A loopbench server standing for ${analogue}.`,
     type: 'module',
     loopbench: { name, model, analogue, start: ['node', 'dist/main.js'] },
-    scripts: { ...templateManifest.scripts, prestart: `turbo run build --filter=${pkg} --output-logs=errors-only` },
+    // Its prestart and pretest build it (and the contract) through turbo: its npm test works before any build.
+    scripts: Object.fromEntries(
+      Object.entries(templateManifest.scripts).map(([script, command]) => [script, command.replaceAll(templateManifest.name, pkg)]),
+    ),
     dependencies: templateManifest.dependencies,
   };
   writeFileSync(path.join(target, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
