@@ -101,7 +101,7 @@ ${asset('report.css')}</style>
 <body>
 <h1>loopbench: ${escapeHtml(o.servers.join(' vs '))}</h1>
 <p class="env">${escapeHtml(describeEnvironment(results.environment))}<br>
-${escapeHtml(`${results.createdAt}; ${o.repeats} runs per server of ${o.durationS} s after a ${o.warmupS} s warm-up, ${o.connections} connections, ${o.workers} workers in worker scenarios, ${o.ratePerS} req/s open loop${o.quick ? ', --quick' : ''}; load generator: ${results.environment.loadGenerator}`)}</p>
+${escapeHtml(`${results.createdAt}; ${o.repeats} runs per server of ${o.durationS} s after a ${o.warmupS} s warm-up, ${o.connections} connections, ${o.workers} workers in worker scenarios, ${o.ratePerS} req/s open loop${o.quick ? ', --quick' : ''}; load: ${results.environment.loadGenerator}`)}</p>
 ${results.complete ? '' : '<p><span class="badge">INCOMPLETE</span> The run stopped before every scenario finished; these are the ones that did.</p>'}
 ${claimsSection(results)}
 <h2>Verdicts</h2>

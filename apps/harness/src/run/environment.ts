@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import type { ServerPackage } from '@loopbench/contract';
 import type { Environment } from '../results/results.js';
+import type { KindName } from '../results/schema.js';
 
 export type { Environment };
 
@@ -13,12 +14,34 @@ function git(root: string, args: string[]): string | null {
   }
 }
 
-export function collectEnvironment(
-  root: string,
-  servers: readonly ServerPackage[],
-  pinned: boolean,
-  autocannonVersion: string,
-): Environment {
+/** What sent a run's load: the generators of the kinds its scenarios use, and how many processes each run had. */
+export interface Load {
+  autocannonVersion: string;
+  /** --generators: processes per run. */
+  generators: number;
+  kinds: readonly KindName[];
+}
+
+/**
+ * The environment's loadGenerator, in words: autocannon drives closed-loop and fixed-count runs, and
+ * loopbench's own generator open-loop ones, all in generator processes (measure/pool.ts); only the
+ * head-of-line trial's few requests are sent from the harness process.
+ */
+export function describeLoad({ autocannonVersion, generators, kinds }: Load): string {
+  const autocannonUses = [kinds.includes('closed-loop') && 'closed loop', kinds.includes('fixed-count') && 'fixed count, as ab -n N -c C'];
+  const uses = autocannonUses.filter((use) => use !== false);
+  const generatorNames = [
+    uses.length > 0 && `autocannon ${autocannonVersion} (${uses.join('; ')})`,
+    kinds.includes('open-loop') && "loopbench's open-loop generator",
+  ].filter((name) => name !== false);
+  const parts: string[] = [];
+  if (generatorNames.length > 0)
+    parts.push(`${generatorNames.join(' and ')}, in ${generators} generator process${generators === 1 ? '' : 'es'} per run`);
+  if (kinds.includes('head-of-line')) parts.push("head-of-line's requests from the harness process");
+  return parts.join('; ');
+}
+
+export function collectEnvironment(root: string, servers: readonly ServerPackage[], pinned: boolean, load: Load): Environment {
   const status = git(root, ['status', '--porcelain']);
   const frameworks: Record<string, string> = {};
   for (const server of servers) {
@@ -35,6 +58,6 @@ export function collectEnvironment(
     gitDirty: status === null ? null : status.length > 0,
     frameworks,
     pinned,
-    loadGenerator: `autocannon ${autocannonVersion} (closed loop, in the harness process)`,
+    loadGenerator: describeLoad(load),
   };
 }

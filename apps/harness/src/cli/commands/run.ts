@@ -93,7 +93,11 @@ async function measure(
   if (flags.build) buildServers(root, servers);
 
   const autocannonVersion = installedVersion('autocannon', path.dirname(fileURLToPath(import.meta.url))) ?? 'unknown';
-  const environment = collectEnvironment(root, servers, options.pin, autocannonVersion);
+  const environment = collectEnvironment(root, servers, options.pin, {
+    autocannonVersion,
+    generators: options.generators,
+    kinds: scenarios.map((scenario) => scenario.kind),
+  });
   if (options.pin) pinHarness();
 
   const style = detectStyle(io.out);
