@@ -113,6 +113,31 @@ describe('usage errors exit 2 and say what to type', () => {
     }
   });
 
+  it('refuses an empty --out, which would write into the current folder (#27), and says what to type', () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), 'loopbench-cli-'));
+    const fixture = fileURLToPath(new URL('../results/fixtures/results-v1.json', import.meta.url));
+    const bin = fileURLToPath(new URL('../../bin/loopbench.js', import.meta.url));
+    for (const [argv, instead] of [
+      [
+        ['run', '--servers', 'koa', '--scenario', 'hello', '--quick', '--repeats', '1', '--no-build', '--out', ''],
+        'leave it out for results/<timestamp>/',
+      ],
+      [
+        ['run', '--servers', 'koa', '--scenario', 'hello', '--quick', '--repeats', '1', '--no-build', '--out= '],
+        'leave it out for results/<timestamp>/',
+      ],
+      [['report', fixture, '--out', ''], 'leave it out to write beside the results file'],
+    ] as const) {
+      // A child in a folder of its own: before the fix it measured and wrote there.
+      const child = spawnSync(process.execPath, [bin, ...argv], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      expect(child.stderr).toContain(
+        `error: --out names no folder: it would write into the current one; give a folder, e.g. --out results/mine, or ${instead}`,
+      );
+      expect(child.status).toBe(2);
+      expect(readdirSync(cwd)).toEqual([]);
+    }
+  });
+
   it('refuses a JSON file that is not a results file', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'loopbench-cli-'));
     const file = path.join(dir, 'other.json');

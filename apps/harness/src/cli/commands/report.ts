@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
 import { writeReports } from '../../render/report.js';
 import { readResults } from '../../results/results.js';
-import { prepareOutDir } from '../../run/outDir.js';
+import { outDirOf, prepareOutDir } from '../../run/outDir.js';
 import type { CommandContext, Io } from './context.js';
 
 interface ReportFlags {
@@ -16,7 +16,8 @@ function report(file: string, flags: ReportFlags, io: Io): number {
   const results = readResults(file);
   const both = !flags.html && !flags.markdown;
   const started = performance.now();
-  const written = writeReports(results, prepareOutDir(path.resolve(flags.out ?? path.dirname(file))), {
+  const outDir = prepareOutDir(outDirOf(flags.out, path.dirname(file), 'to write beside the results file'));
+  const written = writeReports(results, outDir, {
     html: both || flags.html === true,
     markdown: both || flags.markdown === true,
   });

@@ -21,7 +21,7 @@ import {
   seconds,
   shared,
 } from '../../run/options.js';
-import { prepareOutDir } from '../../run/outDir.js';
+import { outDirOf, prepareOutDir } from '../../run/outDir.js';
 import { checkPinning, pinHarness } from '../../run/pinning.js';
 import { lockOutDir, registerRun } from '../../run/runLock.js';
 import { resultsOptions, runBenchmarks } from '../../run/runner.js';
@@ -59,7 +59,7 @@ async function run(flags: Flags, io: Io, argv: readonly string[]): Promise<numbe
   const scenarios = selectScenarios(flags.scenario, suite);
   const options = resolveOptions(flags);
   if (options.pin) checkPinning();
-  const outDir = prepareOutDir(path.resolve(flags.out ?? path.join(root, 'results', timestamp())));
+  const outDir = prepareOutDir(outDirOf(flags.out, path.join(root, 'results', timestamp()), 'for results/<timestamp>/'));
   const releaseOutDir = lockOutDir(outDir);
   const registration = registerRun();
   for (const other of registration.others) {
