@@ -8,7 +8,12 @@ import { MODELS } from './model.js';
  * each with its reason (werkzeug has no header timeout, say). The core contract has no exceptions.
  * oversized-requests: 414 and 431 as JSON; slow-client: 408 JSON after 10 s for headers never
  * finished; fuzz: 10,000 hostile requests without a 5xx, crash or hang; raw-refusals: a Host-less
- * HTTP/1.1 request and CONNECT refused in JSON; keep-alive: 5 s keep-alive and pipelining;
+ * HTTP/1.1 request, CONNECT and `OPTIONS *` refused in JSON; http-versions: HTTP/2.0 and other
+ * versions 505 JSON, a request line without one 400 JSON; malformed-requests: what is not HTTP (a TLS
+ * ClientHello) 400 JSON at once, bare-LF line ends answered; expect: an Expect other than
+ * 100-continue 417 JSON; host-header: Host as RFC 9112 says (none in HTTP/1.0 or empty: served;
+ * invalid or twice: 400 JSON); upgrade: an Upgrade request answered as the GET it is, or refused in
+ * JSON; keep-alive: 5 s keep-alive and pipelining;
  * stop-unfinished-request: SIGTERM exits at once beside a half-sent request; workers: WORKERS=N runs
  * N processes; workers-spread: those processes serve N requests at once.
  */
@@ -17,6 +22,11 @@ export const EXCEPTION_NAMES = [
   'slow-client',
   'fuzz',
   'raw-refusals',
+  'http-versions',
+  'malformed-requests',
+  'expect',
+  'host-header',
+  'upgrade',
   'keep-alive',
   'stop-unfinished-request',
   'workers',

@@ -8,6 +8,7 @@ import { SERVER_SETTINGS } from '../serve.js';
 import { type SuiteContext, withServer } from './context.js';
 import { type HostileRequest, hostileRequestArbitrary, isSlow } from './generated.js';
 import { rawExchange } from './rawHttp.js';
+import { describeRawRequests } from './rawRequests.js';
 
 const log = debuglog('loopbench:conformance');
 
@@ -35,7 +36,8 @@ function send(url: string, generated: HostileRequest, agent: http.Agent): Promis
 }
 
 /** Fuzzing, refusals of what HTTP clients never send, and a client that never finishes its headers. */
-export function describeHostileInput({ server, hardening }: SuiteContext): void {
+export function describeHostileInput(context: SuiteContext): void {
+  const { server, hardening } = context;
   describe(`${server.name}: hostile input`, () => {
     const running = withServer(server);
 
@@ -101,5 +103,7 @@ export function describeHostileInput({ server, hardening }: SuiteContext): void 
         expect(body.error).toContain(mention);
         expect((await request(`${running().url}/health`)).status).toBe(200);
       });
+
+    describeRawRequests(context, running);
   });
 }

@@ -11,6 +11,7 @@ import { describeWorkers } from './workers.js';
 
 export { BAD_INPUT_CASES } from './badInput.js';
 export { NULLABLE_STATS_FIELDS } from './coreRoutes.js';
+export { type ParsedReply, parseReply, RAW_REQUEST_CASES, type RawRequestCase } from './rawRequests.js';
 
 /** Servers whose packages require what is missing here run only where it is installed; CI sets this so they cannot skip. */
 const REQUIRE_AVAILABLE = process.env.LOOPBENCH_REQUIRE_SERVERS === '1';
