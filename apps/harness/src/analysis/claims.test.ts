@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { MetricName } from '../catalogue/metrics.js';
 import type { ScenarioResult, ServerResult } from '../results/results.js';
 import { serverResultOf } from '../results/results.testing.js';
-import { claimsTable, ratioVerdict } from './claims.js';
+import { CLAIM_RULE, claimsTable, ratioVerdict, reproducedFrom } from './claims.js';
+import { formatRatio } from './format.js';
 import { summarize } from './stats.js';
 
 function measured(server: string, values: Partial<Record<MetricName, number>>): ServerResult {
@@ -98,5 +100,30 @@ describe('claimsTable', () => {
     expect(row).toMatchObject({ verdict: 'not reproduced' });
     expect(row?.originals).toContain('flask 19.7 req/s, thread occupied not measured, CPU 2% of a core');
     expect(row?.reason).toContain('occupied 6% of the time');
+  });
+});
+
+describe('the verdict rule, as the code applies it (#27)', () => {
+  const articleRatios = { 'async-hello': 13_190.52 / 7_103.43, 'async-cpu': 31.47 / 15.56, 'async-workers': 454.22 / 367.9 };
+
+  it('states the ratio at which each claim turns reproduced, and ratioVerdict turns there', () => {
+    for (const [id, ratio] of Object.entries(articleRatios)) {
+      const from = reproducedFrom(ratio);
+      expect(CLAIM_RULE, id).toMatch(new RegExp(`${formatRatio(from)} (or more )?against (the article's|its) ${formatRatio(ratio)}[,)]`));
+      expect(ratioVerdict(from * 1.001, ratio), id).toBe('reproduced');
+      expect(ratioVerdict(from * 0.999, ratio), id).toBe('not reproduced');
+    }
+    // What the issue saw: 1.35× against the article's 1.86× is the same way beyond ±10%, but under half its effect.
+    expect(ratioVerdict(1.35, articleRatios['async-hello'])).toBe('not reproduced');
+    expect(CLAIM_RULE).toContain("at least half the article's effect on a log scale");
+    expect(ratioVerdict(1 / 1.11, 2)).toBe('reversed');
+    expect(ratioVerdict(1 / 1.09, 2)).toBe('not reproduced');
+  });
+
+  it('is quoted word for word, once, in the README that describes the claims table', () => {
+    const words = (text: string) => text.replace(/\s+/g, ' ');
+    // Quoted as a block: its lines start with "> ".
+    const readme = words(readFileSync(new URL('../../README.md', import.meta.url), 'utf8').replace(/\n> /g, '\n'));
+    expect(readme.split(words(CLAIM_RULE)).length - 1).toBe(1);
   });
 });

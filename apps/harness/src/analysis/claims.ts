@@ -25,6 +25,21 @@ export const CLAIM_NOISE = 0.1;
 /** Of the article's effect (on a log scale: 2× against 1.41× is half), how much must show to call it reproduced. */
 export const CLAIM_SHARE = 0.5;
 
+/** /dummy: FastAPI's blocking index β under this is "answers at once"… */
+const AT_ONCE_BETA = 0.1;
+/** …and Flask's over this is "waits out the slow request". */
+const BLOCKED_BETA = 0.9;
+/** "The thread is utilised 100%": FastAPI's event loop occupied at least this share of the time. */
+const FULL_THREAD = 0.9;
+
+const NOISE_WORDS = `±${formatPercent(CLAIM_NOISE)}`;
+const SHARE_WORDS = CLAIM_SHARE === 0.5 ? 'half' : formatPercent(CLAIM_SHARE);
+
+/** The smallest measured ratio that ratioVerdict calls reproduced, for an article's `articleRatio` (over 1). */
+export function reproducedFrom(articleRatio: number): number {
+  return Math.max(1 + CLAIM_NOISE, articleRatio ** CLAIM_SHARE);
+}
+
 type Find = (server: string) => ServerResult | undefined;
 
 /**
@@ -45,8 +60,8 @@ export function ratioVerdict(measured: number | undefined, articleRatio: number)
 function shortfall(measured: number | undefined, articleRatio: number): string | undefined {
   if (ratioVerdict(measured, articleRatio) !== 'not reproduced' || measured === undefined) return undefined;
   return Math.abs(Math.log(measured)) < Math.log(1 + CLAIM_NOISE)
-    ? 'no difference beyond ±10%'
-    : "the same way, but under half the article's effect";
+    ? `no difference beyond ${NOISE_WORDS}`
+    : `the same way, but under ${SHARE_WORDS} the article's effect`;
 }
 
 const withShortfall = (measured: number | undefined, articleRatio: number) => {
@@ -94,6 +109,8 @@ interface ClaimSpec {
   scenario: string;
   claim: string;
   article: string;
+  /** For a claim that A is N× B: N, which ratioVerdict judges the measured A/B against. */
+  articleRatio?: number;
   row(find: Find, scenario: ScenarioResult): Omit<ClaimRow, 'id' | 'scenario' | 'claim' | 'article'>;
 }
 
@@ -104,6 +121,7 @@ function asyncDefClaim(id: string, scenario: string, claim: string, article: str
     scenario,
     claim,
     article,
+    articleRatio,
     row: (find) => {
       const originals: [string, string] = [ORIGINAL.async, ORIGINAL.def];
       const analogue: [string, string] = [ANALOGUE.async, ANALOGUE.def];
@@ -137,9 +155,9 @@ const CLAIMS: readonly ClaimSpec[] = [
       const verdict: ClaimVerdict =
         fast === undefined || flask === undefined
           ? 'not measured'
-          : fast < 0.1 && flask > 0.9
+          : fast < AT_ONCE_BETA && flask > BLOCKED_BETA
             ? 'reproduced'
-            : fast > 0.9 && flask < 0.1
+            : fast > BLOCKED_BETA && flask < AT_ONCE_BETA
               ? 'reversed'
               : 'not reproduced';
       const others = [ORIGINAL.gunicorn, ORIGINAL.trap]
@@ -176,7 +194,7 @@ const CLAIMS: readonly ClaimSpec[] = [
       return {
         originals: side(ORIGINAL.async, ORIGINAL.flask),
         analogue: side(ANALOGUE.async, ANALOGUE.blocking),
-        verdict: elu === undefined ? 'not measured' : elu >= 0.9 ? 'reproduced' : 'not reproduced',
+        verdict: elu === undefined ? 'not measured' : elu >= FULL_THREAD ? 'reproduced' : 'not reproduced',
         reason:
           (elu === undefined
             ? 'FastAPI did not run here, so its thread was not measured.'
@@ -212,6 +230,25 @@ const CLAIMS: readonly ClaimSpec[] = [
     'With workers = cores both use every core; what is left between them is the hand-off cost per request.',
   ),
 ];
+
+/**
+ * How the claims table's verdicts are given, in words made from the same constants: the renderers print
+ * it under the table, and the harness's README quotes it (a test keeps the two the same).
+ */
+export const CLAIM_RULE =
+  `How each verdict is given: a claim that A is N× B is judged on the ratio A/B the originals measured here. ` +
+  `It is reproduced when that ratio goes the same way beyond ${NOISE_WORDS} and by at least ${SHARE_WORDS} the article's effect on a log scale ` +
+  `(${CLAIMS.flatMap((c) => (c.articleRatio ? [c.articleRatio] : []))
+    .map(
+      (ratio, i) =>
+        `${formatRatio(reproducedFrom(ratio))}${i === 0 ? " or more against the article's" : ' against its'} ${formatRatio(ratio)}`,
+    )
+    .join(', ')}); ` +
+  `reversed when it goes the other way beyond ${NOISE_WORDS} (under ${formatRatio(1 / (1 + CLAIM_NOISE))}); ` +
+  `not reproduced otherwise: within ${NOISE_WORDS}, or the same way but under ${SHARE_WORDS} the effect. ` +
+  `/dummy is reproduced when FastAPI's blocking index β is under ${AT_ONCE_BETA} and Flask's over ${BLOCKED_BETA} (reversed the other way round); ` +
+  `the thread is "utilised 100%" when FastAPI's event loop was occupied ${formatPercent(FULL_THREAD)} of the time or more. ` +
+  `Not measured: the servers a claim needs did not run. The row's verdict is the originals'; the Node analogues' column judges their ratio by the same rule.`;
 
 /** The claims table: one row per claim whose scenario ran, judged from its numbers. */
 export function claimsTable(results: Pick<Results, 'scenarios'>): ClaimRow[] {

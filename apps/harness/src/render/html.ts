@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { claimsTable } from '../analysis/claims.js';
+import { CLAIM_RULE, claimsTable } from '../analysis/claims.js';
 import type { Results, ScenarioResult } from '../results/results.js';
 import { type ChartSpec, reportCharts } from './charts/registry.js';
 import { findingFor, parametersLine, scenarioText, statusOf } from './describe.js';
@@ -71,7 +71,8 @@ function claimsSection(results: Results): string {
   return `<h2>The articles' claims, checked here</h2>
 <div class="table"><table data-claims="articles"><thead><tr><th>claim</th><th>the article</th><th>the originals here</th><th>the Node analogues here</th><th>verdict</th></tr></thead><tbody>
 ${rows}
-</tbody></table></div>`;
+</tbody></table></div>
+<p class="claims-rule">${escapeHtml(CLAIM_RULE)}</p>`;
 }
 
 /**

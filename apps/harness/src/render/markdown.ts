@@ -1,4 +1,4 @@
-import { claimsTable } from '../analysis/claims.js';
+import { CLAIM_RULE, claimsTable } from '../analysis/claims.js';
 import type { Results } from '../results/results.js';
 import { findingFor, scenarioText, statusOf } from './describe.js';
 import { describeEnvironment } from './environment.js';
@@ -39,6 +39,8 @@ export function renderMarkdown(results: Results): string {
       ...claims.map(
         (c) => `| ${[c.claim, c.article, c.originals, c.analogue, `**${c.verdict}**: ${c.reason}`].map(escapeCell).join(' | ')} |`,
       ),
+      '',
+      CLAIM_RULE,
     );
   }
   for (const scenario of results.scenarios) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CLAIM_RULE, claimsTable } from '../analysis/claims.js';
 import { summarize } from '../analysis/stats.js';
 import { checkTheory } from '../analysis/theory.js';
 import type { Results, ScenarioResult, ServerResult } from '../results/results.js';
@@ -6,7 +7,7 @@ import { DEFAULT_OPTIONS } from '../run/options.js';
 import { reportCharts } from './charts/registry.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
-import { wrap } from './terminal.js';
+import { renderClaims, wrap } from './terminal.js';
 
 function server(
   name: string,
@@ -222,5 +223,23 @@ describe('timeline charts', () => {
     expect(html).toContain('<figure class="chart" data-chart="loop-timeline">');
     expect(html).toContain('data-chart="throughput"');
     expect(reportCharts(results([io])).some((c) => c.kind === 'timeline' || c.kind === 'loop-timeline')).toBe(false);
+  });
+});
+
+describe('the claims table', () => {
+  it('has the verdict rule under it in the terminal, summary.md and report.html (#27)', () => {
+    const hello: ScenarioResult = {
+      ...scenario('article-hello', [server('fastapi', 'non-blocking', [6_441], 0), server('fastapi-def', 'blocking', [4_771], 0)]),
+      kind: 'fixed-count',
+    };
+    const withClaims = results([hello]);
+    const words = (text: string) => text.replace(/\s+/g, ' ');
+    expect(words(renderClaims(claimsTable(withClaims), { color: false }, 80))).toContain(CLAIM_RULE);
+    expect(renderMarkdown(withClaims)).toContain(`|\n\n${CLAIM_RULE}\n`);
+    const html = CLAIM_RULE.replace(
+      /[&<>"']/g,
+      (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+    );
+    expect(renderHtml(withClaims, '')).toContain(`</table></div>\n<p class="claims-rule">${html}</p>`);
   });
 });

@@ -1,5 +1,5 @@
 import { stripVTControlCharacters, styleText } from 'node:util';
-import type { ClaimRow } from '../analysis/claims.js';
+import { CLAIM_RULE, type ClaimRow } from '../analysis/claims.js';
 import type { Environment, Results, ScenarioResult } from '../results/results.js';
 import { findingFor, parametersLine, scenarioText, statusOf } from './describe.js';
 import { describeEnvironment } from './environment.js';
@@ -90,5 +90,5 @@ export function renderClaims(rows: readonly ClaimRow[], style: Style, width = 10
       wrap(`why: ${r.reason}`, width, '    '),
     ].join('\n'),
   );
-  return [paint(style, 'bold', "The articles' claims, checked here"), ...blocks].join('\n\n');
+  return [paint(style, 'bold', "The articles' claims, checked here"), ...blocks, paint(style, 'dim', wrap(CLAIM_RULE, width))].join('\n\n');
 }
