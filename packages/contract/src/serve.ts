@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { readServerPackage } from './declaration.js';
 import { integerFromEnv } from './env.js';
 import type { Model } from './model.js';
-import { ALLOWED_METHODS, LIMITS, methodNotAllowedError, uriTooLongError } from './routes.js';
+import { ALLOWED_METHODS, LIMITS, methodNotAllowedError, notFoundError, uriTooLongError } from './routes.js';
 import { createStatsRecorder, type StatsRecorder } from './serverStats.js';
 import { SHARED } from './shared.js';
 import { TimedResponse, timeResponse } from './timing.js';
@@ -46,13 +46,69 @@ export function readServeEnv(env: NodeJS.ProcessEnv = process.env): ServeEnv {
   };
 }
 
-/** Read from the raw list: `req.headers` would build an object per request that a fast framework never asks for. */
-function hasHost(rawHeaders: readonly string[]): boolean {
+/** RFC 3986's host (a bracketed IP literal or a reg-name of unreserved, sub-delims and %XX) and an optional port. */
+const VALID_HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::[0-9]*)?$/;
+
+/**
+ * Why the request's Host is refused (RFC 9112 §3.2: missing in HTTP/1.1, given twice, or not a
+ * host[:port]), or undefined. Empty is valid. Read from the raw list: `req.headers` would build an
+ * object per request that a fast framework never asks for.
+ */
+function hostRefusal(rawHeaders: readonly string[], required: boolean): string | undefined {
+  let host: string | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string;
-    if (name.length === 4 && name.toLowerCase() === 'host') return true;
+    if (name.length !== 4 || name.toLowerCase() !== 'host') continue;
+    if (host !== undefined) return 'a request may have one Host header, not two';
+    host = rawHeaders[i + 1] as string;
   }
-  return false;
+  if (host === undefined) return required ? 'an HTTP/1.1 request needs a Host header' : undefined;
+  return host === '' || VALID_HOST.test(host)
+    ? undefined
+    : `Host must be a host name or address and an optional port (got ${JSON.stringify(host.slice(0, 100))})`;
+}
+
+const SPOKEN = 'this server speaks HTTP/1.0 and HTTP/1.1';
+
+/** An HTTP version other than 1.x, by its major number: 505 (RFC 9112 §2.3), the contract's one 5xx. */
+function versionNotSupported(version: string): [number, string] {
+  return [505, `HTTP/${version} is not supported; ${SPOKEN}`];
+}
+
+/** The refusal of a request line without a version: an HTTP/0.9 answer would have no status line. */
+const NO_VERSION: [number, string] = [400, `a request line needs an HTTP version; ${SPOKEN}`];
+
+/**
+ * What Node's parser refused, as the contract's status and error. Its codes are coarse, so the
+ * packet that failed (`rawPacket`, the bytes of the read it failed in) tells apart what they lump
+ * together: a version it does not know from a line that is not HTTP, a target too long from
+ * headers too large.
+ */
+function parserRefusal(code: string | undefined, packet: Buffer | undefined, fallback: string): [number, string] {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW': {
+      // The head's limit counts the request line too. When this read began a request (a method, a
+      // space) whose first line had not ended by the limit, it is the target that is too long. A
+      // target that came in several reads is not seen here, and is refused as headers (431).
+      const lineEnd = packet?.indexOf(10) ?? 0;
+      const startsRequest = packet !== undefined && /^[A-Z]+ /.test(packet.subarray(0, 24).toString('latin1'));
+      if (startsRequest && (lineEnd === -1 || lineEnd > SERVER_SETTINGS.maxHeaderSizeBytes)) {
+        return [414, `request target is over ${SERVER_SETTINGS.maxHeaderSizeBytes} characters; the limit is ${LIMITS.urlLengthMax}`];
+      }
+      return [431, `request headers are over ${SERVER_SETTINGS.maxHeaderSizeBytes} bytes`];
+    }
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return [408, 'request not received in time'];
+    case 'HPE_PAUSED_H2_UPGRADE':
+      // "PRI * HTTP/2.0": an HTTP/2 client that assumed this server speaks it.
+      return versionNotSupported('2.0');
+    case 'HPE_INVALID_VERSION': {
+      const version = /^[!-~]+ [!-~]+ HTTP\/(\d+\.\d+)\r?\n/.exec(packet?.toString('latin1', 0, 8_192) ?? '')?.[1];
+      if (version !== undefined && !version.startsWith('1.')) return versionNotSupported(version);
+      break;
+    }
+  }
+  return [400, `malformed request (${fallback})`];
 }
 
 /**
@@ -123,28 +179,38 @@ export function createHttpServer(
   // One listener does it all: each layer of closures on the way to a fast framework cost it throughput.
   const server = http.createServer(options, (req, res) => {
     track?.(res);
-    const length = req.url?.length ?? 0;
-    if (length > LIMITS.urlLengthMax) return refuse(res, 414, uriTooLongError(length), serverTiming);
-    if (req.httpVersion === '1.1' && !hasHost(req.rawHeaders)) {
-      return refuse(res, 400, 'an HTTP/1.1 request needs a Host header', serverTiming);
+    const url = req.url as string;
+    if (url.length > LIMITS.urlLengthMax) return refuse(res, 414, uriTooLongError(url.length), serverTiming);
+    // Node's parser takes HTTP/2.0 and a line without a version (as 0.9) and would answer them in 1.1.
+    if (req.httpVersionMajor !== 1) {
+      const [status, error] = req.httpVersionMajor === 0 ? NO_VERSION : versionNotSupported(req.httpVersion);
+      return refuse(res, status, error, serverTiming);
     }
+    const badHost = hostRefusal(req.rawHeaders, req.httpVersionMinor === 1);
+    if (badHost !== undefined) return refuse(res, 400, badHost, serverTiming);
+    // `*` (OPTIONS *) names no route; a framework that builds a URL from it would fail with an empty 400.
+    if (url === '*') return refuse(res, 404, notFoundError(url), serverTiming);
+    // No client sends a fragment; a URL parser drops one, so every framework sees the same path and query.
+    const fragment = url.indexOf('#');
+    if (fragment !== -1) req.url = url.slice(0, fragment);
     if (timeHere) timeResponse(res);
     take(req, res);
+  });
+  // An Expect other than 100-continue: Node's own 417 has an empty body.
+  server.on('checkExpectation', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    track?.(res);
+    const expectation = JSON.stringify(String(req.headers.expect).slice(0, 100));
+    refuse(res, 417, `the expectation ${expectation} cannot be met; only 100-continue is understood`, serverTiming);
   });
   // CONNECT never reaches a request listener: Node hands it over as a raw socket, closed unanswered unless answered here.
   server.on('connect', (req: http.IncomingMessage, socket: Duplex) => {
     const body = JSON.stringify({ error: methodNotAllowedError('CONNECT', req.url ?? '') });
     refuseOnSocket(socket, 405, body, `allow: ${ALLOWED_METHODS.join(', ')}\r\n`);
   });
-  // Parser-level refusals (oversized headers, malformed requests) get JSON too, then the socket closes.
+  // Parser-level refusals (oversized heads, versions, malformed requests) get JSON too, then the socket closes.
   server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) => {
     if (!socket.writable) return socket.destroy();
-    const [status, message] =
-      error.code === 'HPE_HEADER_OVERFLOW'
-        ? [431, `request headers are over ${SERVER_SETTINGS.maxHeaderSizeBytes} bytes`]
-        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-          ? [408, 'request not received in time']
-          : [400, `malformed request (${error.code ?? error.message})`];
+    const [status, message] = parserRefusal(error.code, error.rawPacket, error.code ?? error.message);
     // A reply to HEAD has no body; the packet that failed to parse usually begins with the method.
     const body = error.rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ' ? '' : JSON.stringify({ error: message });
     refuseOnSocket(socket, status, body);
