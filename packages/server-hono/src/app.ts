@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import { getRequestListener } from '@hono/node-server';
+import { getRequestListener, RequestError } from '@hono/node-server';
 import {
   ALLOWED_METHODS,
   answerRoute,
@@ -34,5 +34,14 @@ export function createApp(stats: StatsRecorder): http.RequestListener {
     const { status, body } = refusalOf(error);
     return c.json(body, status as ContentfulStatusCode);
   });
-  return getRequestListener(app.fetch);
+  return getRequestListener(app.fetch, {
+    // A request without a Host (HTTP/1.0 may omit it; HTTP/1.1 may send it empty) is still served:
+    // the adapter builds each Request's URL from Host, and would refuse it with an empty 400.
+    hostname: 'localhost',
+    // What the adapter cannot make a Request of (a backslash in the path, say) is refused in JSON too.
+    errorHandler: (error) =>
+      error instanceof RequestError
+        ? Response.json({ error: `bad request (${error.message})` }, { status: 400 })
+        : Response.json({ error: 'internal error' }, { status: 500 }),
+  });
 }
