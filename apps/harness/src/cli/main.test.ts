@@ -93,6 +93,12 @@ describe('usage errors exit 2 and say what to type', () => {
     }
   });
 
+  it('run --help names every file a run writes, report.html included (#27)', async () => {
+    const text = (await cli('run', '--help')).out.replace(/\s+/g, ' ');
+    expect(text).toContain('write results.json, summary.md and report.html');
+    expect(text).toContain('--out <dir> where to write results.json, summary.md and report.html');
+  });
+
   it('refuses an --out that cannot be a folder at once, before any server starts', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'loopbench-cli-'));
     const file = path.join(dir, 'a-file');

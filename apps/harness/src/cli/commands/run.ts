@@ -150,7 +150,7 @@ const scenarioNames = [...ALL_SCENARIOS.map((s) => s.id), ...Object.keys(SCENARI
 
 export const runCommand = ({ io, setExit, argv }: CommandContext) =>
   new Command('run')
-    .description('run scenarios against the servers, print a table per scenario, write results.json and summary.md')
+    .description('run scenarios against the servers, print a table per scenario, write results.json, summary.md and report.html')
     .addOption(
       new Option('--suite <name>', "the default scenarios, or the articles' own experiments and the claims table")
         .choices(SUITE_NAMES)
@@ -202,7 +202,7 @@ export const runCommand = ({ io, setExit, argv }: CommandContext) =>
     )
     .option('--quick', 'short runs: every effect visible in under 25 s, not numbers to quote')
     .option('--pin', 'Linux: load generator on core 0, servers on the other cores (taskset)')
-    .option('--out <dir>', 'where to write results.json and summary.md (default results/<timestamp>/)')
+    .option('--out <dir>', 'where to write results.json, summary.md and report.html (default results/<timestamp>/)')
     .addOption(shared.json('print results.json to stdout instead of tables'))
     .option('--strict', 'exit 1 when any run was invalid, not only when a server failed')
     .option('--host <addr>', `where servers listen and load goes (default ${DEFAULT_OPTIONS.host}; loopback only)`)
