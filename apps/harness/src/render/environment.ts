@@ -6,5 +6,8 @@ export function describeEnvironment(env: Environment): string {
   const frameworks = Object.entries(env.frameworks)
     .map(([name, version]) => `${name} ${version}`)
     .join(', ');
-  return `Node ${env.node.replace(/^v/, '')} on ${env.os} (${env.arch}), ${env.cpuCount} × ${env.cpuModel}, ${Math.round(env.memoryBytes / 2 ** 30)} GiB; ${frameworks}; commit ${commit}; ${env.pinned ? 'pinned (--pin)' : 'not pinned'}`;
+  const others = env.otherRuns?.length
+    ? `; other loopbench runs measuring at the same time (pid ${env.otherRuns.join(', ')}): numbers not to be trusted`
+    : '';
+  return `Node ${env.node.replace(/^v/, '')} on ${env.os} (${env.arch}), ${env.cpuCount} × ${env.cpuModel}, ${Math.round(env.memoryBytes / 2 ** 30)} GiB; ${frameworks}; commit ${commit}; ${env.pinned ? 'pinned (--pin)' : 'not pinned'}${others}`;
 }

@@ -221,6 +221,10 @@ export const environmentSchema = z
     frameworks: z.record(z.string(), z.string()).meta({ description: 'Framework package → installed version, for every server run.' }),
     pinned: z.boolean().meta({ description: 'Whether servers and the load generator ran on separate cores (--pin).' }),
     loadGenerator: z.string(),
+    otherRuns: z.array(z.int()).optional().meta({
+      description:
+        'Pids of other loopbench runs that measured on this machine during this one: they shared its cores, so neither run is to be trusted. Absent when there were none.',
+    }),
   })
   .meta({ id: 'Environment' });
 export type Environment = z.infer<typeof environmentSchema>;

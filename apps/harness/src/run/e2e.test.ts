@@ -160,6 +160,41 @@ describe('loopbench run --quick', { timeout: 120_000 }, () => {
     },
   );
 
+  it('marks both of two overlapping runs: the second warns at its start, the first at its end, and each records the other (#27)', async () => {
+    const [firstOut, secondOut] = [mkdtempSync(path.join(tmpdir(), 'loopbench-e2e-')), mkdtempSync(path.join(tmpdir(), 'loopbench-e2e-'))];
+    const first = loopbench([
+      'run',
+      '--scenario',
+      'io-bound',
+      '--servers',
+      'koa',
+      '--repeats',
+      '1',
+      '--duration',
+      '3',
+      '--out',
+      firstOut,
+      '--no-build',
+    ]);
+    let stderr = '';
+    first.child.stderr?.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    for (let i = 0; i < 200 && !/run 1 of 1/.test(stderr); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(stderr).toMatch(/run 1 of 1/);
+    const second = loopbench(['run', '--quick', '--scenario', 'head-of-line', '--servers', 'koa', '--out', secondOut, '--no-build']);
+    const [firstExit, secondExit] = await Promise.all([first.done, second.done]);
+    expect(firstExit.code, firstExit.stderr).toBe(0);
+    expect(secondExit.code, secondExit.stderr).toBe(0);
+    expect(secondExit.stderr).toContain(`warning: another loopbench run (pid ${first.child.pid}) is measuring on this machine`);
+    expect(firstExit.stderr).toContain(`warning: another loopbench run (pid ${second.child.pid}) measured on this machine during this run`);
+    expect(readResults(path.join(firstOut, 'results.json')).environment.otherRuns).toContain(second.child.pid);
+    expect(readResults(path.join(secondOut, 'results.json')).environment.otherRuns).toContain(first.child.pid);
+    expect(readFileSync(path.join(firstOut, 'summary.md'), 'utf8')).toContain(
+      `other loopbench runs measuring at the same time (pid ${second.child.pid}`,
+    );
+  });
+
   it.each([
     ['SIGINT', 130],
     ['SIGTERM', 143],

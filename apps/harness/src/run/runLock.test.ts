@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -38,5 +38,17 @@ describe('registerRun', () => {
     first.release();
     second.release();
     expect(registerRun(process.pid, dir).others).toEqual([]);
+  });
+
+  it('tells the first run of the ones that started during it, even after they ended (#27)', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'loopbench-runs-'));
+    const first = registerRun(process.ppid, dir);
+    expect(first.overlapping()).toEqual([]);
+    const second = registerRun(process.pid, dir);
+    second.release();
+    expect(first.overlapping()).toEqual([process.pid]);
+    expect(second.overlapping()).toEqual([process.ppid]);
+    first.release();
+    expect(readdirSync(dir)).toEqual([]);
   });
 });

@@ -28,6 +28,8 @@ export interface RunPlan {
   outDir: string;
   command: string[];
   environment: Environment;
+  /** Other loopbench runs that have measured on this machine during this one so far (pids); asked before each write. */
+  otherRuns?: () => readonly number[];
   signal?: AbortSignal;
 }
 
@@ -155,7 +157,11 @@ export async function runBenchmarks(plan: RunPlan, reporter: Reporter): Promise<
     scenarios: [],
   };
   const file = path.join(plan.outDir, 'results.json');
-  const save = () => writeFileAtomic(file, `${JSON.stringify(results, null, 2)}\n`);
+  const save = () => {
+    const otherRuns = plan.otherRuns?.() ?? [];
+    if (otherRuns.length > 0) results.environment = { ...results.environment, otherRuns: [...otherRuns] };
+    writeFileAtomic(file, `${JSON.stringify(results, null, 2)}\n`);
+  };
   save();
   for (const [index, scenario] of plan.scenarios.entries()) {
     if (plan.signal?.aborted) break;

@@ -68,8 +68,14 @@ async function run(flags: Flags, io: Io, argv: readonly string[]): Promise<numbe
     );
   }
   try {
-    return await measure(flags, io, argv, { root, servers, scenarios, options, outDir });
+    return await measure(flags, io, argv, { root, servers, scenarios, options, outDir, otherRuns: registration.overlapping });
   } finally {
+    // The first of two runs learns of the second only now: say so here too (results.json has it).
+    for (const other of registration.overlapping().filter((pid) => !registration.others.includes(pid))) {
+      io.err.write(
+        `warning: another loopbench run (pid ${other}) measured on this machine during this run: both shared its cores, so neither's numbers are to be trusted (results.json records it)\n`,
+      );
+    }
     registration.release();
     releaseOutDir();
   }
@@ -82,13 +88,14 @@ interface Selected {
   scenarios: Scenario[];
   options: RunOptions;
   outDir: string;
+  otherRuns: () => readonly number[];
 }
 
 async function measure(
   flags: Flags,
   io: Io,
   argv: readonly string[],
-  { root, servers, scenarios, options, outDir }: Selected,
+  { root, servers, scenarios, options, outDir, otherRuns }: Selected,
 ): Promise<number> {
   if (flags.build) buildServers(root, servers);
 
@@ -120,7 +127,16 @@ async function measure(
     if (!flags.json) io.out.write(`\n${renderScenario(scenario, style)}\n`);
   });
   try {
-    const plan = { scenarios, servers, options, outDir, command: ['loopbench', ...argv], environment, signal: controller.signal };
+    const plan = {
+      scenarios,
+      servers,
+      options,
+      outDir,
+      command: ['loopbench', ...argv],
+      environment,
+      otherRuns,
+      signal: controller.signal,
+    };
     if (!flags.json) io.out.write(`${renderHeader(environment, resultsOptions(plan))}\n`);
     const results = await runBenchmarks(plan, progress);
     progress.close();
