@@ -105,6 +105,8 @@ async function measure(
     generators: options.generators,
     kinds: scenarios.map((scenario) => scenario.kind),
   });
+  // Known at the start by the later of two runs: its header says so too.
+  if (otherRuns().length > 0) environment.otherRuns = [...otherRuns()];
   if (options.pin) pinHarness();
 
   const style = detectStyle(io.out);
