@@ -23,6 +23,10 @@ export const ARTICLE_SERVERS = {
   utilisation: ['flask', 'fastapi', 'fastapi-trap', 'express-blocking', 'koa'],
 } as const;
 
+/** The headline's pairs: Flask against FastAPI async def, and def against async def, each with its analogues. */
+const FLASK_FASTAPI = { article: ['flask', 'fastapi'], analogues: ['express-blocking', 'koa'] } as const;
+const DEF_ASYNC_DEF = { article: ['fastapi-def', 'fastapi'], analogues: ['worker-pool', 'koa'] } as const;
+
 export const ARTICLE_SCENARIOS: readonly Scenario[] = [
   {
     id: 'article-dummy',
@@ -33,13 +37,17 @@ export const ARTICLE_SCENARIOS: readonly Scenario[] = [
     headline: 'fastLatencyMs',
     finding: 'headOfLine',
     servers: ARTICLE_SERVERS.dummy,
+    headlinePairs: FLASK_FASTAPI,
   },
-  ioBoundEntry(
-    'article-utilisation',
-    `Article 000: "100% thread utilisation": C connections on ${IO_BOUND_TARGET}`,
-    'with asynchronous execution the thread is utilised 100%: it serves other requests while one waits; a blocking thread sits and waits',
-    ARTICLE_SERVERS.utilisation,
-  ),
+  {
+    ...ioBoundEntry(
+      'article-utilisation',
+      `Article 000: "100% thread utilisation": C connections on ${IO_BOUND_TARGET}`,
+      'with asynchronous execution the thread is utilised 100%: it serves other requests while one waits; a blocking thread sits and waits',
+      ARTICLE_SERVERS.utilisation,
+    ),
+    headlinePairs: FLASK_FASTAPI,
+  },
   {
     id: 'article-hello',
     kind: 'fixed-count',
@@ -49,6 +57,7 @@ export const ARTICLE_SCENARIOS: readonly Scenario[] = [
     headline: 'throughputRps',
     finding: 'hello',
     servers: ARTICLE_SERVERS.asyncDef,
+    headlinePairs: DEF_ASYNC_DEF,
   },
   {
     id: 'article-cpu',
@@ -59,6 +68,7 @@ export const ARTICLE_SCENARIOS: readonly Scenario[] = [
     headline: 'throughputRps',
     finding: 'cpuBound',
     servers: ARTICLE_SERVERS.asyncDef,
+    headlinePairs: DEF_ASYNC_DEF,
   },
   {
     id: 'article-workers-cpu',
@@ -69,5 +79,6 @@ export const ARTICLE_SCENARIOS: readonly Scenario[] = [
     headline: 'throughputRps',
     finding: 'cpuBound',
     servers: ARTICLE_SERVERS.asyncDef,
+    headlinePairs: DEF_ASYNC_DEF,
   },
 ];

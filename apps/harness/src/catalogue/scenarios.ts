@@ -22,6 +22,11 @@ export interface Scenario {
   readonly processes: 'one' | 'workers';
   /** The servers it is about, when not every selected one (the articles' scenarios compare their own pairs). */
   readonly servers?: readonly string[];
+  /**
+   * An article's experiment: the pair it compared and their Node analogues, each the setup it found
+   * slower first; summary.md's headline row compares these instead of the default suite's pair.
+   */
+  readonly headlinePairs?: { readonly article: readonly [string, string]; readonly analogues: readonly [string, string] };
 }
 
 /** The servers the default bench compares: the articles' pair. */

@@ -2,7 +2,7 @@ import { CLAIM_RULE, claimsTable } from '../analysis/claims.js';
 import type { Results } from '../results/results.js';
 import { findingFor, scenarioText, statusOf } from './describe.js';
 import { describeEnvironment } from './environment.js';
-import { headlineRows, scenarioTable } from './rows.js';
+import { hasOwnPairs, headlineRows, pairedHeadlineRows, scenarioTable } from './rows.js';
 
 const escapeCell = (text: string) => text.replace(/\|/g, '\\|');
 
@@ -15,7 +15,8 @@ export function renderMarkdown(results: Results): string {
     `${describeEnvironment(results.environment)}.`,
     `Each figure is the median of ${o.repeats} runs (min–max in brackets) of ${o.durationS} s after a ${o.warmupS} s warm-up, ${o.connections} connections; ✓ agrees with theory, ✗ does not.${results.complete ? '' : ' **The run did not finish: these are the scenarios done before it stopped.**'}`,
   ];
-  const headline = headlineRows(results.scenarios);
+  // The default suite's scenarios compare its pair; an article's experiment, its own (and their analogues).
+  const headline = headlineRows(results.scenarios.filter((scenario) => !hasOwnPairs(scenario)));
   if (headline.servers) {
     const [blocking, nonBlocking] = headline.servers;
     out.push(
@@ -25,6 +26,20 @@ export function renderMarkdown(results: Results): string {
       ...headline.rows.map(
         (r) =>
           `| ${r.scenario}${r.status ? ` (${r.status})` : ''} | ${escapeCell(r.metric)} | ${r.blocking} | ${r.nonBlocking} | ${r.ratio} | ${r.theory} |`,
+      ),
+    );
+  }
+  const paired = pairedHeadlineRows(results.scenarios);
+  if (paired.length > 0) {
+    out.push(
+      '',
+      "Each article's experiment compares its own servers: the article's pair, then their Node analogues, the setup the article found slower first; each ratio is the second over the first.",
+      '',
+      "| scenario | metric | the article's pair | ratio | their Node analogues | ratio | theory |",
+      '| --- | --- | --- | ---: | --- | ---: | --- |',
+      ...paired.map(
+        (r) =>
+          `| ${r.scenario}${r.status ? ` (${r.status})` : ''} | ${escapeCell(r.metric)} | ${r.article.figures} | ${r.article.ratio} | ${r.analogues.figures} | ${r.analogues.ratio} | ${r.theory} |`,
       ),
     );
   }

@@ -99,8 +99,6 @@ export function headlineRows(scenarios: readonly ScenarioResult[]): { servers: [
     if (blocking && nonBlocking) servers ??= [blocking.server, nonBlocking.server];
     const a = blocking?.metrics[metric];
     const b = nonBlocking?.metrics[metric];
-    const misses = scenario.results.flatMap((r) => r.theory.filter((t) => !t.agrees));
-    const checks = scenario.results.reduce((n, r) => n + r.theory.length, 0);
     return {
       scenario: scenario.id,
       status: statusOf(scenario),
@@ -108,8 +106,64 @@ export function headlineRows(scenarios: readonly ScenarioResult[]): { servers: [
       blocking: blocking && generatorBound(blocking) ? 'generator-bound' : spread(a),
       nonBlocking: nonBlocking && generatorBound(nonBlocking) ? 'generator-bound' : spread(b),
       ratio: a && b ? formatRatio(b.median / a.median) : '–',
-      theory: checks === 0 ? '–' : misses.length === 0 ? `✓ ${checks} of ${checks}` : `✗ ${misses.length} of ${checks} off`,
+      theory: theoryCount(scenario),
     };
   });
   return { servers, rows };
+}
+
+/** How many of the scenario's theory checks agree, for a headline row. */
+function theoryCount(scenario: ScenarioResult): string {
+  const misses = scenario.results.flatMap((r) => r.theory.filter((t) => !t.agrees));
+  const checks = scenario.results.reduce((n, r) => n + r.theory.length, 0);
+  return checks === 0 ? '–' : misses.length === 0 ? `✓ ${checks} of ${checks}` : `✗ ${misses.length} of ${checks} off`;
+}
+
+/** Two servers' headline figures, "flask 2,703 · fastapi 2.12", and the second over the first. */
+export interface PairCell {
+  figures: string;
+  ratio: string;
+}
+
+export interface PairedHeadlineRow {
+  scenario: string;
+  status: ReturnType<typeof statusOf>;
+  metric: string;
+  article: PairCell;
+  analogues: PairCell;
+  theory: string;
+}
+
+/** Whether a scenario's headline row compares its own pairs (an article's experiment) rather than the suite's pair. */
+export const hasOwnPairs = (scenario: Pick<ScenarioResult, 'id'>) => scenarioById(scenario.id)?.headlinePairs !== undefined;
+
+/** One row per article experiment: its headline metric for the article's pair and for their Node analogues. */
+export function pairedHeadlineRows(scenarios: readonly ScenarioResult[]): PairedHeadlineRow[] {
+  return scenarios.flatMap((scenario) => {
+    const described = scenarioById(scenario.id);
+    const pairs = described?.headlinePairs;
+    if (!described || !pairs) return [];
+    const metric = described.headline;
+    const cell = (names: readonly [string, string]): PairCell => {
+      const [first, second] = names.map((name) => scenario.results.find((r) => r.server === name));
+      const figure = (name: string, result: ScenarioResult['results'][number] | undefined) =>
+        `${name} ${result && generatorBound(result) ? 'generator-bound' : spread(result?.metrics[metric])}`;
+      const a = first && !generatorBound(first) ? first.metrics[metric] : undefined;
+      const b = second && !generatorBound(second) ? second.metrics[metric] : undefined;
+      return {
+        figures: `${figure(names[0], first)} · ${figure(names[1], second)}`,
+        ratio: a && b ? formatRatio(b.median / a.median) : '–',
+      };
+    };
+    return [
+      {
+        scenario: scenario.id,
+        status: statusOf(scenario),
+        metric: metricLabel(metric),
+        article: cell(pairs.article),
+        analogues: cell(pairs.analogues),
+        theory: theoryCount(scenario),
+      },
+    ];
+  });
 }
