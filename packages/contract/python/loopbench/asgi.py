@@ -5,6 +5,7 @@ import asyncio
 import json
 from time import perf_counter
 from typing import Any
+from urllib.parse import unquote
 
 import h11
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -13,6 +14,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from .contract import (
     ALLOWED_METHODS,
     LIMITS,
+    RequestHead,
     SETTINGS,
     headers_too_large_error,
     refusal_before_routing,
@@ -27,10 +29,37 @@ _ALLOW = ", ".join(ALLOWED_METHODS).encode()
 def _refusal(scope: Scope) -> tuple[int, str] | None:
     path: bytes = scope["raw_path"] or scope["path"].encode()
     query: bytes = scope["query_string"]
-    target = (path + b"?" + query if query else path).decode("latin-1")
-    # Each header as it came: name, ": ", value, CRLF.
-    header_bytes = sum(len(name) + len(value) + 4 for name, value in scope["headers"])
-    return refusal_before_routing(target, header_bytes, scope["method"])
+    headers: list[tuple[bytes, bytes]] = scope["headers"]
+    head = RequestHead(
+        method=scope["method"],
+        target=(path + b"?" + query if query else path).decode("latin-1"),
+        version=scope["http_version"],
+        # Each header as it came: name, ": ", value, CRLF.
+        header_bytes=sum(len(name) + len(value) + 4 for name, value in headers),
+        hosts=_values(headers, b"host"),
+        expect=", ".join(_values(headers, b"expect")),
+    )
+    return refusal_before_routing(head)
+
+
+def _values(headers: list[tuple[bytes, bytes]], name: bytes) -> tuple[str, ...]:
+    """Every value of the header `name` (lower case, as uvicorn gives the names)."""
+    return tuple(value.decode("latin-1") for key, value in headers if key == name)
+
+
+def _without_fragment(scope: Scope) -> Scope:
+    """The scope without the target's fragment, which h11 leaves in: no part of a request target, but a URL
+    parser drops it, as werkzeug and gunicorn do."""
+    raw_path: bytes = scope["raw_path"] or scope["path"].encode()
+    query: bytes = scope["query_string"]
+    if b"#" in raw_path:
+        raw_path, query = raw_path.partition(b"#")[0], b""
+    elif b"#" in query:
+        query = query.partition(b"#")[0]
+    else:
+        return scope
+    path = unquote(raw_path.decode("latin-1"))
+    return {**scope, "path": path, "raw_path": raw_path, "query_string": query}
 
 
 class ContractMiddleware:
@@ -51,7 +80,9 @@ class ContractMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [*message.get("headers", ()), *self.keep_alive]
+                headers = list(message.get("headers", ()))
+                if (b"connection", b"close") not in headers:
+                    headers.extend(self.keep_alive)
                 if self.server_timing:
                     # Written with the head: the time from taking the request to answering it.
                     timing = server_timing_value((perf_counter() - started) * 1000)
@@ -61,9 +92,12 @@ class ContractMiddleware:
 
         refusal = _refusal(scope)
         if refusal is None:
-            return await self.app(scope, receive, send_with_headers)
+            return await self.app(_without_fragment(scope), receive, send_with_headers)
         status, error = refusal
         headers = [(b"allow", _ALLOW)] if status == 405 else []
+        if status == 505:
+            # What follows is in a protocol the server does not speak (HTTP/2's preface, say).
+            headers.append((b"connection", b"close"))
         body = json.dumps({"error": error}, separators=(",", ":")).encode()
         headers.append((b"content-type", b"application/json"))
         headers.append((b"content-length", str(len(body)).encode()))

@@ -3,7 +3,7 @@
 import json
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NotRequired, TypedDict, cast
@@ -300,19 +300,57 @@ def headers_too_large_error() -> str:
     return f"request headers are over {SETTINGS['maxHeaderSizeBytes']} bytes"
 
 
-def refusal_before_routing(
-    target: str, header_bytes: int, method: str, host_missing: bool = False
-) -> tuple[int, str] | None:
-    """What serve.ts refuses before any framework sees a request: (status, error), or None.
-    A 405 here (CONNECT) carries the Allow header of ALLOWED_METHODS."""
-    if len(target) > LIMITS["urlLengthMax"]:
-        return 414, uri_too_long_error(len(target))
-    if header_bytes > SETTINGS["maxHeaderSizeBytes"]:
+def http_version_error(version: str) -> str:
+    return f"HTTP/{version} is not supported; this server speaks HTTP/1.1"
+
+
+# RFC 9112 §3.2's Host: uri-host [":" port]. No comma, though a reg-name may have one: WSGI servers join
+# repeated headers with commas, so a comma is how a second Host arrives (and no host name has one).
+_HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%!$&'()*+;=-]*)(:[0-9]*)?")
+
+
+def host_error(version: str, hosts: Sequence[str]) -> str | None:
+    """RFC 9112 §3.2: an HTTP/1.1 request needs exactly one Host, and an invalid one is a 400; an HTTP/1.0
+    request may have none, and an empty one is valid. `hosts`: every Host value of the request.
+    """
+    if len(hosts) > 1:
+        return f"a request has one Host header, not {len(hosts)}"
+    if not hosts:
+        return None if version == "1.0" else "an HTTP/1.1 request needs a Host header"
+    if not _HOST.fullmatch(hosts[0]):
+        return f"Host {_shown(hosts[0])} is not a host name with an optional port, e.g. localhost:3000"
+    return None
+
+
+@dataclass(frozen=True)
+class RequestHead:
+    """What the contract checks of a request before any framework sees it, as the server's parser read it."""
+
+    method: str
+    target: str  # as it came, a fragment included
+    version: str  # "1.1", as the request line says HTTP/1.1
+    header_bytes: int  # each header as name, ": ", value and CRLF
+    hosts: tuple[str, ...]  # each Host value
+    expect: str = ""  # the Expect header's value
+
+
+def refusal_before_routing(head: RequestHead) -> tuple[int, str] | None:
+    """What serve.ts refuses before any framework sees a request: (status, error), or None. A 505 is the
+    contract's one 5xx: the client's protocol is refused. A 405 here (CONNECT) carries the Allow header of
+    ALLOWED_METHODS."""
+    if head.version.partition(".")[0] != "1":
+        return 505, http_version_error(head.version)
+    if len(head.target) > LIMITS["urlLengthMax"]:
+        return 414, uri_too_long_error(len(head.target))
+    if head.header_bytes > SETTINGS["maxHeaderSizeBytes"]:
         return 431, headers_too_large_error()
-    if host_missing:
-        return 400, "an HTTP/1.1 request needs a Host header"
-    if method == "CONNECT":
-        return 405, method_not_allowed_error("CONNECT", target)
+    host = host_error(head.version, head.hosts)
+    if host is not None:
+        return 400, host
+    if head.expect and head.expect.strip().lower() != "100-continue":
+        return 417, f"Expect {_shown(head.expect)} cannot be met; only 100-continue can"
+    if head.method == "CONNECT":
+        return 405, method_not_allowed_error("CONNECT", head.target)
     return None
 
 

@@ -9,7 +9,12 @@ from time import perf_counter
 from types import FrameType
 from typing import TYPE_CHECKING, NoReturn
 
-from .contract import ALLOWED_METHODS, refusal_before_routing, server_timing_value
+from .contract import (
+    ALLOWED_METHODS,
+    RequestHead,
+    refusal_before_routing,
+    server_timing_value,
+)
 
 if TYPE_CHECKING:
     from _typeshed import OptExcInfo
@@ -89,13 +94,17 @@ def _header_bytes(environ: "WSGIEnvironment") -> int:
 
 
 def _refusal(environ: "WSGIEnvironment") -> tuple[int, str] | None:
-    return refusal_before_routing(
-        str(environ.get("RAW_URI") or environ.get("PATH_INFO") or ""),
-        _header_bytes(environ),
-        environ["REQUEST_METHOD"],
-        host_missing=environ.get("SERVER_PROTOCOL") == "HTTP/1.1"
-        and "HTTP_HOST" not in environ,
+    host = environ.get("HTTP_HOST")
+    head = RequestHead(
+        method=environ["REQUEST_METHOD"],
+        target=str(environ.get("RAW_URI") or environ.get("PATH_INFO") or ""),
+        version=str(environ.get("SERVER_PROTOCOL", "")).removeprefix("HTTP/"),
+        header_bytes=_header_bytes(environ),
+        # Both servers join a repeated header's values with commas.
+        hosts=() if host is None else tuple(str(host).split(",")),
+        expect=str(environ.get("HTTP_EXPECT", "")),
     )
+    return refusal_before_routing(head)
 
 
 class ContractMiddleware:

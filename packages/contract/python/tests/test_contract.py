@@ -13,6 +13,7 @@ from loopbench.contract import (
     SETTINGS,
     ContractFileError,
     Limits,
+    RequestHead,
     Settings,
     count_to,
     js_json,
@@ -103,36 +104,64 @@ def test_limit_value_is_a_number_or_a_limit_by_name() -> None:
         limit_value("nope")
 
 
+def _head(**given: object) -> RequestHead:
+    fields: dict[str, object] = {
+        "method": "GET",
+        "target": "/fast",
+        "version": "1.1",
+        "header_bytes": 100,
+        "hosts": ("localhost:3000",),
+        **given,
+    }
+    return RequestHead(**fields)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
-    ("target", "header_bytes", "method", "host_missing", "refusal"),
+    ("head", "refusal"),
     [
-        ("/fast", 100, "GET", False, None),
+        (_head(), None),
         (
-            "/" + "x" * 8192,
-            0,
-            "GET",
-            False,
+            _head(target="/" + "x" * 8192),
             (414, "request target is 8193 characters; the limit is 8192"),
         ),
-        ("/fast", 16_385, "GET", False, (431, "request headers are over 16384 bytes")),
-        ("/fast", 100, "GET", True, (400, "an HTTP/1.1 request needs a Host header")),
+        (_head(header_bytes=16_385), (431, "request headers are over 16384 bytes")),
         (
-            "example.com:443",
-            100,
-            "CONNECT",
-            False,
+            _head(version="2.0"),
+            (505, "HTTP/2.0 is not supported; this server speaks HTTP/1.1"),
+        ),
+        (
+            _head(
+                version="9.9", target="/" + "x" * 8192
+            ),  # the version first: nothing else can be read
+            (505, "HTTP/9.9 is not supported; this server speaks HTTP/1.1"),
+        ),
+        (_head(hosts=()), (400, "an HTTP/1.1 request needs a Host header")),
+        (_head(version="1.0", hosts=()), None),
+        (_head(hosts=("",)), None),  # RFC 9112 §3.2: an empty Host is valid
+        (_head(hosts=("[::1]:3000",)), None),
+        (_head(hosts=("a", "b")), (400, "a request has one Host header, not 2")),
+        (
+            _head(hosts=("a b",)),
+            (
+                400,
+                'Host "a b" is not a host name with an optional port, e.g. localhost:3000',
+            ),
+        ),
+        (_head(expect="100-Continue"), None),
+        (
+            _head(expect="teapot"),
+            (417, 'Expect "teapot" cannot be met; only 100-continue can'),
+        ),
+        (
+            _head(method="CONNECT", target="example.com:443"),
             (405, "CONNECT is not allowed on example.com:443; use GET or HEAD"),
         ),
     ],
 )
 def test_refusal_before_routing(
-    target: str,
-    header_bytes: int,
-    method: str,
-    host_missing: bool,
-    refusal: tuple[int, str] | None,
+    head: RequestHead, refusal: tuple[int, str] | None
 ) -> None:
-    assert refusal_before_routing(target, header_bytes, method, host_missing) == refusal
+    assert refusal_before_routing(head) == refusal
 
 
 def test_search_params_as_url_search_params() -> None:

@@ -108,6 +108,22 @@ def test_leaves_server_timing_out_when_told() -> None:
             "400 Bad Request",
             "an HTTP/1.1 request needs a Host header",
         ),
+        (
+            # Both WSGI servers join two Host headers with a comma.
+            environ(HTTP_HOST="a,b"),
+            "400 Bad Request",
+            "a request has one Host header, not 2",
+        ),
+        (
+            environ(HTTP_EXPECT="teapot"),
+            "417 Expectation Failed",
+            'Expect "teapot" cannot be met; only 100-continue can',
+        ),
+        (
+            environ(SERVER_PROTOCOL="HTTP/2.0"),
+            "505 HTTP Version Not Supported",
+            "HTTP/2.0 is not supported; this server speaks HTTP/1.1",
+        ),
     ],
 )
 def test_refuses_in_json_before_the_app(
@@ -119,6 +135,13 @@ def test_refuses_in_json_before_the_app(
     assert started.headers["Content-Type"] == "application/json"
     assert started.headers["Content-Length"] == str(len(text))
     assert not body.closed  # the app never saw it
+
+
+def test_serves_http_1_0_without_host_and_an_empty_host() -> None:
+    middleware = ContractMiddleware(app_with(Body()), False)
+    without = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "SERVER_PROTOCOL": "HTTP/1.0"}
+    assert call(middleware, without)[0].status == "200 OK"
+    assert call(middleware, environ(HTTP_HOST=""))[0].status == "200 OK"
 
 
 def test_refuses_connect_with_allow_and_a_head_without_a_body() -> None:
