@@ -13,12 +13,14 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .contract import (
     ALLOWED_METHODS,
-    LIMITS,
+    HEAD_LIMIT_BYTES,
     RequestHead,
     SETTINGS,
-    headers_too_large_error,
+    head_too_large,
+    malformed_error,
     refusal_before_routing,
     server_timing_value,
+    upgrade_error,
 )
 from .serve import raw_refusal
 from .stats import PROBE
@@ -106,11 +108,6 @@ class ContractMiddleware:
         await send_with_headers({"type": "http.response.body", "body": body})
 
 
-# Heads up to the contract's limits reach the middleware, which refuses them in JSON; h11's default is 16 KiB
-# in all. The rest is room for the method, the version and the line ends.
-HEAD_LIMIT_BYTES = LIMITS["urlLengthMax"] + SETTINGS["maxHeaderSizeBytes"] + 1024
-
-
 class _Connection(h11.Connection):
     """h11's connection, remembering why it refused a request, for the JSON refusal."""
 
@@ -135,6 +132,8 @@ class ContractH11Protocol(H11Protocol):  # type: ignore[misc]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Heads up to the contract's limits reach the middleware, which refuses them in JSON; h11's default is
+        # 16 KiB in all.
         self.conn = _Connection(max_incomplete_event_size=HEAD_LIMIT_BYTES)
         self.headers_timer: asyncio.TimerHandle | None = None
 
@@ -160,15 +159,19 @@ class ContractH11Protocol(H11Protocol):  # type: ignore[misc]
 
     def send_400_response(self, msg: str) -> None:
         error = self.conn.last_error
-        # h11 hints 431 for an oversized head; never a 5xx for what a client sent.
+        # h11 hints 431 for any head that outgrew its buffer; never a 5xx for what a client sent.
         hint = getattr(error, "error_status_hint", 400)
         if hint == 431:
-            self._refuse(431, headers_too_large_error())
+            self._refuse(*head_too_large(self.conn.trailing_data[0]))
         else:
-            self._refuse(
-                hint if 400 <= hint < 500 else 400,
-                f"malformed request ({error or msg})",
-            )
+            status = hint if 400 <= hint < 500 else 400
+            self._refuse(status, malformed_error(str(error or msg)))
+
+    def handle_upgrade(self, event: h11.Request) -> None:
+        # A request with "Connection: Upgrade" (WebSocket, h2c) is refused in JSON: no app here speaks another
+        # protocol, and uvicorn answers it with a text/plain 400, or, for a WebSocket, an empty 403.
+        upgrade = ", ".join(_values(self.headers, b"upgrade"))
+        self._refuse(400, upgrade_error(upgrade), to_head=event.method == b"HEAD")
 
     def _await_headers(self) -> None:
         self._stop_timer()
@@ -185,7 +188,11 @@ class ContractH11Protocol(H11Protocol):  # type: ignore[misc]
         if self.cycle is None or self.cycle.response_complete:
             self._refuse(408, "request not received in time")
 
-    def _refuse(self, status: int, message: str) -> None:
+    def _refuse(self, status: int, message: str, to_head: bool | None = None) -> None:
+        """A JSON refusal that closes the connection; `to_head` (unless the request not yet parsed says): it
+        answers a HEAD request, with the head only."""
         if not self.transport.is_closing():
-            self.transport.write(raw_refusal(status, message))
+            if to_head is None:
+                to_head = self.conn.trailing_data[0].startswith(b"HEAD ")
+            self.transport.write(raw_refusal(status, message, to_head))
             self.transport.close()

@@ -290,18 +290,45 @@ def method_not_allowed_error(method: str, path: str) -> str:
     return f"{method} is not allowed on {path}; use {' or '.join(ALLOWED_METHODS)}"
 
 
-def uri_too_long_error(length: int) -> str:
-    return (
-        f"request target is {length} characters; the limit is {LIMITS['urlLengthMax']}"
-    )
+def uri_too_long_error(length: int, whole: bool = True) -> str:
+    """`whole` False: the target had not all come when it was refused, `length` is what had."""
+    over = "" if whole else "over "
+    return f"request target is {over}{length} characters; the limit is {LIMITS['urlLengthMax']}"
 
 
 def headers_too_large_error() -> str:
     return f"request headers are over {SETTINGS['maxHeaderSizeBytes']} bytes"
 
 
+# The most of a request's head a server buffers before refusing it: heads up to the contract's limits reach
+# the middleware, which refuses them in JSON exactly; the rest is room for the method, version and line ends.
+HEAD_LIMIT_BYTES = LIMITS["urlLengthMax"] + SETTINGS["maxHeaderSizeBytes"] + 1024
+
+
+def head_too_large(head: bytes) -> tuple[int, str]:
+    """The refusal of a head that grew past HEAD_LIMIT_BYTES unfinished, from what of it came: a 414 if its
+    request line had not ended or its target is over the limit, else a 431, as serve.ts tells them apart.
+    """
+    line, ended, _ = head.partition(b"\n")
+    method, spaced, rest = line.rstrip(b"\r").partition(b" ")
+    target = rest.partition(b" ")[0] if spaced else method
+    if not ended:
+        return 414, uri_too_long_error(len(target), whole=False)
+    if len(target) > LIMITS["urlLengthMax"]:
+        return 414, uri_too_long_error(len(target))
+    return 431, headers_too_large_error()
+
+
+def malformed_error(reason: str) -> str:
+    return f"malformed request ({reason})"
+
+
 def http_version_error(version: str) -> str:
     return f"HTTP/{version} is not supported; this server speaks HTTP/1.1"
+
+
+def upgrade_error(protocol: str) -> str:
+    return f"Upgrade to {_shown(protocol)} is not supported; this server speaks HTTP/1.1 only"
 
 
 # RFC 9112 §3.2's Host: uri-host [":" port]. No comma, though a reg-name may have one: WSGI servers join

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 from flask import Flask, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import WebsocketMismatch
 
 from .contract import (
     ALLOWED_METHODS,
@@ -15,6 +16,7 @@ from .contract import (
     method_not_allowed_error,
     not_found_error,
     parse_query,
+    upgrade_error,
 )
 from .stats import PROBE, StatsSnapshot
 
@@ -51,9 +53,13 @@ def refuse_in_json(app: Flask) -> None:
         if isinstance(error, MethodNotAllowed):
             message = method_not_allowed_error(request.method, request.path)
             return {"error": message}, 405, {"Allow": ", ".join(ALLOWED_METHODS)}
+        if isinstance(error, WebsocketMismatch):
+            # werkzeug's router refuses a WebSocket upgrade to an HTTP route; the message says why.
+            return {"error": upgrade_error(request.headers.get("Upgrade", ""))}, 400
         if isinstance(error, NotFound):
-            # The path as it came, as routes.ts shows it (werkzeug's is decoded).
-            raw_path = request.environ.get("RAW_URI", request.path).partition("?")[0]
+            # The path as it came, as routes.ts shows it (werkzeug's is decoded), without a fragment.
+            raw_uri = request.environ.get("RAW_URI", request.path)
+            raw_path = raw_uri.partition("#")[0].partition("?")[0]
             return {"error": not_found_error(raw_path)}, 404
         return {"error": error.description or error.name}, error.code or 500
 

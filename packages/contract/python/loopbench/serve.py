@@ -83,11 +83,12 @@ def announce(
     print(json.dumps(line, separators=(",", ":")), flush=True)
 
 
-def raw_refusal(status: int, message: str) -> bytes:
-    """A JSON refusal for a socket no framework owns (a request the HTTP parser refused), closing it."""
+def raw_refusal(status: int, message: str, to_head: bool = False) -> bytes:
+    """A JSON refusal for a socket no framework owns (a request the HTTP parser refused), closing it;
+    `to_head`: the request was a HEAD, so the answer has the head only."""
     body = json.dumps({"error": message}, separators=(",", ":")).encode()
     head = (
         f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\nconnection: close\r\n"
         f"content-type: application/json\r\ncontent-length: {len(body)}\r\n\r\n"
     )
-    return head.encode("latin-1") + body
+    return head.encode("latin-1") + (b"" if to_head else body)

@@ -118,6 +118,8 @@ def serve_uvicorn(package_dir: Path, app: str) -> None:
         server_timing=env.server_timing,
         loop="asyncio",
         http=ContractH11Protocol,
+        # No WebSocket: no app here serves one, and ContractH11Protocol refuses every upgrade in JSON.
+        ws="none",
         lifespan="on",
         backlog=SETTINGS["backlog"],
         timeout_keep_alive=KEEP_ALIVE_S,

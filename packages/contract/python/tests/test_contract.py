@@ -11,11 +11,13 @@ from loopbench.contract import (
     ROUTES,
     ROUTES_BY_NAME,
     SETTINGS,
+    HEAD_LIMIT_BYTES,
     ContractFileError,
     Limits,
     RequestHead,
     Settings,
     count_to,
+    head_too_large,
     js_json,
     limit_value,
     load_contract,
@@ -180,3 +182,39 @@ def test_js_json_escapes_a_lone_surrogate_as_javascript_does() -> None:
 
 def test_count_to_counts() -> None:
     assert count_to(0) == 0 and count_to(12_345) == 12_345
+
+
+def test_the_head_limit_is_past_the_contract_limits() -> None:
+    # So the middleware refuses them, in JSON, with the exact size.
+    assert HEAD_LIMIT_BYTES > LIMITS["urlLengthMax"] + SETTINGS["maxHeaderSizeBytes"]
+
+
+@pytest.mark.parametrize(
+    ("head", "status", "error"),
+    [
+        (
+            b"GET /fast?" + b"a" * 30_000,
+            414,
+            "request target is over 30006 characters; the limit is 8192",
+        ),
+        (
+            b"GET /fast?" + b"a" * 9_000 + b" HTTP/1.1\r\nX: y",
+            414,
+            "request target is 9006 characters; the limit is 8192",
+        ),
+        (
+            b"GET /fast HTTP/1.1\r\nX-Pad: " + b"x" * 30_000,
+            431,
+            "request headers are over 16384 bytes",
+        ),
+        (
+            b"\x16" * 30_000,
+            414,
+            "request target is over 30000 characters; the limit is 8192",
+        ),
+    ],
+)
+def test_head_too_large_is_a_414_until_the_request_line_ends(
+    head: bytes, status: int, error: str
+) -> None:
+    assert head_too_large(head) == (status, error)

@@ -55,6 +55,25 @@ def test_refusals_are_json(client: "FlaskClient") -> None:
     assert posted.json == {"error": "POST is not allowed on /sleep; use GET or HEAD"}
 
 
+def test_a_404_shows_the_path_without_its_fragment(client: "FlaskClient") -> None:
+    missing = client.get("/nope", environ_overrides={"RAW_URI": "/nope#x?y"})
+    assert missing.status_code == 404
+    assert missing.json is not None and missing.json["error"].startswith(
+        'no route "/nope";'
+    )
+
+
+def test_a_websocket_upgrade_is_refused_saying_why(client: "FlaskClient") -> None:
+    upgrade = {"Connection": "Upgrade", "Upgrade": "websocket"}
+    answer = client.get("/sleep?ms=1", headers=upgrade)
+    assert (answer.status_code, answer.json) == (
+        400,
+        {
+            "error": 'Upgrade to "websocket" is not supported; this server speaks HTTP/1.1 only'
+        },
+    )
+
+
 def test_health_and_stats_come_with_the_contract(client: "FlaskClient") -> None:
     assert client.get("/health").json == {"status": "ok"}
     stats = client.get("/stats?reset=1").json

@@ -51,6 +51,12 @@ def test_raw_refusal_is_a_whole_json_answer_that_closes() -> None:
     assert json.loads(body) == {"error": "request not received in time"}
 
 
+def test_raw_refusal_to_a_head_request_has_the_head_only() -> None:
+    whole = raw_refusal(400, "malformed request (x)")
+    head_only = raw_refusal(400, "malformed request (x)", to_head=True)
+    assert head_only == whole[: whole.index(b"\r\n\r\n") + 4]
+
+
 def test_start_exits_2_naming_the_server_and_the_setting(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
