@@ -18,6 +18,7 @@ from werkzeug.serving import BaseWSGIServer
 
 from app import app
 from loopbench.serve import announce, fail, start
+from loopbench.werkzeug_server import ContractRequestHandler
 from loopbench.wsgi import ContractMiddleware
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -39,7 +40,10 @@ def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     wsgi_app = ContractMiddleware(app, env.server_timing)
     try:
-        server = OneThreadServer(env.host, env.port, wsgi_app)
+        # The handler answers what werkzeug's parser refuses in the contract's JSON, not in HTML.
+        server = OneThreadServer(
+            env.host, env.port, wsgi_app, handler=ContractRequestHandler
+        )
     except OSError as error:
         fail(declared, f"cannot listen on {env.host}:{env.port}: {error}", 1)
     wsgi_app.answering.stop_when_answered()

@@ -319,6 +319,13 @@ def head_too_large(head: bytes) -> tuple[int, str]:
     return 431, headers_too_large_error()
 
 
+def begins_no_request(data: bytes) -> bool:
+    """Whether the first bytes a connection sent can begin no HTTP/1.x request: a TLS handshake (0x16),
+    HTTP/2's frames, other binary. A parser that reads up to a line end would wait for one that may never
+    come; blank lines and any visible ASCII are the parser's to judge."""
+    return bool(data) and not (0x20 <= data[0] < 0x7F or data[:1] in b"\t\r\n")
+
+
 def malformed_error(reason: str) -> str:
     return f"malformed request ({reason})"
 

@@ -16,6 +16,7 @@ from loopbench.contract import (
     Limits,
     RequestHead,
     Settings,
+    begins_no_request,
     count_to,
     head_too_large,
     js_json,
@@ -218,3 +219,20 @@ def test_head_too_large_is_a_414_until_the_request_line_ends(
     head: bytes, status: int, error: str
 ) -> None:
     assert head_too_large(head) == (status, error)
+
+
+@pytest.mark.parametrize(
+    ("data", "begins_none"),
+    [
+        (bytes.fromhex("160301"), True),  # a TLS handshake record
+        (b"\x00\x00\x12\x04", True),  # an HTTP/2 frame
+        (b"\xffGET", True),
+        (b"GET / HTTP/1.1", False),
+        (b"PRI * HTTP/2.0", False),  # HTTP/2's preface is ASCII: the parser judges it
+        (b"\r\nGET", False),  # a blank line before the request may be skipped
+        (b" GET", False),
+        (b"", False),  # nothing yet
+    ],
+)
+def test_begins_no_request(data: bytes, begins_none: bool) -> None:
+    assert begins_no_request(data) is begins_none
