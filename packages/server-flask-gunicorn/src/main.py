@@ -19,17 +19,10 @@ except ModuleNotFoundError as missing:
     )
 
 from gunicorn.app.base import BaseApplication
-from gunicorn.http.errors import ParseException
-from gunicorn.workers.sync import SyncWorker
 
 from app import app
-from loopbench.serve import (
-    Declaration,
-    ServeEnv,
-    announce,
-    raw_refusal,
-    start,
-)
+from loopbench.gunicorn_server import UNLIMITED_HEAD_SETTINGS, ContractSyncWorker
+from loopbench.serve import Declaration, ServeEnv, announce, start
 from loopbench.wsgi import ContractMiddleware
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -37,19 +30,6 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1]
 # A request may sleep up to sleepMsMax: the master must not kill a worker for it (gunicorn's default is 30 s),
 # and a stop waits as long for it to finish, as serve.ts does.
 WORKER_TIMEOUT_S = LIMITS["sleepMsMax"] // 1000 + 5
-
-
-class JsonRefusingSyncWorker(SyncWorker):  # type: ignore[misc]
-    """gunicorn's sync worker, answering the requests its parser refuses with a JSON 400 like every refusal,
-    not its HTML page (nor the 500 it gives an unsupported Transfer-Encoding)."""
-
-    def handle_error(self, req: Any, client: Any, addr: Any, exc: Exception) -> None:
-        if not isinstance(exc, ParseException):
-            return super().handle_error(req, client, addr, exc)  # type: ignore[no-any-return]
-        try:
-            client.sendall(raw_refusal(400, f"malformed request ({exc})"))
-        except OSError:
-            pass
 
 
 class FlaskOnGunicorn(BaseApplication):  # type: ignore[misc]
@@ -65,15 +45,16 @@ class FlaskOnGunicorn(BaseApplication):  # type: ignore[misc]
         settings = {
             "bind": [f"{host}:{self.env.port}"],
             "workers": self.env.workers,
-            "worker_class": "__main__.JsonRefusingSyncWorker",  # the class below; gunicorn takes a dotted path
+            # Its parser's refusals in JSON, and no wait on a head that cannot end. A dotted path: gunicorn 20.1
+            # takes a class but then fails to log its name.
+            "worker_class": f"{ContractSyncWorker.__module__}.{ContractSyncWorker.__name__}",
             "backlog": SETTINGS["backlog"],
             "accesslog": None,
             "loglevel": "warning",
             "timeout": WORKER_TIMEOUT_S,
             "graceful_timeout": WORKER_TIMEOUT_S,
             # No limits of gunicorn's own below the contract's: the middleware refuses longer ones with 414 and 431.
-            "limit_request_line": 0,
-            "limit_request_field_size": 0,
+            **UNLIMITED_HEAD_SETTINGS,
             "when_ready": self.when_ready,
             "post_worker_init": self.post_worker_init,
         }
