@@ -330,17 +330,26 @@ def malformed_error(reason: str) -> str:
     return f"malformed request ({reason})"
 
 
+# The texts of serve.ts's refusals, word for word.
+_SPOKEN = "this server speaks HTTP/1.0 and HTTP/1.1"
+
+
 def http_version_error(version: str) -> str:
-    return f"HTTP/{version} is not supported; this server speaks HTTP/1.1"
+    return f"HTTP/{version} is not supported; {_SPOKEN}"
+
+
+def no_version_error() -> str:
+    """A request line without a version (HTTP/0.9): its answer would have no status line."""
+    return f"a request line needs an HTTP version; {_SPOKEN}"
 
 
 def upgrade_error(protocol: str) -> str:
-    return f"Upgrade to {_shown(protocol)} is not supported; this server speaks HTTP/1.1 only"
+    return f"Upgrade to {_shown(protocol)} is not supported; {_SPOKEN}"
 
 
-# RFC 9112 §3.2's Host: uri-host [":" port]. No comma, though a reg-name may have one: WSGI servers join
-# repeated headers with commas, so a comma is how a second Host arrives (and no host name has one).
-_HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%!$&'()*+;=-]*)(:[0-9]*)?")
+# RFC 3986's host (a bracketed IP literal, or a reg-name of unreserved, sub-delims and %XX) and an optional
+# port, as serve.ts's VALID_HOST; an empty Host is valid too.
+_HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]+)(:[0-9]*)?")
 
 
 def host_error(version: str, hosts: Sequence[str]) -> str | None:
@@ -348,11 +357,12 @@ def host_error(version: str, hosts: Sequence[str]) -> str | None:
     request may have none, and an empty one is valid. `hosts`: every Host value of the request.
     """
     if len(hosts) > 1:
-        return f"a request has one Host header, not {len(hosts)}"
+        return "a request may have one Host header, not two"
     if not hosts:
         return None if version == "1.0" else "an HTTP/1.1 request needs a Host header"
-    if not _HOST.fullmatch(hosts[0]):
-        return f"Host {_shown(hosts[0])} is not a host name with an optional port, e.g. localhost:3000"
+    if hosts[0] and not _HOST.fullmatch(hosts[0]):
+        got = js_json(hosts[0][:100])
+        return f"Host must be a host name or address and an optional port (got {got})"
     return None
 
 
@@ -382,7 +392,11 @@ def refusal_before_routing(head: RequestHead) -> tuple[int, str] | None:
     if host is not None:
         return 400, host
     if head.expect and head.expect.strip().lower() != "100-continue":
-        return 417, f"Expect {_shown(head.expect)} cannot be met; only 100-continue can"
+        expectation = js_json(head.expect[:100])
+        return (
+            417,
+            f"the expectation {expectation} cannot be met; only 100-continue is understood",
+        )
     if head.method == "CONNECT":
         return 405, method_not_allowed_error("CONNECT", head.target)
     return None

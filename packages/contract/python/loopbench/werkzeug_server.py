@@ -17,6 +17,7 @@ from .contract import (
     headers_too_large_error,
     http_version_error,
     malformed_error,
+    no_version_error,
 )
 
 _BLANK_LINES = (b"\r\n", b"\n", b"")
@@ -71,7 +72,7 @@ class ContractRequestHandler(WSGIRequestHandler):
             self.rfile = rfile
         if self.request_version == "HTTP/0.9":
             # http.server's default: the request line had no version. An HTTP/0.9 answer has no status line.
-            self.refuse(400, malformed_error("a request line without an HTTP version"))
+            self.refuse(400, no_version_error())
             return False
         block = self._read_header_block()
         if block is None:

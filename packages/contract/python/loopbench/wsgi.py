@@ -100,7 +100,7 @@ def _refusal(environ: "WSGIEnvironment") -> tuple[int, str] | None:
         target=str(environ.get("RAW_URI") or environ.get("PATH_INFO") or ""),
         version=str(environ.get("SERVER_PROTOCOL", "")).removeprefix("HTTP/"),
         header_bytes=_header_bytes(environ),
-        # Both servers join a repeated header's values with commas.
+        # Both servers join a repeated header's values with commas: a comma is how a second Host arrives.
         hosts=() if host is None else tuple(str(host).split(",")),
         expect=str(environ.get("HTTP_EXPECT", "")),
     )

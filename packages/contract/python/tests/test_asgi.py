@@ -88,9 +88,9 @@ def test_drops_a_fragment_as_a_url_parser_does(
         (
             ((b"expect", b"teapot"),),
             417,
-            'Expect "teapot" cannot be met; only 100-continue can',
+            'the expectation "teapot" cannot be met; only 100-continue is understood',
         ),
-        (((b"host", b"b"),), 400, "a request has one Host header, not 2"),
+        (((b"host", b"b"),), 400, "a request may have one Host header, not two"),
     ],
 )
 def test_refuses_what_rfc_9110_and_9112_refuse_in_json(
@@ -186,7 +186,9 @@ def test_h11_refuses_another_http_version_with_505_and_closes() -> None:
     status_line, headers, body = refusal_over_h11(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
     assert status_line == "HTTP/1.1 505 HTTP Version Not Supported"
     assert headers["connection"] == "close" and "keep-alive" not in headers
-    assert body == {"error": "HTTP/2.0 is not supported; this server speaks HTTP/1.1"}
+    assert body == {
+        "error": "HTTP/2.0 is not supported; this server speaks HTTP/1.0 and HTTP/1.1"
+    }
 
 
 UPGRADE = b"Host: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\r\n"
@@ -196,7 +198,7 @@ def test_h11_refuses_an_upgrade_in_json() -> None:
     status_line, _, body = refusal_over_h11(b"GET /fast HTTP/1.1\r\n" + UPGRADE)
     assert status_line == "HTTP/1.1 400 Bad Request"
     assert body == {
-        "error": 'Upgrade to "websocket" is not supported; this server speaks HTTP/1.1 only'
+        "error": 'Upgrade to "websocket" is not supported; this server speaks HTTP/1.0 and HTTP/1.1'
     }
     status_line, headers, body = refusal_over_h11(b"HEAD /fast HTTP/1.1\r\n" + UPGRADE)
     assert status_line == "HTTP/1.1 400 Bad Request" and body is None

@@ -69,7 +69,7 @@ def test_a_websocket_upgrade_is_refused_saying_why(client: "FlaskClient") -> Non
     assert (answer.status_code, answer.json) == (
         400,
         {
-            "error": 'Upgrade to "websocket" is not supported; this server speaks HTTP/1.1 only'
+            "error": 'Upgrade to "websocket" is not supported; this server speaks HTTP/1.0 and HTTP/1.1'
         },
     )
 

@@ -48,11 +48,17 @@ def pair() -> Iterator[tuple[socket.socket, socket.socket]]:
         ),
         (
             b"GET /fast HTTP/2.0\r\n",
-            (505, "HTTP/2.0 is not supported; this server speaks HTTP/1.1"),
+            (
+                505,
+                "HTTP/2.0 is not supported; this server speaks HTTP/1.0 and HTTP/1.1",
+            ),
         ),
         (
             b"PRI * HTTP/2.0\r\n",
-            (505, "HTTP/2.0 is not supported; this server speaks HTTP/1.1"),
+            (
+                505,
+                "HTTP/2.0 is not supported; this server speaks HTTP/1.0 and HTTP/1.1",
+            ),
         ),
         (b"GET /fast HTTP/1.0\r\n", None),
         (

@@ -83,17 +83,17 @@ def refusal(address: tuple[str, int], request: bytes) -> tuple[str, object]:
         (
             b"GET /fast HTTP/2.0\r\nHost: x\r\n\r\n",
             "HTTP/1.0 505 HTTP Version Not Supported",
-            "HTTP/2.0 is not supported; this server speaks HTTP/1.1",
+            "HTTP/2.0 is not supported; this server speaks HTTP/1.0 and HTTP/1.1",
         ),
         (
             b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
             "HTTP/1.0 505 HTTP Version Not Supported",
-            "HTTP/2.0 is not supported; this server speaks HTTP/1.1",
+            "HTTP/2.0 is not supported; this server speaks HTTP/1.0 and HTTP/1.1",
         ),
         (
             b"GET /fast\r\n\r\n",
             "HTTP/1.0 400 Bad Request",
-            "malformed request (a request line without an HTTP version)",
+            "a request line needs an HTTP version; this server speaks HTTP/1.0 and HTTP/1.1",
         ),
         (
             b"not an HTTP request\r\n\r\n",
@@ -167,7 +167,7 @@ def test_parser_refusal_keeps_4xx_and_505_and_makes_any_other_5xx_a_400() -> Non
     )
     assert parser_refusal(505, "Invalid HTTP version (3.0)", b"GET / HTTP/3.0\r\n") == (
         505,
-        "HTTP/3.0 is not supported; this server speaks HTTP/1.1",
+        "HTTP/3.0 is not supported; this server speaks HTTP/1.0 and HTTP/1.1",
     )
     assert parser_refusal(501, None, b"BREW / HTTP/1.1\r\n") == (
         400,
