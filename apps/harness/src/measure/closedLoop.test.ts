@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runClosedLoop } from './closedLoop.js';
 import { runFixedCount } from './fixedCount.js';
@@ -40,5 +40,42 @@ describe('the generators against a server that closes every connection after its
     const result = await runFixedCount({ url, requests: 100, connections: CONNECTIONS, timeoutS: 10 });
     expect(result).toMatchObject({ responses: 100, non2xx: 0, errors: 0, timeouts: 0 });
     expect(result.latencyMs.mean).toBeLessThan(DELAY_MS * 2);
+  });
+});
+
+// Legal HTTP/1.1 that autocannon alone never counts (#27): no Content-Length, the answer ends at close.
+describe('the closed loop against raw servers', () => {
+  const servers: net.Server[] = [];
+  afterAll(() => Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve)))));
+
+  /** A server that answers each request line after DELAY_MS with `answer`, or never when `answers` says no. */
+  async function rawServer(answer: string, answers: (socket: number) => boolean = () => true): Promise<string> {
+    let accepted = 0;
+    const server = net.createServer((socket) => {
+      const index = accepted++;
+      socket.on('error', () => {});
+      socket.on('data', (data) => {
+        if (!answers(index) || !data.includes('\r\n\r\n')) return;
+        setTimeout(() => (answer.includes('content-length') ? socket.write(answer) : socket.end(answer)), DELAY_MS);
+      });
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  }
+
+  it('counts an answer that ends when the server closes the connection, and sends the next on a new one', async () => {
+    const url = await rawServer('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\nok');
+    const result = await runClosedLoop({ url, connections: CONNECTIONS, warmupS: 0.2, durationS: 1, timeoutS: 10 });
+    expect(result).toMatchObject({ errors: 0, non2xx: 0, answeredConnections: CONNECTIONS });
+    expect(result.latencyMs.mean).toBeLessThan(DELAY_MS * 2);
+    expect(result.throughputRps * (result.latencyMs.mean / 1000)).toBeGreaterThan(CONNECTIONS * 0.7);
+  });
+
+  it('counts the connections that got an answer', async () => {
+    const url = await rawServer('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok', (socket) => socket === 0);
+    const result = await runClosedLoop({ url, connections: CONNECTIONS, warmupS: 0.2, durationS: 0.5, timeoutS: 10 });
+    expect(result.answeredConnections).toBe(1);
+    expect(result.responses).toBeGreaterThan(5);
   });
 });

@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { parseServerTiming } from '@loopbench/contract';
 import autocannon from 'autocannon';
@@ -15,6 +16,12 @@ export interface ClosedLoopOptions {
   durationS: number;
   /** Per request; longer than the slowest request the scenario expects. */
   timeoutS: number;
+  /**
+   * Open connection i after i times this many ms instead of all at once: a burst of connections
+   * overflows a short listen backlog (Python's socketserver listens with 5), and the kernel drops
+   * the attempts it cannot queue, which then wait seconds for a retry.
+   */
+  connectSpacingMs?: number;
   signal?: AbortSignal;
   /**
    * Record the first requests sent after the warm-up, and read the server's /stats (at this base
@@ -35,6 +42,8 @@ export interface ClosedLoopResult {
   throughputRps: number;
   /** 2xx answers counted after the warm-up. */
   measured: number;
+  /** Connections that got at least one 2xx answer, warm-up included: fewer than asked for when a server leaves some waiting. */
+  answeredConnections: number;
   latencyMs: LatencySummaryMs;
   /** Every 2xx latency in microseconds, as a compressed HDR histogram. */
   latencyHistogram: string;
@@ -56,9 +65,13 @@ function serverTimingOf(rawHeaders: readonly string[]): number | undefined {
   return undefined;
 }
 
-/** What autocannon 9 emits as 'headers' (its parser's record) and the client methods it calls on itself. */
+/** What autocannon 9 emits as 'headers' (its parser's record), its connection, parser and the methods it calls on itself. */
 interface AutocannonClient {
   on(event: 'headers', listener: (info: { headers: string[]; shouldKeepAlive?: boolean }) => void): void;
+  conn: Socket;
+  /** http-parser-js: BODY_RAW is a body that ends when the connection closes. */
+  parser: { state: string; type: unknown; finish(): unknown; reinitialize(type: unknown): void };
+  _connect(): void;
   _doRequest(...args: unknown[]): void;
   _resetConnection(): void;
 }
@@ -68,6 +81,11 @@ interface AutocannonClient {
  * server closes the connection after its answer (werkzeug's HTTP/1.0, gunicorn's sync worker),
  * sends the next request on a new connection. autocannon writes it on the closing one, where it is
  * lost until the close is noticed, and then times the next answer from the lost request's start.
+ *
+ * An answer with neither Content-Length nor chunked coding ends when the server closes the
+ * connection (legal HTTP/1.1). autocannon does not tell its parser of the close: the parser reads
+ * the next connection's answers as more of that body, and no answer is ever counted (#27). Here the
+ * close ends the answer, which is counted as any other, and the next request goes on a new connection.
  */
 export function watchClient(client: unknown, servedMs: Map<unknown, number | undefined>): void {
   const watched = client as AutocannonClient;
@@ -82,6 +100,36 @@ export function watchClient(client: unknown, servedMs: Map<unknown, number | und
     closing = false;
     // Its reconnection sends the request, on the new connection.
     this._resetConnection();
+  };
+  const connect = watched._connect;
+  watched._connect = function (this: AutocannonClient) {
+    connect.call(this);
+    const conn = this.conn;
+    const reconnect = conn.listeners('end') as (() => void)[];
+    conn.removeAllListeners('end');
+    conn.on('end', () => {
+      if (this.parser.state === 'BODY_RAW') {
+        // Emits the answer; the next request, sent as it is counted, opens the new connection.
+        this.parser.finish();
+        this.parser.reinitialize(this.parser.type);
+        if (this.conn !== conn) return;
+      }
+      for (const listener of reconnect) listener.call(conn);
+    });
+  };
+}
+
+/** Defers a client's first connection by index·spacingMs (its later reconnections are at once). */
+function openLater(client: unknown, index: number, spacingMs: number): void {
+  const deferred = client as AutocannonClient & { destroyed: boolean };
+  const connect = deferred._connect;
+  // Until then a socket that was never opened stands in, so a stop in the meantime destroys it.
+  deferred.conn = new Socket();
+  deferred._connect = function (this: typeof deferred) {
+    this._connect = connect;
+    setTimeout(() => {
+      if (!this.destroyed) connect.call(this);
+    }, index * spacingMs);
   };
 }
 
@@ -101,6 +149,7 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
   let responses = 0;
   let non2xx = 0;
   const perConnection = new Map<unknown, { first: number; last: number; answers: number }>();
+  const answered = new Set<unknown>();
   const stopWatching = watchGenerator();
   const started = performance.now();
   const steadyFrom = started + options.warmupS * 1000;
@@ -117,6 +166,7 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
         setupClient: (client) => {
           rows.set(client, rows.size);
           watchClient(client, servedMs);
+          if (options.connectSpacingMs) openLater(client, rows.size - 1, options.connectSpacingMs);
         },
         // Stopped by our own timer: autocannon's duration ticks in whole seconds.
         duration: options.warmupS + options.durationS + 60,
@@ -154,6 +204,7 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
           resets: result.resets,
           windowMs: measured > 0 ? windowEnd - windowStart : Number.NaN,
           measured,
+          answeredConnections: answered.size,
           throughputRps: perConnection.size > 0 ? throughputRps : Number.NaN,
           ...latencyFields(histogram),
           ...split.fields(),
@@ -169,6 +220,7 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
         non2xx += 1;
         return;
       }
+      answered.add(client);
       if (now < steadyFrom) return;
       const connection = perConnection.get(client);
       if (!connection) {

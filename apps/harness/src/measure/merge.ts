@@ -23,6 +23,7 @@ export function mergeClosedLoop(results: readonly ClosedLoopResult[]): Merged<Cl
     windowMs: Math.max(...results.map((r) => r.windowMs)),
     throughputRps: sum(results, (r) => r.throughputRps),
     measured: sum(results, (r) => r.measured),
+    answeredConnections: sum(results, (r) => r.answeredConnections),
     ...latencyFields(mergeHistograms(results.map((r) => r.latencyHistogram))),
     ...QueueSplit.merge(results.map((r) => r.splitSums)).fields(),
     ...(timeline ? { timeline } : {}),
