@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
+import { describeProbe } from '../cli/commands/probe.js';
 import { loopbench, withWorkspaceServers } from '../run/loopbench.testing.js';
 import { classify, type ProbeResult } from './probe.js';
 
@@ -9,43 +10,103 @@ import { classify, type ProbeResult } from './probe.js';
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
 /**
- * A server the project did not write: Python's standard library, one request at a time
- * (HTTPServer) or a thread per request (ThreadingHTTPServer), with a path that sleeps 200 ms.
+ * Servers the project did not write, from Python's standard library, each with a /slow that sleeps
+ * 200 ms and a /fast; argv: the kind, and a pool's size.
+ *   single     HTTPServer, HTTP/1.1: one connection at a time, kept open as long as the client keeps it
+ *   threading  ThreadingHTTPServer, HTTP/1.1: a thread per connection, no limit
+ *   pool       N threads, each serving one kept-alive connection at a time (the rest wait for one)
+ *   close      a thread per connection, answers with no Content-Length, ended by closing (legal HTTP/1.1)
+ *   deadlock   a thread per connection whose /slow never ends once two overlapped
+ *   silent     accepts connections and never answers
+ *   banner     not HTTP: writes an SSH banner
+ * http.server writes headers and body in two small writes: on a kept-alive connection the body
+ * waits for the client's delayed ACK (Nagle), about 40 ms, on every answer. Each listens with
+ * socketserver's backlog of 5, as users' servers do.
  */
 const STDLIB_SERVER = `
-import sys, time
+import socket, sys, threading, time
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
+
+kind, size = sys.argv[1], int(sys.argv[2])
+gate, stuck = threading.Lock(), threading.Event()
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self):
+        if self.path not in ("/slow", "/fast"):
+            return self.send_error(404)
         if self.path == "/slow":
+            if kind == "deadlock" and not gate.acquire(blocking=False):
+                stuck.set()
+            while stuck.is_set():
+                time.sleep(60)
             time.sleep(0.2)
-        body = b"ok"
-        self.send_response(200 if self.path in ("/slow", "/fast") else 404)
-        self.send_header("content-length", str(len(body)))
+            if kind == "deadlock":
+                gate.release()
+        self.send_response(200)
+        self.send_header("content-length", "2")
         self.end_headers()
-        self.wfile.write(body)
+        self.wfile.write(b"ok")
 
     def log_message(self, *args):
         pass
 
-Server = ThreadingHTTPServer if sys.argv[1] == "threading" else HTTPServer
-Server.request_queue_size = 128
+class Pool(HTTPServer):
+    def process_request(self, request, address):
+        self.pool.submit(self.serve_one, request, address)
+
+    def serve_one(self, request, address):
+        try:
+            self.finish_request(request, address)
+        finally:
+            self.shutdown_request(request)
+
+def raw(serve):
+    listener = socket.create_server(("127.0.0.1", 0), backlog=128)
+    print(listener.getsockname()[1], flush=True)
+    while True:
+        threading.Thread(target=serve, args=(listener.accept()[0],), daemon=True).start()
+
+def close_delimited(conn):
+    request = b""
+    while b"\\r\\n\\r\\n" not in request:
+        chunk = conn.recv(4096)
+        if not chunk:
+            return conn.close()
+        request += chunk
+    if request.split(b" ")[1] == b"/slow":
+        time.sleep(0.2)
+    conn.sendall(b"HTTP/1.1 200 OK\\r\\ncontent-type: text/plain\\r\\n\\r\\nok")
+    conn.close()
+
+if kind in ("close", "silent", "banner"):
+    raw({"close": close_delimited, "silent": lambda conn: time.sleep(3600),
+         "banner": lambda conn: conn.sendall(b"SSH-2.0-OpenSSH_9.2\\r\\n") or time.sleep(3600)}[kind])
+Server = {"single": HTTPServer, "pool": Pool}.get(kind, ThreadingHTTPServer)
+Server.pool = ThreadPoolExecutor(size)
 server = Server(("127.0.0.1", 0), Handler)
 print(server.server_address[1], flush=True)
 server.serve_forever()
 `;
 
-async function startStdlib(kind: 'threading' | 'single'): Promise<{ url: string; child: ChildProcess }> {
+type StdlibKind = 'single' | 'threading' | 'pool' | 'close' | 'deadlock' | 'silent' | 'banner';
+
+const started: ChildProcess[] = [];
+afterAll(() => {
+  for (const child of started) child.kill('SIGKILL');
+});
+
+async function startStdlib(kind: StdlibKind, size = 1): Promise<string> {
   // stderr ignored: the server logs a broken pipe whenever the load generator stops mid-request.
-  const child = spawn(PYTHON, ['-c', STDLIB_SERVER, kind], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(PYTHON, ['-c', STDLIB_SERVER, kind, String(size)], { stdio: ['ignore', 'pipe', 'ignore'] });
+  started.push(child);
   const [line] = await new Promise<string[]>((resolve, reject) => {
     child.once('error', reject);
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', (l) => resolve([l]));
   });
-  return { url: `http://127.0.0.1:${Number(line)}`, child };
+  return `http://127.0.0.1:${Number(line)}`;
 }
 
 async function probeJson(url: string, ...extra: string[]): Promise<{ code: number | null; result: ProbeResult; stderr: string }> {
@@ -62,36 +123,91 @@ describe('classify', () => {
   });
 });
 
-describe('loopbench probe against servers the project did not write', { timeout: 60_000 }, () => {
-  const started: ChildProcess[] = [];
-  afterAll(() => {
-    for (const child of started) child.kill('SIGKILL');
+describe('describeProbe', () => {
+  const result = (concurrency: number, connections: number): ProbeResult => ({
+    verdict: classify(concurrency, connections),
+    blockingIndex: 0,
+    concurrency,
+    fastLatencyMs: 1,
+    slowLatencyMs: 200,
+    fastBehindSlowMs: 1,
+    throughputRps: (concurrency / 200) * 1000,
+    unansweredConnections: 0,
+    settings: { url: 'http://127.0.0.1:8000', slow: '/slow', fast: '/fast', connections, durationS: 3, offsetMs: 20, warmupS: 0.4 },
   });
 
-  it('finds Python’s single-threaded HTTPServer blocking, about one request at a time', async () => {
-    const server = await startStdlib('single');
-    started.push(server.child);
-    const { code, result, stderr } = await probeJson(server.url, '--connections', '8', '--expect', 'blocking');
+  it('says when the connections were too few to see a limit, and how many to try', () => {
+    const text = describeProbe(result(8.1, 10));
+    expect(text).toMatch(/^concurrent: /m);
+    expect(text).toContain('a limit of 8 or more would read the same');
+    expect(text).toContain('--connections 20');
+  });
+
+  it('does not ask for more connections than the probe opens', () => {
+    const text = describeProbe(result(250, 256));
+    expect(text).toContain('No limit shows up to 256 connections, the most the probe opens');
+    expect(text).not.toContain('more --connections');
+  });
+});
+
+// Each probe here runs 1 s of load (--duration 1): these tests run in CI.
+describe('loopbench probe against servers the project did not write', { timeout: 60_000 }, () => {
+  it('finds the single-threaded HTTPServer blocking, and says it left all but one connection unanswered', async () => {
+    const { code, result, stderr } = await probeJson(await startStdlib('single'), '--duration', '1', '--expect', 'blocking');
     expect(code, stderr).toBe(0);
     expect(result.verdict).toBe('blocking');
     expect(result.concurrency).toBeGreaterThan(0.7);
     expect(result.concurrency).toBeLessThan(1.5);
     expect(result.blockingIndex).toBeGreaterThan(0.7);
-    expect(result.slowLatencyMs).toBeGreaterThan(190);
+    expect(result.unansweredConnections).toBe(9);
+    expect(describeProbe(result)).toContain('9 of 10 connections got no answer');
   });
 
-  it('finds ThreadingHTTPServer concurrent, about as many at a time as connections', async () => {
-    const server = await startStdlib('threading');
-    started.push(server.child);
-    const { code, result, stderr } = await probeJson(server.url, '--connections', '8');
+  it('counts answers that end when the server closes the connection', async () => {
+    const { code, result, stderr } = await probeJson(await startStdlib('close'), '--duration', '1', '--expect', 'concurrent');
     expect(code, stderr).toBe(0);
-    expect(result).toMatchObject({ verdict: 'concurrent', settings: { connections: 8, slow: '/slow', fast: '/fast' } });
-    expect(result.concurrency).toBeGreaterThan(0.8 * 8);
-    expect(result.blockingIndex).toBeLessThan(0.3);
-    // --expect makes a mismatch fail, for a project's own CI.
-    const mismatch = await probeJson(server.url, '--connections', '8', '--expect', 'blocking');
-    expect(mismatch.code).toBe(1);
-    expect(mismatch.stderr).toContain('expected blocking, but the server is concurrent');
+    expect(result).toMatchObject({ verdict: 'concurrent', unansweredConnections: 0 });
+    expect(result.concurrency).toBeGreaterThan(8);
+  });
+
+  it('gives no verdict, and exits 1, when nothing was answered under load', async () => {
+    const { code, stderr } = await loopbench([
+      'probe',
+      await startStdlib('deadlock'),
+      '--slow',
+      '/slow',
+      '--fast',
+      '/fast',
+      '--duration',
+      '1',
+    ]).done;
+    expect(stderr).toMatch(/error: under 10 connections no \/slow answer arrived in the 1 s measured/);
+    expect(code).toBe(1);
+  });
+
+  it.each([
+    ['silent', /error: nothing answers at http:\S+: it accepted the connection, but GET \/fast got no answer within 5 s/],
+    ['banner', /error: http:\S+ answers, but not in HTTP: it sent "SSH-2\.0-OpenSSH_9\.2"; give the URL of the HTTP server/],
+  ] as const)('exits 1 when a %s server gives no HTTP answer', async (kind, message) => {
+    const { code, stderr } = await loopbench(['probe', await startStdlib(kind), '--slow', '/slow', '--fast', '/fast']).done;
+    expect(stderr).toMatch(message);
+    expect(code).toBe(1);
+  });
+
+  it('quotes an HTML error page as words, whole or cut at a word', async () => {
+    const { code, stderr } = await loopbench(['probe', await startStdlib('threading'), '--slow', '/slow', '--fast', '/nope']).done;
+    expect(code).toBe(2);
+    expect(stderr).toMatch(
+      /^error: GET \/nope answered 404 Not Found \("Error response Error response Error code: 404 Message: Not Found\.[^"<]*…"\); give a --fast path that answers 2xx$/m,
+    );
+  });
+});
+
+describe('loopbench probe --help', () => {
+  it('names each default once', async () => {
+    const { stdout } = await loopbench(['probe', '--help']).done;
+    expect(stdout).toContain('(default: 10)');
+    expect(stdout).not.toMatch(/\(default \d+\)/);
   });
 });
 
@@ -103,8 +219,18 @@ describe('loopbench probe against the workspace servers', { timeout: 60_000 }, (
     ['koa', 'concurrent'],
   ])('%s is %s', async (name, verdict) => {
     const { url } = server(name);
-    const { code, stdout, stderr } = await loopbench(['probe', url, '--slow', '/sleep?ms=200', '--fast', '/fast', '--expect', verdict])
-      .done;
+    const { code, stdout, stderr } = await loopbench([
+      'probe',
+      url,
+      '--slow',
+      '/sleep?ms=200',
+      '--fast',
+      '/fast',
+      '--duration',
+      '1',
+      '--expect',
+      verdict,
+    ]).done;
     expect(code, stderr).toBe(0);
     expect(stdout).toMatch(new RegExp(`^${verdict}: `, 'm'));
     expect(stdout).toContain('Next: ');

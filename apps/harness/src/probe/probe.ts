@@ -1,8 +1,10 @@
-import { type HttpReply, request } from '@loopbench/contract';
+import type http from 'node:http';
 import { median } from '../analysis/stats.js';
 import { generatorsProblems } from '../kinds/problems.js';
 import { generateClosedLoop } from '../measure/generators.js';
-import { blockingIndex, headOfLineTrial } from '../measure/headOfLine.js';
+import { blockingIndex, type HeadOfLineTrial, headOfLineTrial } from '../measure/headOfLine.js';
+import { readListenOverflows } from '../measure/listenOverflows.js';
+import { type Answer, excerpt, get, NoAnswer } from './client.js';
 
 /** What a probe finds: one request at a time, a fixed limit, or requests that overlap freely. */
 export type Behaviour = 'blocking' | 'limited' | 'concurrent';
@@ -33,6 +35,13 @@ export interface ProbeResult {
   fastBehindSlowMs: number;
   /** Throughput X of the slow path under `connections` closed-loop connections. */
   throughputRps: number;
+  /**
+   * Connections of the load that got no answer at all while the others were answered without
+   * waiting: the server left them waiting (it holds each kept-alive connection, or its queue is unfair).
+   */
+  unansweredConnections: number;
+  /** How much Linux's TcpExt ListenOverflows (this machine's count of connection attempts dropped at a full listen backlog) rose during the load; absent where it cannot be read. */
+  listenOverflows?: number;
   /** Why the load figure may be the generator's, not the server's; absent when it is not. */
   generatorWarning?: string;
   settings: ProbeSettings & { offsetMs: number; warmupS: number };
@@ -54,6 +63,8 @@ export const PROBE_LIMITS = {
   durationS: { min: 1, max: 60, default: 3 },
   /** A slow path longer than this is not one to probe with. */
   slowMsMax: 10_000,
+  /** A fast path answers at once: a server that sends nothing to it for this long is not answering. */
+  fastTimeoutMs: 5_000,
   /** Requests of each path alone. */
   fastSamples: 5,
   slowSamples: 3,
@@ -66,28 +77,68 @@ export function classify(concurrency: number, connections: number): Behaviour {
   return 'limited';
 }
 
-async function get(url: string, target: string, timeoutMs: number, flag: string): Promise<HttpReply> {
-  let reply: HttpReply;
-  try {
-    reply = await request(url + target, { timeoutMs });
-  } catch (error) {
-    const { code, message } = error as NodeJS.ErrnoException;
-    if (message.includes('no answer within')) {
-      throw new ProbeError(`GET ${target} did not answer within ${timeoutMs / 1000} s; give a ${flag} path that answers sooner`, 2);
-    }
-    throw new ProbeError(`nothing answers at ${url} (${code ?? message}): start the server, or give the URL it listens on`, 1);
-  }
-  if (reply.status < 200 || reply.status > 299) {
-    throw new ProbeError(`GET ${target} answered ${reply.status} (${reply.body.slice(0, 80)}); give a ${flag} path that answers 2xx`, 2);
-  }
-  return reply;
+/** A request of the probe's own, and whether it is the very first (whose failure means nothing answers at all). */
+interface Asked {
+  url: string;
+  target: string;
+  flag: '--fast' | '--slow';
+  agent: http.Agent | false;
+  timeoutMs: number;
+  first?: boolean;
 }
 
-async function alone(url: string, target: string, samples: number, flag: string): Promise<number> {
-  const latencies: number[] = [];
-  for (let i = 0; i < samples; i++) latencies.push((await get(url, target, PROBE_LIMITS.slowMsMax * 2, flag)).latencyMs);
-  return median(latencies);
+/** What to tell the user when a request got no answer. */
+function noAnswerError(error: NoAnswer, { url, target, flag, timeoutMs, first }: Asked): ProbeError {
+  const within = `within ${timeoutMs / 1000} s`;
+  if (error.kind === 'not-http') {
+    return new ProbeError(`${url} answers, but not in HTTP: it sent "${error.detail}"; give the URL of the HTTP server`, 1);
+  }
+  if (first && error.kind === 'unreachable') {
+    return new ProbeError(`nothing answers at ${url} (${error.detail}): start the server, or give the URL it listens on`, 1);
+  }
+  if (first && error.kind === 'silent') {
+    return new ProbeError(
+      `nothing answers at ${url}: it accepted the connection, but GET ${target} got no answer ${within} (a server that is stuck, or not HTTP, sends nothing)`,
+      1,
+    );
+  }
+  if (error.kind === 'unreachable')
+    return new ProbeError(`GET ${target} got no answer: the server dropped the connection (${error.detail})`, 1);
+  if (error.reused) {
+    return new ProbeError(
+      `GET ${target} got no answer ${within} on a kept-alive connection, though it was answered on a new one: the server does not answer a second request on a connection`,
+      1,
+    );
+  }
+  if (flag === '--slow') return new ProbeError(`GET ${target} did not answer ${within}; give a --slow path that waits 0.1 to 5 s`, 2);
+  return new ProbeError(`GET ${target} was answered, then got no answer ${within}: the server stopped answering`, 1);
 }
+
+async function ask(asked: Asked): Promise<Answer> {
+  let answer: Answer;
+  try {
+    answer = await get(asked.url + asked.target, asked.agent, asked.timeoutMs);
+  } catch (error) {
+    throw error instanceof NoAnswer ? noAnswerError(error, asked) : error;
+  }
+  if (answer.status < 200 || answer.status > 299) {
+    const words = excerpt(answer.body);
+    throw new ProbeError(
+      `GET ${asked.target} answered ${`${answer.status} ${answer.statusText}`.trim()}${words ? ` ("${words}")` : ''}; give a ${asked.flag} path that answers 2xx`,
+      2,
+    );
+  }
+  return answer;
+}
+
+/** `samples` answers one after another; of them, only the first can be the probe's first request. */
+async function alone(asked: Asked, samples: number): Promise<Answer[]> {
+  const answers: Answer[] = [];
+  for (let i = 0; i < samples; i++) answers.push(await ask({ ...asked, first: asked.first === true && i === 0 }));
+  return answers;
+}
+
+const medianMs = (answers: readonly Answer[]) => median(answers.map((a) => a.latencyMs));
 
 /**
  * Probes a running server from outside: the fast path's latency alone, the head-of-line trial
@@ -98,9 +149,11 @@ async function alone(url: string, target: string, samples: number, flag: string)
 export async function probeServer(settings: ProbeSettings, step: (text: string) => void = () => {}): Promise<ProbeResult> {
   const { url, slow, fast, connections, durationS } = settings;
   step(`${fast} alone`);
-  const fastLatencyMs = await alone(url, fast, PROBE_LIMITS.fastSamples, '--fast');
+  const fastAsked = { url, target: fast, flag: '--fast', agent: false, timeoutMs: PROBE_LIMITS.fastTimeoutMs, first: true } as const;
+  const fastLatencyMs = medianMs(await alone(fastAsked, PROBE_LIMITS.fastSamples));
   step(`${slow} alone`);
-  const slowLatencyMs = await alone(url, slow, PROBE_LIMITS.slowSamples, '--slow');
+  const slowAsked = { url, target: slow, flag: '--slow', agent: false, timeoutMs: PROBE_LIMITS.slowMsMax * 2 } as const;
+  const slowLatencyMs = medianMs(await alone(slowAsked, PROBE_LIMITS.slowSamples));
   if (slowLatencyMs > PROBE_LIMITS.slowMsMax) {
     throw new ProbeError(`GET ${slow} took ${Math.round(slowLatencyMs)} ms; give a --slow path that waits 0.1 to 5 s`, 2);
   }
@@ -120,7 +173,12 @@ export async function probeServer(settings: ProbeSettings, step: (text: string) 
 
   step('head-of-line trial');
   const offsetMs = Math.min(100, Math.max(5, Math.round(slowLatencyMs / 10)));
-  const trial = await headOfLineTrial({ url, slowTarget: slow, fastTarget: fast, offsetMs, timeoutMs: PROBE_LIMITS.slowMsMax * 3 });
+  let trial: HeadOfLineTrial;
+  try {
+    trial = await headOfLineTrial({ url, slowTarget: slow, fastTarget: fast, offsetMs, timeoutMs: PROBE_LIMITS.slowMsMax * 3 });
+  } catch (error) {
+    throw new ProbeError(`the head-of-line trial (${fast} sent while ${slow} was in flight) got no answer: ${(error as Error).message}`, 1);
+  }
   for (const [flag, reply] of [
     ['--fast', trial.fast],
     ['--slow', trial.slow],
@@ -130,6 +188,7 @@ export async function probeServer(settings: ProbeSettings, step: (text: string) 
 
   step(`${connections} connections on ${slow} for ${durationS} s`);
   const warmupS = Math.min(2, Math.max(0.2, (2 * slowLatencyMs) / 1000));
+  const overflowsBefore = readListenOverflows();
   const load = await generateClosedLoop({
     url: url + slow,
     connections,
@@ -137,23 +196,43 @@ export async function probeServer(settings: ProbeSettings, step: (text: string) 
     durationS,
     timeoutS: (PROBE_LIMITS.slowMsMax * 3) / 1000,
   });
+  const overflowsAfter = readListenOverflows();
+  const listenOverflows = overflowsBefore === undefined || overflowsAfter === undefined ? undefined : overflowsAfter - overflowsBefore;
   if (load.non2xx > 0) throw new ProbeError(`${load.non2xx} of ${load.responses} ${slow} requests under load answered non-2xx`, 2);
-  if (load.errors + load.timeouts > 0 || !Number.isFinite(load.throughputRps)) {
+  if (load.errors + load.timeouts > 0) {
     throw new ProbeError(
       `under ${connections} connections ${slow} had ${load.errors} connection errors and ${load.timeouts} timeouts; try fewer --connections`,
       1,
     );
   }
-  const concurrency = (load.throughputRps * slowLatencyMs) / 1000;
+  // A generator with no answer in its window reports no throughput (NaN, null once sent between processes).
+  if (!(load.throughputRps > 0)) {
+    throw new ProbeError(
+      `under ${connections} connections no ${slow} answer arrived in the ${durationS} s measured (${load.responses} in the warm-up before it), so there is no throughput to tell from: the server answers ${slow} alone, but stops under load`,
+      1,
+    );
+  }
+  const X = load.throughputRps / 1000;
+  // By Little's law over the load's own connections, X·R of them were in play (R: latency under
+  // load): all C when the server queues every connection, only those answered when it leaves the rest waiting.
+  const inPlay = X * load.latencyMs.mean;
+  const { answeredConnections } = load;
+  const unanswered = Math.max(0, connections - answeredConnections);
+  const unansweredConnections = unanswered > 0 && inPlay < (answeredConnections + connections) / 2 ? unanswered : 0;
+  const concurrency = X * slowLatencyMs;
+  const classified = classify(concurrency, connections);
   const warning = generatorsProblems(load.generators)[0];
   return {
-    verdict: classify(concurrency, connections),
+    // Connections left waiting are a limit, however many the others were.
+    verdict: unansweredConnections > 0 && classified === 'concurrent' ? 'limited' : classified,
     blockingIndex: blockingIndex(trial, slowLatencyMs),
     concurrency,
     fastLatencyMs,
     slowLatencyMs,
     fastBehindSlowMs: trial.fast.latencyMs,
     throughputRps: load.throughputRps,
+    unansweredConnections,
+    ...(listenOverflows !== undefined ? { listenOverflows } : {}),
     ...(warning ? { generatorWarning: warning } : {}),
     settings: { ...settings, offsetMs, warmupS },
   };

@@ -52,9 +52,36 @@ const NEXT: Record<Behaviour, string> = {
   limited:
     'Something caps how many requests are served at once, at about the number above: a thread pool (FastAPI runs plain def endpoints in one, 40 threads by default), ' +
     'a worker count (gunicorn -w, uvicorn --workers), or a connection pool. Raise it, or make the handler async.',
-  concurrent:
-    'The slow path waits without holding the server. Probe with more --connections to find where a limit starts, if there is one.',
+  concurrent: 'The slow path waits without holding the server.',
 };
+
+/** What a concurrent verdict cannot tell: a limit near C reads as none, so only more connections than the limit show it. */
+function untold(connections: number): string {
+  const { max } = PROBE_LIMITS.connections;
+  if (connections >= max) return `No limit shows up to ${max} connections, the most the probe opens.`;
+  return (
+    `No limit shows at ${connections} connections; a limit of ${Math.ceil(0.8 * connections)} or more would read the same, since a limit shows only when the connections clearly outnumber it. ` +
+    `To see one, probe with --connections ${Math.min(2 * connections, max)}.`
+  );
+}
+
+/** What the verdict's figures leave out: connections left waiting. */
+function notes(result: ProbeResult): string[] {
+  const { settings: s } = result;
+  const found: string[] = [];
+  if (result.unansweredConnections > 0) {
+    const overflows = result.listenOverflows
+      ? ` (the kernel also dropped ${result.listenOverflows} connection attempts at its full listen backlog: TcpExt ListenOverflows)`
+      : '';
+    found.push(
+      `${result.unansweredConnections} of ${s.connections} connections got no answer at all while the others were answered without waiting${overflows}: ` +
+        'the server does not serve its connections in turn. Either it holds each kept-alive connection for as long as it stays open ' +
+        '(a thread or process per connection) and the rest wait for one to close, or its queue serves new requests before old ones. ' +
+        'Every client that keeps its connections open (browsers, HTTP client pools, proxies) can be left waiting so.',
+    );
+  }
+  return found;
+}
 
 /** The verdict in plain words, the figures, and what to look at next. */
 export function describeProbe(result: ProbeResult): string {
@@ -84,9 +111,10 @@ export function describeProbe(result: ProbeResult): string {
     headline[verdict],
     '',
     ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`),
+    ...notes(result).flatMap((note) => ['', `warning: ${note}`]),
     ...(result.generatorWarning ? ['', `warning: ${result.generatorWarning}; the throughput may be the load generator's limit`] : []),
     '',
-    `Next: ${NEXT[verdict]}`,
+    `Next: ${NEXT[verdict]}${verdict === 'concurrent' ? ` ${untold(s.connections)}` : ''}`,
   ].join('\n');
 }
 
@@ -126,12 +154,12 @@ export const probeCommand = ({ io, setExit }: CommandContext) =>
     .requiredOption('--slow <path>', 'a path that waits, e.g. /slow or /sleep?ms=200 (0.1 to 5 s works best)')
     .requiredOption('--fast <path>', 'a path that answers at once, e.g. /health')
     .addOption(
-      new Option('--connections <c>', `closed-loop connections on the slow path (default ${connections.default})`)
+      new Option('--connections <c>', `closed-loop connections on the slow path (${connections.min} to ${connections.max})`)
         .argParser(integer(connections.min, connections.max))
         .default(connections.default),
     )
     .addOption(
-      new Option('--duration <s>', `seconds of load on the slow path (default ${durationS.default})`)
+      new Option('--duration <s>', `seconds of load on the slow path (${durationS.min} to ${durationS.max})`)
         .argParser(seconds(durationS.min, durationS.max))
         .default(durationS.default),
     )
