@@ -132,6 +132,8 @@ describe('describeProbe', () => {
     slowLatencyMs: 200,
     fastBehindSlowMs: 1,
     throughputRps: (concurrency / 200) * 1000,
+    keepAlive: true,
+    fastKeptAliveMs: 1,
     unansweredConnections: 0,
     settings: { url: 'http://127.0.0.1:8000', slow: '/slow', fast: '/fast', connections, durationS: 3, offsetMs: 20, warmupS: 0.4 },
   });
@@ -163,10 +165,36 @@ describe('loopbench probe against servers the project did not write', { timeout:
     expect(describeProbe(result)).toContain('9 of 10 connections got no answer');
   });
 
+  it('finds ThreadingHTTPServer concurrent on kept-alive connections, names the stall, and --expect fails on a mismatch', async () => {
+    const url = await startStdlib('threading');
+    const { code, result, stderr } = await probeJson(url, '--connections', '50', '--duration', '1', '--expect', 'blocking');
+    expect(result).toMatchObject({ verdict: 'concurrent', keepAlive: true, unansweredConnections: 0, settings: { connections: 50 } });
+    expect(result.concurrency).toBeGreaterThan(0.8 * 50);
+    expect(result.blockingIndex).toBeLessThan(0.3);
+    // S is timed on a kept-alive connection, as the load sends it: with the ~40 ms stall.
+    expect(result.networkStallMs).toBeGreaterThan(20);
+    expect(describeProbe(result)).toMatch(/stall.*TCP_NODELAY/s);
+    // --expect makes a mismatch fail, for a project's own CI.
+    expect(code).toBe(1);
+    expect(stderr).toContain('expected blocking, but the server is concurrent');
+  });
+
+  it.each([
+    [4, 10],
+    [8, 16],
+  ])('finds a pool of %i threads limited at %i connections, and the connections it left waiting', async (size, connections) => {
+    const url = await startStdlib('pool', size);
+    const { code, result, stderr } = await probeJson(url, '--connections', String(connections), '--duration', '1', '--expect', 'limited');
+    expect(code, stderr).toBe(0);
+    expect(Math.round(result.concurrency)).toBe(size);
+    expect(result.unansweredConnections).toBe(connections - size);
+    expect(describeProbe(result)).toContain(`a pool or worker count of about ${size}`);
+  });
+
   it('counts answers that end when the server closes the connection', async () => {
     const { code, result, stderr } = await probeJson(await startStdlib('close'), '--duration', '1', '--expect', 'concurrent');
     expect(code, stderr).toBe(0);
-    expect(result).toMatchObject({ verdict: 'concurrent', unansweredConnections: 0 });
+    expect(result).toMatchObject({ verdict: 'concurrent', keepAlive: false, unansweredConnections: 0 });
     expect(result.concurrency).toBeGreaterThan(8);
   });
 

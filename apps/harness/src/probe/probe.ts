@@ -1,4 +1,4 @@
-import type http from 'node:http';
+import http from 'node:http';
 import { median } from '../analysis/stats.js';
 import { generatorsProblems } from '../kinds/problems.js';
 import { generateClosedLoop } from '../measure/generators.js';
@@ -25,16 +25,31 @@ export interface ProbeResult {
   verdict: Behaviour;
   /** β: the share of the slow request's remaining time the fast one waited (1 behind it, 0 beside it). */
   blockingIndex: number;
-  /** Requests served at once, by Little's law: N = X·S. */
+  /** Requests served at once, by Little's law: N = X·S (X·(S − networkStallMs) when `stallOutside`). */
   concurrency: number;
   /** The fast path alone, median. */
   fastLatencyMs: number;
-  /** The slow path alone, median: S. */
+  /** The slow path alone, median, on the kind of connection the load sends on (kept alive when the server keeps it): S. */
   slowLatencyMs: number;
   /** The fast path sent while the slow one was in flight. */
   fastBehindSlowMs: number;
   /** Throughput X of the slow path under `connections` closed-loop connections. */
   throughputRps: number;
+  /** Whether the server keeps a connection open after an answer: then the load reuses its connections, and S is timed on one. */
+  keepAlive: boolean;
+  /** The fast path on a kept-alive connection, median; absent when the server closes each connection after its answer. */
+  fastKeptAliveMs?: number;
+  /**
+   * How much longer an answer takes on a kept-alive connection than on a new one, when it is over
+   * PROBE_LIMITS.stallMs: the answer stalls on the network (the server writes it in more than one
+   * small write, and Nagle's algorithm holds the last until the client's delayed ACK).
+   */
+  networkStallMs?: number;
+  /**
+   * N leaves the stall out of S: every connection was answered in turn, so the limit holds requests
+   * and frees its place before the stall (one that holds connections keeps them through it).
+   */
+  stallOutside?: true;
   /**
    * Connections of the load that got no answer at all while the others were answered without
    * waiting: the server left them waiting (it holds each kept-alive connection, or its queue is unfair).
@@ -68,6 +83,10 @@ export const PROBE_LIMITS = {
   /** Requests of each path alone. */
   fastSamples: 5,
   slowSamples: 3,
+  /** The load opens its connections this far apart: a burst overflows a short listen backlog (Python's socketserver listens with 5). */
+  connectSpacingMs: 2,
+  /** A kept-alive answer this much slower than a new connection's has stalled on the network (a delayed ACK is 40 ms on Linux). */
+  stallMs: 20,
 } as const;
 
 /** Few requests at a time overlap: 1.5 or fewer is one at a time; 80% of the connections or more is no limit up to C. */
@@ -141,6 +160,26 @@ async function alone(asked: Asked, samples: number): Promise<Answer[]> {
 const medianMs = (answers: readonly Answer[]) => median(answers.map((a) => a.latencyMs));
 
 /**
+ * The fast and slow paths alone as the load will send them: on one connection kept alive, when the
+ * server keeps it (every request after the first then goes on it). Closed after, so a server that
+ * serves one connection at a time is free for the trial.
+ */
+async function aloneAsLoaded(url: string, fast: string, slow: string): Promise<{ fast: Answer[]; slow: Answer[] }> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const { fastTimeoutMs, slowMsMax, fastSamples, slowSamples } = PROBE_LIMITS;
+  try {
+    const fastAsked = { url, target: fast, flag: '--fast' as const, agent, timeoutMs: fastTimeoutMs };
+    await ask(fastAsked);
+    return {
+      fast: await alone(fastAsked, fastSamples),
+      slow: await alone({ url, target: slow, flag: '--slow', agent, timeoutMs: slowMsMax * 2 }, slowSamples),
+    };
+  } finally {
+    agent.destroy();
+  }
+}
+
+/**
  * Probes a running server from outside: the fast path's latency alone, the head-of-line trial
  * (the fast path sent while the slow one is in flight), then C closed-loop connections on the slow
  * path. With S the slow path alone and X the throughput under load, N = X·S requests were served at
@@ -151,18 +190,25 @@ export async function probeServer(settings: ProbeSettings, step: (text: string) 
   step(`${fast} alone`);
   const fastAsked = { url, target: fast, flag: '--fast', agent: false, timeoutMs: PROBE_LIMITS.fastTimeoutMs, first: true } as const;
   const fastLatencyMs = medianMs(await alone(fastAsked, PROBE_LIMITS.fastSamples));
-  step(`${slow} alone`);
-  const slowAsked = { url, target: slow, flag: '--slow', agent: false, timeoutMs: PROBE_LIMITS.slowMsMax * 2 } as const;
-  const slowLatencyMs = medianMs(await alone(slowAsked, PROBE_LIMITS.slowSamples));
+  step(`${fast} and ${slow} alone on a kept-alive connection`);
+  const asLoaded = await aloneAsLoaded(url, fast, slow);
+  // The server kept the connection: the load's connections will be kept too.
+  const keepAlive = asLoaded.fast.every((a) => a.reused);
+  const fastAsLoadedMs = medianMs(asLoaded.fast);
+  const slowLatencyMs = medianMs(asLoaded.slow);
   if (slowLatencyMs > PROBE_LIMITS.slowMsMax) {
     throw new ProbeError(`GET ${slow} took ${Math.round(slowLatencyMs)} ms; give a --slow path that waits 0.1 to 5 s`, 2);
   }
-  if (slowLatencyMs < 2 * fastLatencyMs || slowLatencyMs - fastLatencyMs < 20) {
+  if (slowLatencyMs < 2 * fastAsLoadedMs || slowLatencyMs - fastAsLoadedMs < 20) {
     throw new ProbeError(
-      `GET ${slow} (${slowLatencyMs.toFixed(1)} ms) is not slower than GET ${fast} (${fastLatencyMs.toFixed(1)} ms), so nothing can be told; give a --slow path that waits 0.1 to 5 s, e.g. one that sleeps or queries a database`,
+      `GET ${slow} (${slowLatencyMs.toFixed(1)} ms) is not slower than GET ${fast} (${fastAsLoadedMs.toFixed(1)} ms), so nothing can be told; give a --slow path that waits 0.1 to 5 s, e.g. one that sleeps or queries a database`,
       2,
     );
   }
+  const stallMs = keepAlive ? fastAsLoadedMs - fastLatencyMs : 0;
+  const networkStallMs = stallMs > PROBE_LIMITS.stallMs ? stallMs : undefined;
+  // The slow path on a new connection, as the trial sends it: without the stall.
+  const slowFreshMs = slowLatencyMs - (networkStallMs ?? 0);
   const minimumS = Math.ceil((2 * slowLatencyMs) / 1000);
   if (durationS < minimumS) {
     throw new ProbeError(
@@ -187,7 +233,9 @@ export async function probeServer(settings: ProbeSettings, step: (text: string) 
   }
 
   step(`${connections} connections on ${slow} for ${durationS} s`);
-  const warmupS = Math.min(2, Math.max(0.2, (2 * slowLatencyMs) / 1000));
+  // Two slow requests after the last connection has opened.
+  const { connectSpacingMs } = PROBE_LIMITS;
+  const warmupS = Math.min(2, Math.max(0.2, (2 * slowLatencyMs) / 1000)) + ((connections - 1) * connectSpacingMs) / 1000;
   const overflowsBefore = readListenOverflows();
   const load = await generateClosedLoop({
     url: url + slow,
@@ -195,6 +243,7 @@ export async function probeServer(settings: ProbeSettings, step: (text: string) 
     warmupS,
     durationS,
     timeoutS: (PROBE_LIMITS.slowMsMax * 3) / 1000,
+    connectSpacingMs,
   });
   const overflowsAfter = readListenOverflows();
   const listenOverflows = overflowsBefore === undefined || overflowsAfter === undefined ? undefined : overflowsAfter - overflowsBefore;
@@ -219,18 +268,26 @@ export async function probeServer(settings: ProbeSettings, step: (text: string) 
   const { answeredConnections } = load;
   const unanswered = Math.max(0, connections - answeredConnections);
   const unansweredConnections = unanswered > 0 && inPlay < (answeredConnections + connections) / 2 ? unanswered : 0;
-  const concurrency = X * slowLatencyMs;
+  // A limit that holds connections keeps each through its stall (S as loaded); one on requests (every
+  // connection answered in turn) frees its place before the stall, which is then not served time.
+  const stallOutside =
+    networkStallMs !== undefined && unansweredConnections === 0 && classify(X * slowLatencyMs, connections) === 'limited';
+  const concurrency = X * (stallOutside ? slowFreshMs : slowLatencyMs);
   const classified = classify(concurrency, connections);
   const warning = generatorsProblems(load.generators)[0];
   return {
     // Connections left waiting are a limit, however many the others were.
     verdict: unansweredConnections > 0 && classified === 'concurrent' ? 'limited' : classified,
-    blockingIndex: blockingIndex(trial, slowLatencyMs),
+    blockingIndex: blockingIndex(trial, slowFreshMs),
     concurrency,
     fastLatencyMs,
     slowLatencyMs,
     fastBehindSlowMs: trial.fast.latencyMs,
     throughputRps: load.throughputRps,
+    keepAlive,
+    ...(keepAlive ? { fastKeptAliveMs: fastAsLoadedMs } : {}),
+    ...(networkStallMs !== undefined ? { networkStallMs } : {}),
+    ...(stallOutside ? { stallOutside } : {}),
     unansweredConnections,
     ...(listenOverflows !== undefined ? { listenOverflows } : {}),
     ...(warning ? { generatorWarning: warning } : {}),

@@ -65,7 +65,7 @@ function untold(connections: number): string {
   );
 }
 
-/** What the verdict's figures leave out: connections left waiting. */
+/** What the verdict's figures leave out: connections left waiting, answers that stall on the network. */
 function notes(result: ProbeResult): string[] {
   const { settings: s } = result;
   const found: string[] = [];
@@ -78,6 +78,16 @@ function notes(result: ProbeResult): string[] {
         'the server does not serve its connections in turn. Either it holds each kept-alive connection for as long as it stays open ' +
         '(a thread or process per connection) and the rest wait for one to close, or its queue serves new requests before old ones. ' +
         'Every client that keeps its connections open (browsers, HTTP client pools, proxies) can be left waiting so.',
+    );
+  }
+  if (result.networkStallMs !== undefined) {
+    found.push(
+      `answers stall about ${formatNumber(result.networkStallMs)} ms on a kept-alive connection (${s.fast} ${formatNumber(result.fastKeptAliveMs)} ms, against ${formatNumber(result.fastLatencyMs)} ms on a new one): ` +
+        `the server writes an answer in more than one small write, and Nagle's algorithm holds the last until the client's delayed ACK. ` +
+        "Every keep-alive client waits so; set TCP_NODELAY on the server's sockets, or write each answer in one write. " +
+        (result.stallOutside
+          ? 'Every connection was answered in turn, so the limit holds requests and frees its place before the stall: N leaves the stall out of S.'
+          : 'S is timed on a kept-alive connection, as the load sends.'),
     );
   }
   return found;
@@ -94,14 +104,15 @@ export function describeProbe(result: ProbeResult): string {
   };
   const rows: [string, string][] = [
     [`${s.fast} alone`, `${formatNumber(result.fastLatencyMs)} ms`],
-    [`${s.slow} alone (S)`, `${formatNumber(result.slowLatencyMs)} ms`],
+    ...(result.keepAlive ? [[`${s.fast} alone, kept alive`, `${formatNumber(result.fastKeptAliveMs)} ms`] as [string, string]] : []),
+    [`${s.slow} alone${result.keepAlive ? ', kept alive' : ''} (S)`, `${formatNumber(result.slowLatencyMs)} ms`],
     [
       `${s.fast} sent ${s.offsetMs} ms after ${s.slow}`,
       `${formatNumber(result.fastBehindSlowMs)} ms (blocking index β ${formatNumber(result.blockingIndex)}: 1 waits behind it, 0 beside it)`,
     ],
     [
       `${s.slow}, ${s.connections} connections, ${s.durationS} s`,
-      `${formatNumber(result.throughputRps)} req/s (X) → N = X·S = ${n} at a time`,
+      `${formatNumber(result.throughputRps)} req/s (X) → N = ${result.stallOutside ? 'X·(S − stall)' : 'X·S'} = ${n} at a time`,
     ],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
