@@ -41,25 +41,20 @@ export const SHARE = { slowShare: 0.05, slowMs: 50, durationMs: 4000, quickDurat
 export const IO_BOUND_TARGET = `/sleep?ms=${IO_SLEEP_MS}`;
 export const CPU_BOUND_TARGET = `/cpu?iterations=${CPU_ITERATIONS}`;
 
-const ioBound = (id: string, title: string, processes: Scenario['processes'], claim: string): Scenario => ({
-  id,
-  kind: 'closed-loop',
-  title,
-  claim,
-  processes,
-  headline: 'throughputRps',
-  finding: 'ioBound',
-});
-
-const cpuBound = (id: string, title: string, processes: Scenario['processes'], claim: string): Scenario => ({
-  id,
-  kind: 'closed-loop',
-  title,
-  claim,
-  processes,
-  headline: 'throughputRps',
-  finding: 'cpuBound',
-});
+/** A closed-loop scenario judged by throughput: io-bound and cpu-bound, each with one process or workers. */
+const throughputEntry =
+  (finding: FindingName) =>
+  (id: string, title: string, processes: Scenario['processes'], claim: string): Scenario => ({
+    id,
+    kind: 'closed-loop',
+    title,
+    claim,
+    processes,
+    headline: 'throughputRps',
+    finding,
+  });
+const ioBound = throughputEntry('ioBound');
+const cpuBound = throughputEntry('cpuBound');
 
 /** The io-bound scenario under another id, about the given servers only. */
 export const ioBoundEntry = (id: string, title: string, claim: string, servers: readonly string[]): Scenario => ({

@@ -9,29 +9,7 @@ import { discoverServers, findWorkspaceRoot } from '../run/discover.js';
 import { UsageError } from '../run/errors.js';
 import { DEFAULT_OPTIONS, QUICK_OPTIONS, resolveOptions } from '../run/options.js';
 import { selectScenarios, selectServers } from '../run/select.js';
-import { main } from './main.js';
-
-/** Runs the CLI in-process with captured output. */
-async function cli(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const stream = (append: (s: string) => void) => {
-    const write = (s: string) => {
-      append(s);
-      return true;
-    };
-    return { write, isTTY: false } as unknown as NodeJS.WriteStream;
-  };
-  const code = await main(argv, {
-    out: stream((s) => {
-      out += s;
-    }),
-    err: stream((s) => {
-      err += s;
-    }),
-  });
-  return { code, out, err };
-}
+import { cli } from './main.testing.js';
 
 describe('usage errors exit 2 and say what to type', () => {
   it.each([

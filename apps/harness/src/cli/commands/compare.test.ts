@@ -3,30 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { main } from '../main.js';
-
-/** Runs the CLI in-process with captured output, as bin/loopbench.js does. */
-async function cli(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const stream = (append: (s: string) => void) =>
-    ({
-      write: (s: string) => {
-        append(s);
-        return true;
-      },
-      isTTY: false,
-    }) as unknown as NodeJS.WriteStream;
-  const code = await main(argv, {
-    out: stream((s) => {
-      out += s;
-    }),
-    err: stream((s) => {
-      err += s;
-    }),
-  });
-  return { code, out, err };
-}
+import { cli } from '../main.testing.js';
 
 /** A default run's file (express-blocking and koa: head-of-line, io-bound, mixed, mixed-share; 3 runs each). */
 type File = {
