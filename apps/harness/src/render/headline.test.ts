@@ -1,9 +1,8 @@
 import type { Model } from '@loopbench/contract';
 import { describe, expect, it } from 'vitest';
 import { summarize } from '../analysis/stats.js';
-import type { Results, ScenarioResult } from '../results/results.js';
-import { serverResultOf } from '../results/results.testing.js';
-import { DEFAULT_OPTIONS } from '../run/options.js';
+import type { ScenarioResult } from '../results/results.js';
+import { resultsOf, serverResultOf } from '../results/results.testing.js';
 import { renderMarkdown } from './markdown.js';
 
 const measured = (server: string, model: Model, metric: 'fastLatencyMs' | 'throughputRps', runs: number[]) =>
@@ -16,31 +15,6 @@ const scenario = (id: string, kind: ScenarioResult['kind'], results: ScenarioRes
   parameters: {},
   results,
 });
-
-function resultsOf(scenarios: ScenarioResult[]): Results {
-  return {
-    schema: 'loopbench-results',
-    schemaVersion: 2,
-    createdAt: '2026-12-06T00:00:00.000Z',
-    complete: true,
-    command: ['loopbench', 'run', '--suite', 'articles'],
-    environment: {
-      node: 'v20.20.2',
-      os: 'Linux 6.1',
-      arch: 'x64',
-      cpuModel: 'Test CPU',
-      cpuCount: 2,
-      memoryBytes: 2 ** 34,
-      gitCommit: null,
-      gitDirty: null,
-      frameworks: {},
-      pinned: false,
-      loadGenerator: 'autocannon 9.0.0',
-    },
-    options: { ...DEFAULT_OPTIONS, servers: [], scenarios: [], timeoutS: 30 },
-    scenarios,
-  };
-}
 
 const asyncDef = (id: string, [def, async, pool, koa]: number[]) =>
   scenario(id, 'fixed-count', [

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { CLAIM_RULE, claimsTable } from '../analysis/claims.js';
 import { summarize } from '../analysis/stats.js';
 import { checkTheory } from '../analysis/theory.js';
-import type { Results, ScenarioResult, ServerResult } from '../results/results.js';
-import { DEFAULT_OPTIONS } from '../run/options.js';
+import type { ScenarioResult, ServerResult } from '../results/results.js';
+import { resultsOf } from '../results/results.testing.js';
 import { reportCharts } from './charts/registry.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
@@ -37,31 +37,6 @@ function scenario(id: string, results: ServerResult[]): ScenarioResult {
   return { id, kind: 'closed-loop', valid: results.every((r) => r.valid), parameters: { connections: 10 }, results };
 }
 
-function results(scenarios: ScenarioResult[], complete = true): Results {
-  return {
-    schema: 'loopbench-results',
-    schemaVersion: 2,
-    createdAt: '2026-11-21T00:00:00.000Z',
-    complete,
-    command: ['loopbench', 'run'],
-    environment: {
-      node: 'v20.20.2',
-      os: 'Linux 6.1',
-      arch: 'x64',
-      cpuModel: 'Test CPU',
-      cpuCount: 2,
-      memoryBytes: 2 ** 34,
-      gitCommit: '0123456789abcdef',
-      gitDirty: false,
-      frameworks: { express: '5.3.0', koa: '3.3.0' },
-      pinned: false,
-      loadGenerator: 'autocannon',
-    },
-    options: { ...DEFAULT_OPTIONS, servers: ['express-blocking', 'koa'], scenarios: [], timeoutS: 30 },
-    scenarios,
-  };
-}
-
 const io = scenario('io-bound', [
   server('express-blocking', 'blocking', [19.6, 19.7, 20.1], 20),
   server('koa', 'non-blocking', [150, 160, 170], 200),
@@ -69,7 +44,7 @@ const io = scenario('io-bound', [
 
 describe('renderMarkdown', () => {
   it('leads with the environment and a headline table of the pair, then a table per scenario', () => {
-    const md = renderMarkdown(results([io]));
+    const md = renderMarkdown(resultsOf([io]));
     expect(md).toContain('Node 20.20.2 on Linux 6.1 (x64), 2 × Test CPU, 16 GiB; express 5.3.0, koa 3.3.0; commit 0123456789; not pinned.');
     expect(md).toContain('| scenario | metric | express-blocking | koa | koa / express-blocking | theory |');
     expect(md).toContain('| io-bound | throughput (req/s) | 19.7 (19.6–20.1) | 160 (150–170) | 8.12× | ✗ 1 of 2 off |');
@@ -83,7 +58,7 @@ describe('renderMarkdown', () => {
 
   it('marks invalid scenarios, lists their problems, and says when the run did not finish', () => {
     const broken = scenario('hello', [server('express-blocking', 'blocking', [1], 1), server('koa', 'non-blocking', [2], 2, false)]);
-    const md = renderMarkdown(results([broken], false));
+    const md = renderMarkdown(resultsOf([broken], false));
     expect(md).toContain('### hello (INVALID)');
     expect(md).toContain('- koa: run 2: 3 connection errors');
     expect(md).toContain('The run did not finish');
@@ -108,17 +83,17 @@ describe('a generator-bound server', () => {
   const hello = scenario('hello', [server('koa', 'non-blocking', [30_000, 31_000, 32_000], 1), bound]);
 
   it("says so in every table instead of quoting its figure as the server's", () => {
-    const md = renderMarkdown(results([hello]));
+    const md = renderMarkdown(resultsOf([hello]));
     expect(md).toContain('| throughput (req/s) | 31,000 (30,000–32,000) | 1.00 ✗ | generator-bound |  |');
     expect(md).not.toContain('61,000');
     expect(md).toContain('- node-http: run 1: generator-bound: the load generator was 97% busy');
-    expect(renderHtml(results([hello]), '')).toContain('generator-bound');
+    expect(renderHtml(resultsOf([hello]), '')).toContain('generator-bound');
   });
 });
 
 describe('renderHtml', () => {
   const html = renderHtml(
-    results([io, scenario('hello', [server('koa', 'non-blocking', [1], 1, false, 'koa said <script>alert(1)</script>')])]),
+    resultsOf([io, scenario('hello', [server('koa', 'non-blocking', [1], 1, false, 'koa said <script>alert(1)</script>')])]),
     '/* chart library */',
   );
 
@@ -180,7 +155,7 @@ describe('timeline charts', () => {
   ]);
 
   it('draws each request waiting then served, one row per connection, and the /stats readings, on one time axis', () => {
-    const charts = reportCharts(results([timed]));
+    const charts = reportCharts(resultsOf([timed]));
     const timeline = charts.find((c) => c.kind === 'timeline');
     const loop = charts.find((c) => c.kind === 'loop-timeline');
     expect(timeline?.section).toBe('io-bound');
@@ -218,11 +193,11 @@ describe('timeline charts', () => {
   });
 
   it('marks every chart with its kind in the page, and draws no timeline for runs that recorded none', () => {
-    const html = renderHtml(results([timed, io]), '');
+    const html = renderHtml(resultsOf([timed, io]), '');
     expect(html).toContain('<figure class="chart" data-chart="timeline">');
     expect(html).toContain('<figure class="chart" data-chart="loop-timeline">');
     expect(html).toContain('data-chart="throughput"');
-    expect(reportCharts(results([io])).some((c) => c.kind === 'timeline' || c.kind === 'loop-timeline')).toBe(false);
+    expect(reportCharts(resultsOf([io])).some((c) => c.kind === 'timeline' || c.kind === 'loop-timeline')).toBe(false);
   });
 });
 
@@ -232,7 +207,7 @@ describe('the claims table', () => {
       ...scenario('article-hello', [server('fastapi', 'non-blocking', [6_441], 0), server('fastapi-def', 'blocking', [4_771], 0)]),
       kind: 'fixed-count',
     };
-    const withClaims = results([hello]);
+    const withClaims = resultsOf([hello]);
     const words = (text: string) => text.replace(/\s+/g, ' ');
     expect(words(renderClaims(claimsTable(withClaims), { color: false }, 80))).toContain(CLAIM_RULE);
     expect(renderMarkdown(withClaims)).toContain(`|\n\n${CLAIM_RULE}\n`);

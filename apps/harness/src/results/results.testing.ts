@@ -1,6 +1,7 @@
 import type { Model } from '@loopbench/contract';
+import { DEFAULT_OPTIONS } from '../run/options.js';
 import { encodeHistogram, latencyHistogram } from './histogram.js';
-import { RESULTS_SCHEMA, RESULTS_SCHEMA_VERSION, type Results, type RunRecord, type ServerResult } from './results.js';
+import { RESULTS_SCHEMA, RESULTS_SCHEMA_VERSION, type Results, type RunRecord, type ScenarioResult, type ServerResult } from './results.js';
 
 /** A valid server result with these metrics and nothing else, for tests that build results by hand. */
 export function serverResultOf(server: string, metrics: ServerResult['metrics'], model: Model = 'non-blocking'): ServerResult {
@@ -94,5 +95,31 @@ export function sampleResults(): Results {
         order: [['koa'], ['koa']],
       },
     ],
+  };
+}
+
+/** A file around these scenarios as a default run of the pair writes it, for tests of what is made from one. */
+export function resultsOf(scenarios: ScenarioResult[], complete = true): Results {
+  return {
+    schema: RESULTS_SCHEMA,
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    createdAt: '2026-11-21T00:00:00.000Z',
+    complete,
+    command: ['loopbench', 'run'],
+    environment: {
+      node: 'v20.20.2',
+      os: 'Linux 6.1',
+      arch: 'x64',
+      cpuModel: 'Test CPU',
+      cpuCount: 2,
+      memoryBytes: 2 ** 34,
+      gitCommit: '0123456789abcdef',
+      gitDirty: false,
+      frameworks: { express: '5.3.0', koa: '3.3.0' },
+      pinned: false,
+      loadGenerator: 'autocannon',
+    },
+    options: { ...DEFAULT_OPTIONS, servers: ['express-blocking', 'koa'], scenarios: [], timeoutS: 30 },
+    scenarios,
   };
 }
