@@ -131,6 +131,22 @@ describe('usage errors exit 2 and say what to type', () => {
     expect(err).toMatch(/not a loopbench results file/);
   });
 
+  it("takes a run's folder where it takes its results.json", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'loopbench-cli-'));
+    copyFileSync(fileURLToPath(new URL('../results/fixtures/results-v1.json', import.meta.url)), path.join(dir, 'results.json'));
+    const report = await cli('report', dir);
+    expect(report.err).not.toMatch(/error/);
+    expect(report.code).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual(['report.html', 'results.json', 'summary.md']);
+    const compare = await cli('compare', dir, path.join(dir, 'results.json'));
+    expect(compare.err).not.toMatch(/error/);
+    expect(compare.code).toBe(0);
+    const empty = mkdtempSync(path.join(tmpdir(), 'loopbench-cli-'));
+    const missing = await cli('report', empty);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain(`${empty} holds no results.json`);
+  });
+
   it('refuses a results file with a corrupted histogram, naming the file and where in it', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'loopbench-cli-'));
     const fixture = JSON.parse(readFileSync(fileURLToPath(new URL('../results/fixtures/results-v1.json', import.meta.url)), 'utf8'));

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import type * as z from 'zod';
 import { RESULTS_SCHEMA, RESULTS_SCHEMA_VERSION, type Results, resultsSchema, resultsVersion1Schema } from './schema.js';
 
@@ -58,6 +59,20 @@ const missing = (issue: z.core.$ZodRawIssue) => (issue.code === 'invalid_type' &
  * says where it is wrong. The whole file is checked, histograms decoded. Version 1 stored each
  * scenario's title, claim and verdict; reading drops them, as they are made from the numbers now.
  */
+/** The results.json a user means: the file given, or the one in the run's folder given. */
+export function resultsFileOf(given: string): string {
+  let folder = false;
+  try {
+    folder = statSync(given).isDirectory();
+  } catch {
+    return given;
+  }
+  if (!folder) return given;
+  const file = path.join(given, 'results.json');
+  if (!existsSync(file)) throw new ResultsFileError(`${given} holds no results.json: give a run's folder or the results.json it wrote`);
+  return file;
+}
+
 export function readResults(file: string): Results {
   let parsed: unknown;
   try {

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { type Change, type Comparison, compareResults, type Incomplete, type LeftOut } from '../../analysis/compare.js';
 import { formatNumber } from '../../analysis/format.js';
 import { renderGrid } from '../../render/terminal.js';
-import { type Results, readResults } from '../../results/results.js';
+import { type Results, readResults, resultsFileOf } from '../../results/results.js';
 import { integer } from '../../run/options.js';
 import type { CommandContext, Io } from './context.js';
 
@@ -64,7 +64,9 @@ function incompleteLine({ side, missing, interrupted }: Incomplete, path: string
   return `warning: ${path} (${side}) is incomplete: its run was interrupted or is still under way${what.length > 0 ? `; ${what.join(', and ')}` : ''}\n`;
 }
 
-function compare(before: string, after: string, flags: CompareFlags, io: Io): number {
+function compare(givenBefore: string, givenAfter: string, flags: CompareFlags, io: Io): number {
+  const before = resultsFileOf(givenBefore);
+  const after = resultsFileOf(givenAfter);
   const files = { before: readResults(before), after: readResults(after) };
   const paths = { before, after };
   const comparison = compareResults(files.before, files.after, flags.threshold);
@@ -102,8 +104,8 @@ export const compareCommand = ({ io, setExit }: CommandContext) =>
       'what changed between two results.json files, beyond the noise, in the scenarios both ran the same way; ' +
         'exits 1 when something regressed, 2 when nothing in them can be compared',
     )
-    .argument('<before>', 'the older results.json')
-    .argument('<after>', 'the newer results.json')
+    .argument('<before>', 'the older results.json, or the folder it is in')
+    .argument('<after>', 'the newer results.json, or the folder it is in')
     .addOption(new Option('--threshold <pct>', 'smallest change, in percent, that counts').argParser(integer(0, 1000)).default(10))
     .option('--json', 'print the comparison as JSON')
     .action((before: string, after: string, flags: CompareFlags) => setExit(compare(before, after, flags, io)));

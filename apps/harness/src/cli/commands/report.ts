@@ -2,7 +2,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
 import { writeReports } from '../../render/report.js';
-import { readResults } from '../../results/results.js';
+import { readResults, resultsFileOf } from '../../results/results.js';
 import { outDirOf, prepareOutDir } from '../../run/outDir.js';
 import type { CommandContext, Io } from './context.js';
 
@@ -12,7 +12,8 @@ interface ReportFlags {
   out?: string;
 }
 
-function report(file: string, flags: ReportFlags, io: Io): number {
+function report(given: string, flags: ReportFlags, io: Io): number {
+  const file = resultsFileOf(given);
   const results = readResults(file);
   const both = !flags.html && !flags.markdown;
   const started = performance.now();
@@ -30,7 +31,7 @@ function report(file: string, flags: ReportFlags, io: Io): number {
 export const reportCommand = ({ io, setExit }: CommandContext) =>
   new Command('report')
     .description('write report.html and summary.md again from a results.json (its verdicts are worded anew)')
-    .argument('<results>', 'a results.json written by loopbench run')
+    .argument('<results>', 'a results.json written by loopbench run, or the folder it is in')
     .option('--html', 'write report.html (default: both)')
     .option('--markdown', 'write summary.md (default: both)')
     .option('--out <dir>', 'where to write them (default: beside the results file)')
