@@ -281,7 +281,20 @@ async function listen(options: ServeOptions, env: ServeEnv, announceWhenReady: b
   };
   const track = (res: http.ServerResponse) => {
     answering += 1;
-    res.on('close', closed);
+    if (res.socket !== null) {
+      res.on('close', closed);
+      return;
+    }
+    // Queued behind another answer on a pipelined connection: if its client leaves first, the
+    // response never closes, so the connection's close ends it too (once).
+    let done = false;
+    const once = () => {
+      if (done) return;
+      done = true;
+      closed();
+    };
+    res.on('close', once);
+    res.req.socket.once('close', once);
   };
   const server = createHttpServer(listener, { model: options.model, serverTiming: env.serverTiming, track });
   server.on('error', (error: NodeJS.ErrnoException) => {

@@ -61,6 +61,26 @@ export function describeLifecycle({ server, hardening }: SuiteContext): void {
       await unfinished;
     });
 
+    hardening('keep-alive')('on SIGTERM does not wait for pipelined requests whose client has left', async () => {
+      const running = await startServer(server);
+      const left = new AbortController();
+      const pipelined = rawExchange(running.ready, 'GET /sleep?ms=100 HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(3), {
+        signal: left.signal,
+      }).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 50));
+      left.abort();
+      await pipelined;
+      const hold = new AbortController();
+      const unfinished = rawExchange(running.ready, 'GET /fast HTTP/1.1\r\nHost: x\r\n', { signal: hold.signal }).catch(() => undefined);
+      // The pipelined requests are long over by now, answered or dropped.
+      await new Promise((r) => setTimeout(r, 400));
+      const started = performance.now();
+      expect(await running.stop()).toEqual({ code: 0, signal: null });
+      expect(performance.now() - started).toBeLessThan(3_000);
+      hold.abort();
+      await unfinished;
+    });
+
     it.each([
       ['PORT', 'abc'],
       ['PORT', '70000'],
