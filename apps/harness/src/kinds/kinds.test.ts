@@ -102,9 +102,13 @@ describeKind<OpenLoopSettings>({
       controller.abort();
       const atAbort = await stub().ledger();
       await running;
+      const atSettle = await stub().ledger();
       await delay(QUIET_MS);
-      const after = since(await stub().ledger(), atAbort);
-      expect(after['/sleep'] ?? 0, `requests after the abort ${JSON.stringify(after)}`).toBe(0);
+      const later = await stub().ledger();
+      const afterAbort = since(later, atAbort);
+      expect(afterAbort['/sleep'] ?? 0, `requests after the abort ${JSON.stringify(afterAbort)}`).toBe(0);
+      // A /fast already on its way at the abort may still land; once run() has settled, nothing at all.
+      expect(since(later, atSettle), 'requests after the aborted run() settled').toEqual({});
     });
 
     it('times /fast from its planned time: behind a blocking stall, each waits out the rest of it', async () => {

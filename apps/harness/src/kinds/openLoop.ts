@@ -84,7 +84,10 @@ export const openLoop: ScenarioKind<OpenLoopSettings> = {
     const plan = stallPlan({ ratePerS: settings.ratePerS, durationMs: settings.warmupMs, stallAtMs: 0, stallMs: 0 }).filter(
       (r) => r.route === 'fast',
     );
-    const load = await generateOpenLoop({ url: server.url, plan, timeoutMs: 10_000, ...(signal ? { signal } : {}) }, server.generators);
+    const load = await generateOpenLoop(
+      { url: server.url, plan, timeoutMs: REQUEST_TIMEOUT_S * 1000, ...(signal ? { signal } : {}) },
+      server.generators,
+    );
     return {
       values: { baselineLatencyMs: load.fast.latencyMs.p50 },
       problems: loadProblems(load).map((problem) => runProblem.during('warm-up', problem)),

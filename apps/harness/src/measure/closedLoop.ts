@@ -220,10 +220,14 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
         non2xx += 1;
         return;
       }
-      answered.add(client);
-      if (now < steadyFrom) return;
+      // Once a connection is in perConnection it has been counted: the Set is touched once per connection, not per answer.
+      if (now < steadyFrom) {
+        answered.add(client);
+        return;
+      }
       const connection = perConnection.get(client);
       if (!connection) {
+        answered.add(client);
         perConnection.set(client, { first: now, last: now, answers: 0 });
         return;
       }

@@ -48,7 +48,11 @@ export function get(url: string, agent: http.Agent | false, timeoutMs: number): 
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', (error) =>
-        reject(new NoAnswer('unreachable', (error as NodeJS.ErrnoException).code ?? error.message, req.reusedSocket)),
+        reject(
+          error instanceof NoAnswer
+            ? error
+            : new NoAnswer('unreachable', (error as NodeJS.ErrnoException).code ?? error.message, req.reusedSocket),
+        ),
       );
       res.on('end', () =>
         resolve({

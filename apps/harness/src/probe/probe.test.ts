@@ -81,8 +81,13 @@ def close_delimited(conn):
     conn.sendall(b"HTTP/1.1 200 OK\\r\\ncontent-type: text/plain\\r\\n\\r\\nok")
     conn.close()
 
-if kind in ("close", "silent", "banner"):
-    raw({"close": close_delimited, "silent": lambda conn: time.sleep(3600),
+def unfinished(conn):
+    conn.recv(4096)
+    conn.sendall(b"HTTP/1.1 200 OK\\r\\ncontent-length: 100\\r\\n\\r\\npart")
+    time.sleep(3600)
+
+if kind in ("close", "silent", "banner", "unfinished"):
+    raw({"close": close_delimited, "silent": lambda conn: time.sleep(3600), "unfinished": unfinished,
          "banner": lambda conn: conn.sendall(b"SSH-2.0-OpenSSH_9.2\\r\\n") or time.sleep(3600)}[kind])
 Server = {"single": HTTPServer, "pool": Pool}.get(kind, ThreadingHTTPServer)
 Server.pool = ThreadPoolExecutor(size)
@@ -91,7 +96,7 @@ print(server.server_address[1], flush=True)
 server.serve_forever()
 `;
 
-type StdlibKind = 'single' | 'threading' | 'pool' | 'close' | 'deadlock' | 'silent' | 'banner';
+type StdlibKind = 'single' | 'threading' | 'pool' | 'close' | 'deadlock' | 'silent' | 'banner' | 'unfinished';
 
 const started: ChildProcess[] = [];
 afterAll(() => {
@@ -216,6 +221,7 @@ describe('loopbench probe against servers the project did not write', { timeout:
   it.each([
     ['silent', /error: nothing answers at http:\S+: it accepted the connection, but GET \/fast got no answer within 5 s/],
     ['banner', /error: http:\S+ answers, but not in HTTP: it sent "SSH-2\.0-OpenSSH_9\.2"; give the URL of the HTTP server/],
+    ['unfinished', /error: GET \/fast began an answer but did not finish it within 5 s: its body never ended/],
   ] as const)('exits 1 when a %s server gives no HTTP answer', async (kind, message) => {
     const { code, stderr } = await loopbench(['probe', await startStdlib(kind), '--slow', '/slow', '--fast', '/fast']).done;
     expect(stderr).toMatch(message);

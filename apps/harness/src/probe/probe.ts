@@ -123,6 +123,9 @@ function noAnswerError(error: NoAnswer, { url, target, flag, timeoutMs, first }:
   }
   if (error.kind === 'unreachable')
     return new ProbeError(`GET ${target} got no answer: the server dropped the connection (${error.detail})`, 1);
+  if (error.kind === 'unfinished') {
+    return new ProbeError(`GET ${target} began an answer but did not finish it ${within}: its body never ended`, 1);
+  }
   if (error.reused) {
     return new ProbeError(
       `GET ${target} got no answer ${within} on a kept-alive connection, though it was answered on a new one: the server does not answer a second request on a connection`,

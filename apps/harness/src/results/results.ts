@@ -54,11 +54,6 @@ function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
 /** Zod's words, except for a field that is not there at all. */
 const missing = (issue: z.core.$ZodRawIssue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'missing' : undefined);
 
-/**
- * Reads a results.json of this or an earlier version, refusing anything else with a message that
- * says where it is wrong. The whole file is checked, histograms decoded. Version 1 stored each
- * scenario's title, claim and verdict; reading drops them, as they are made from the numbers now.
- */
 /** The results.json a user means: the file given, or the one in the run's folder given. */
 export function resultsFileOf(given: string): string {
   let folder = false;
@@ -73,6 +68,11 @@ export function resultsFileOf(given: string): string {
   return file;
 }
 
+/**
+ * Reads a results.json of this or an earlier version, refusing anything else with a message that
+ * says where it is wrong. The whole file is checked, histograms decoded. Version 1 stored each
+ * scenario's title, claim and verdict; reading drops them, as they are made from the numbers now.
+ */
 export function readResults(file: string): Results {
   let parsed: unknown;
   try {

@@ -40,6 +40,8 @@ async function runOnce(bound: BoundScenario, contender: Contender, repeat: numbe
       const warmup = await bound.warmup(contender, signal);
       if (!contender.exited) {
         contender.recordWarmup(warmup.values);
+        // Its values feed theory (the open-loop baseline): a warm-up with errors is not to be trusted either.
+        if (warmup.problems.length > 0) contender.recordRun({ repeat, valid: false, problems: warmup.problems, values: {} });
         return;
       }
       contender.recordRun({ repeat, valid: false, problems: [...warmup.problems, contender.crashProblem()], values: warmup.values });

@@ -51,7 +51,7 @@ function whatToRun(paths: { before: string; after: string }, files: { before: Re
     const pair = again === 'after' ? `${paths.before} <its results.json>` : `<its results.json> ${paths.after}`;
     if (command) return `To compare, run again as ${paths[as]} was run: \`${command}\`; then \`npx loopbench compare ${pair}\`.`;
   }
-  return 'To compare, run both with the same --servers, --scenario and load options (--quick, --duration, --warmup, --connections, --workers, --rate, --generators, --pin).';
+  return 'To compare, run both with the same --servers, --scenario and load options (--quick, --duration, --warmup, --connections, --workers, --rate, --generators, --pin, --host).';
 }
 
 const leftOutLine = (l: LeftOut) => `  ${l.scenario} · ${l.servers.join(', ')}: ${l.why}`;
