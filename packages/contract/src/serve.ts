@@ -54,6 +54,9 @@ const VALID_HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::[0-
  * host[:port]), or undefined. Empty is valid. Read from the raw list: `req.headers` would build an
  * object per request that a fast framework never asks for.
  */
+/** The last Host that passed: a client sends the same one on every request, so checking it again is a comparison. */
+let lastValidHost = '';
+
 function hostRefusal(rawHeaders: readonly string[], required: boolean): string | undefined {
   let host: string | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
@@ -63,9 +66,10 @@ function hostRefusal(rawHeaders: readonly string[], required: boolean): string |
     host = rawHeaders[i + 1] as string;
   }
   if (host === undefined) return required ? 'an HTTP/1.1 request needs a Host header' : undefined;
-  return host === '' || VALID_HOST.test(host)
-    ? undefined
-    : `Host must be a host name or address and an optional port (got ${JSON.stringify(host.slice(0, 100))})`;
+  if (host === '' || host === lastValidHost) return undefined;
+  if (!VALID_HOST.test(host)) return `Host must be a host name or address and an optional port (got ${JSON.stringify(host.slice(0, 100))})`;
+  lastValidHost = host;
+  return undefined;
 }
 
 const SPOKEN = 'this server speaks HTTP/1.0 and HTTP/1.1';
