@@ -6,7 +6,17 @@ import { stopGenerators } from '../measure/pool.js';
 import { type ClosedLoopSettings, closedLoop } from './closedLoop.js';
 import { type FixedCountSettings, fixedCount } from './fixedCount.js';
 import { type HeadOfLineSettings, headOfLine } from './headOfLine.js';
-import { closeStubs, countAtLeast, describeKind, generatorPids, measured, QUIET_MS, since, until } from './kinds.testing.js';
+import {
+  closeStubs,
+  countAtLeast,
+  describeKind,
+  generatorPids,
+  type KindContext,
+  measured,
+  QUIET_MS,
+  since,
+  until,
+} from './kinds.testing.js';
 import { type OpenLoopSettings, openLoop } from './openLoop.js';
 
 // Generators are child processes kept from run to run: stop them, and check each has gone.
@@ -18,6 +28,18 @@ afterAll(async () => {
 const SLEEP_MS = 20;
 const CONNECTIONS = 4;
 
+/** Closed loop and fixed count alike: in flight as the model allows, and throughput near what C / S allows. */
+function inFlightAndThroughput({ model, firstRun, settings }: KindContext<{ connections: number }>): void {
+  it('sees as many requests in flight as the model allows, and the throughput C / S allows', async () => {
+    const { values } = (await firstRun()).outcome;
+    const inFlight = model === 'blocking' ? 1 : settings.connections;
+    expect(values.maxInFlight).toBe(inFlight);
+    const theory = (inFlight * 1000) / SLEEP_MS;
+    expect(values.throughputRps).toBeGreaterThan(0.4 * theory);
+    expect(values.throughputRps).toBeLessThan(1.1 * theory);
+  });
+}
+
 describeKind<ClosedLoopSettings>({
   kind: closedLoop,
   settings: { target: `/sleep?ms=${SLEEP_MS}`, connections: CONNECTIONS, workers: 1, warmupS: 0, durationS: 0.4 },
@@ -28,16 +50,7 @@ describeKind<ClosedLoopSettings>({
     '/sleep': [measured(outcome) + connections, measured(outcome) + 2 * connections],
     '/stats': 2,
   }),
-  specific({ model, firstRun, settings }) {
-    it('sees as many requests in flight as the model allows, and the throughput C / S allows', async () => {
-      const { values } = (await firstRun()).outcome;
-      const inFlight = model === 'blocking' ? 1 : settings.connections;
-      expect(values.maxInFlight).toBe(inFlight);
-      const theory = (inFlight * 1000) / SLEEP_MS;
-      expect(values.throughputRps).toBeGreaterThan(0.4 * theory);
-      expect(values.throughputRps).toBeLessThan(1.1 * theory);
-    });
-  },
+  specific: inFlightAndThroughput,
 });
 
 describeKind<FixedCountSettings>({
@@ -51,16 +64,7 @@ describeKind<FixedCountSettings>({
   },
   warmupLedger: ({ warmupRequests }) => ({ '/sleep': warmupRequests }),
   generators: 2,
-  specific({ model, firstRun, settings }) {
-    it('sees as many requests in flight as the model allows, and the throughput C / S allows', async () => {
-      const { values } = (await firstRun()).outcome;
-      const inFlight = model === 'blocking' ? 1 : settings.connections;
-      expect(values.maxInFlight).toBe(inFlight);
-      const theory = (inFlight * 1000) / SLEEP_MS;
-      expect(values.throughputRps).toBeGreaterThan(0.4 * theory);
-      expect(values.throughputRps).toBeLessThan(1.1 * theory);
-    });
-  },
+  specific: inFlightAndThroughput,
 });
 
 const RATE = 100;
