@@ -4,6 +4,7 @@ import type { FixedCountOptions, FixedCountResult } from './fixedCount.js';
 import { type Merged, mergeClosedLoop, mergeFixedCount, mergeOpenLoop } from './merge.js';
 import type { OpenLoopOptions, OpenLoopResult } from './openLoop.js';
 import { runInGenerators } from './pool.js';
+import { receivedOpenLoop } from './protocol.js';
 
 /** `total` in `parts` near-equal whole shares, larger ones first: 10 over 3 is 4, 3, 3. */
 export function shares(total: number, parts: number): number[] {
@@ -59,5 +60,5 @@ export async function generateOpenLoop(options: OpenLoopOptions, count = 1): Pro
     n,
     signal,
   );
-  return mergeOpenLoop(results);
+  return mergeOpenLoop(results.map(receivedOpenLoop));
 }

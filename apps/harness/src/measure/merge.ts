@@ -3,7 +3,7 @@ import { encodeHistogram, mergeHistograms } from '../results/histogram.js';
 import type { ClosedLoopResult } from './closedLoop.js';
 import type { FixedCountResult } from './fixedCount.js';
 import type { GeneratorHealth } from './generator.js';
-import { type OpenLoopResult, type RouteResult, routeResult } from './openLoop.js';
+import { type OpenLoopResult, type RequestRecords, type RouteResult, routeResult } from './openLoop.js';
 import { QueueSplit } from './queueSplit.js';
 
 /** One generator's result type, as several generators' merge into: each one's health in place of the one. */
@@ -63,6 +63,23 @@ function mergeRoute(routes: readonly RouteResult[]): RouteResult {
   });
 }
 
+/** Several generators' request records as one run's: all of them, in the order sent (they share one clock). */
+export function mergeRecords(all: readonly RequestRecords[]): RequestRecords {
+  const sent = all.flatMap((r) => r.sentMs);
+  const order = sent.map((_, i) => i).sort((a, b) => (sent[a] as number) - (sent[b] as number));
+  const merged = <T>(of: (records: RequestRecords) => T[]): T[] => {
+    const joined = all.flatMap(of);
+    return order.map((i) => joined[i] as T);
+  };
+  return {
+    route: merged((r) => r.route),
+    plannedMs: merged((r) => r.plannedMs),
+    sentMs: merged((r) => r.sentMs),
+    answeredMs: merged((r) => r.answeredMs),
+    servedMs: merged((r) => r.servedMs),
+  };
+}
+
 /** Generators' open-loop results as one run: each sent its share of one plan on one clock. */
 export function mergeOpenLoop(results: readonly OpenLoopResult[]): Merged<OpenLoopResult> {
   const sendLag = mergeHistograms(results.map((r) => r.sendLagHistogram));
@@ -79,6 +96,7 @@ export function mergeOpenLoop(results: readonly OpenLoopResult[]): Merged<OpenLo
     sendLagMs: summarizeHistogram(sendLag),
     sendLagHistogram: encodeHistogram(sendLag),
     elapsedMs: Math.max(...results.map((r) => r.elapsedMs)),
+    requests: mergeRecords(results.map((r) => r.requests)),
     ...(timeline ? { timeline } : {}),
     generators: results.map((r) => r.generator),
   };

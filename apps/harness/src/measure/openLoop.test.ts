@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../analysis/random.js';
 import { stallQuantileMs } from '../analysis/theory.js';
 import { sharePlan, stallPlan } from './arrivals.js';
+import { mergeRecords } from './merge.js';
 import { runOpenLoop } from './openLoop.js';
+import { receivedOpenLoop } from './protocol.js';
 
 describe('stallPlan', () => {
   it('spaces fast requests evenly at the rate and puts one slow request at the stall', () => {
@@ -49,7 +51,12 @@ describe('runOpenLoop against a stub with a fixed 20 ms delay', () => {
   let server: http.Server;
   let url: string;
   beforeAll(async () => {
-    server = http.createServer((_req, res) => setTimeout(() => res.end('ok'), 20));
+    server = http.createServer((_req, res) =>
+      setTimeout(() => {
+        res.setHeader('server-timing', 'app;dur=20.000');
+        res.end('ok');
+      }, 20),
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
@@ -71,6 +78,19 @@ describe('runOpenLoop against a stub with a fixed 20 ms delay', () => {
     expect(result.elapsedMs).toBeGreaterThanOrEqual(1000);
   });
 
+  it('records every request: planned, sent and answered on the plan clock, and its Server-Timing', async () => {
+    const plan = stallPlan({ ratePerS: 100, durationMs: 200, stallAtMs: 100, stallMs: 0 });
+    const { requests } = await runOpenLoop({ url, plan, timeoutMs: 5_000 });
+    expect(requests.route).toEqual(plan.map((r) => r.route));
+    expect(requests.plannedMs.map((ms) => Math.round(ms))).toEqual(plan.map((r) => r.atMs));
+    requests.sentMs.forEach((sent, i) => {
+      expect(sent).toBeGreaterThanOrEqual(requests.plannedMs[i] as number);
+      // A timer may fire up to a ms early.
+      expect(requests.answeredMs[i]).toBeGreaterThanOrEqual(sent + 19);
+    });
+    expect(new Set(requests.servedMs)).toEqual(new Set([20]));
+  });
+
   it('counts requests that time out, and still finishes', async () => {
     const slowServer = http.createServer(() => {});
     await new Promise<void>((resolve) => slowServer.listen(0, '127.0.0.1', resolve));
@@ -79,10 +99,43 @@ describe('runOpenLoop against a stub with a fixed 20 ms delay', () => {
       const plan = stallPlan({ ratePerS: 50, durationMs: 100, stallAtMs: 0, stallMs: 0 });
       const result = await runOpenLoop({ url: slowUrl, plan, timeoutMs: 200 });
       expect(result).toMatchObject({ planned: 6, sent: 6, answered: 0, timeouts: 6 });
+      // Recorded all the same, marked unanswered, and still so once through JSON (NaN travels as null).
+      const received = receivedOpenLoop(JSON.parse(JSON.stringify(result)));
+      expect(received.requests.sentMs).toEqual(result.requests.sentMs);
+      for (const records of [result.requests, received.requests]) {
+        expect(records.answeredMs).toHaveLength(6);
+        expect(records.answeredMs.every(Number.isNaN)).toBe(true);
+        expect(records.servedMs.every(Number.isNaN)).toBe(true);
+      }
     } finally {
       slowServer.closeAllConnections();
       slowServer.close();
     }
+  });
+});
+
+describe('mergeRecords', () => {
+  it("joins generators' records in the order sent, each request whole", () => {
+    const one = {
+      route: ['fast', 'slow'] as const,
+      plannedMs: [0, 20],
+      sentMs: [0.5, 20.1],
+      answeredMs: [2, Number.NaN],
+      servedMs: [1, Number.NaN],
+    };
+    const two = { route: ['fast'] as const, plannedMs: [10], sentMs: [10.2], answeredMs: [12], servedMs: [1.5] };
+    expect(
+      mergeRecords([
+        { ...one, route: [...one.route] },
+        { ...two, route: [...two.route] },
+      ]),
+    ).toEqual({
+      route: ['fast', 'fast', 'slow'],
+      plannedMs: [0, 10, 20],
+      sentMs: [0.5, 10.2, 20.1],
+      answeredMs: [2, 12, Number.NaN],
+      servedMs: [1, 1.5, Number.NaN],
+    });
   });
 });
 

@@ -42,6 +42,28 @@ export interface RouteResult {
   serviceHistogram: string;
 }
 
+/**
+ * Every request of a run that was sent, one index per request in the order sent (several generators'
+ * merged: by `sentMs`), as parallel arrays: ms from the plan's start t0, the clock generators share.
+ * Missing figures are NaN (null once through JSON: protocol.ts's receivedOpenLoop restores them).
+ */
+export interface RequestRecords {
+  route: ('fast' | 'slow')[];
+  /** When the plan said to send it. */
+  plannedMs: number[];
+  /** When it was sent. */
+  sentMs: number[];
+  /** When its answer ended; NaN when it got none, or not a 2xx (error, timeout, abort, non-2xx). */
+  answeredMs: number[];
+  /** Its handler's time, from the answer's Server-Timing (a non-2xx's too); NaN when no answer came or it carried none. */
+  servedMs: number[];
+}
+
+export const emptyRecords = (): RequestRecords => ({ route: [], plannedMs: [], sentMs: [], answeredMs: [], servedMs: [] });
+
+/** To the µs, as Server-Timing gives it: shorter on the wire, nothing lost. */
+const us = (ms: number) => Math.round(ms * 1000) / 1000;
+
 export interface OpenLoopResult {
   planned: number;
   sent: number;
@@ -55,6 +77,8 @@ export interface OpenLoopResult {
   sendLagMs: LatencySummaryMs;
   sendLagHistogram: string;
   elapsedMs: number;
+  /** Every request sent, for a prediction of this very run (Lindley's recursion, analysis/lindley.ts). */
+  requests: RequestRecords;
   /** When asked for: the sampled requests and /stats readings, ms from the plan's start. */
   timeline?: Timeline;
   generator: GeneratorHealth;
@@ -112,6 +136,7 @@ export function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
   for (const request of plan) routes[request.route].planned += 1;
   const sendLag = latencyHistogram();
   const counts = { sent: 0, answered: 0, errors: 0, timeouts: 0, non2xx: 0 };
+  const requests = emptyRecords();
   const stopWatching = watchGenerator();
   const t0 = options.startAt !== undefined ? options.startAt - performance.timeOrigin : performance.now() + START_LEAD_MS;
   const { timeline } = options;
@@ -137,6 +162,7 @@ export function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
         sendLagMs: summarizeHistogram(sendLag),
         sendLagHistogram: encodeHistogram(sendLag),
         elapsedMs,
+        requests,
         ...(recorded ? { timeline: recorded } : {}),
         generator,
       });
@@ -158,6 +184,13 @@ export function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
       const sentAt = performance.now();
       recordMs(sendLag, Math.max(0.001, sentAt - plannedAt));
       counts.sent += 1;
+      // Its slot, filled in when its answer ends: the records stay in the order sent.
+      const index = requests.sentMs.length;
+      requests.route.push(planned.route);
+      requests.plannedMs.push(us(plannedAt - t0));
+      requests.sentMs.push(us(sentAt - t0));
+      requests.answeredMs.push(Number.NaN);
+      requests.servedMs.push(Number.NaN);
       const route = routes[planned.route];
       let done = false;
       let timedOut = false;
@@ -173,12 +206,14 @@ export function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
         res.on('end', () => {
           const doneAt = performance.now();
           const ok = res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300;
+          const served = parseServerTiming(res.headers['server-timing']);
+          if (!done) requests.servedMs[index] = served ?? Number.NaN;
           if (ok && !done) {
-            const served = parseServerTiming(res.headers['server-timing']);
             route.answered += 1;
             recordMs(route.latency, doneAt - plannedAt);
             recordMs(route.service, doneAt - sentAt);
             route.split.add(doneAt - plannedAt, served);
+            requests.answeredMs[index] = us(doneAt - t0);
             if (row !== undefined) recorder?.add(row, plannedAt, sentAt, doneAt, served);
           }
           outcome(ok ? 'answered' : 'non2xx');

@@ -1,7 +1,7 @@
 /** The messages between the harness and its generator processes (pool.ts, generatorMain.ts). */
 import type { ClosedLoopOptions } from './closedLoop.js';
 import type { FixedCountOptions } from './fixedCount.js';
-import type { OpenLoopOptions } from './openLoop.js';
+import type { OpenLoopOptions, OpenLoopResult, RequestRecords } from './openLoop.js';
 
 /** An abort signal cannot cross the process boundary: `abort` messages stand for it. */
 type Sendable<O> = Omit<O, 'signal'>;
@@ -16,3 +16,22 @@ export type GeneratorJob =
 export type HarnessMessage = { type: 'run'; job: GeneratorJob } | { type: 'abort' };
 /** From a generator: ready for a job (once, after the fork), then each job's result or error. */
 export type GeneratorReply = { type: 'ready' } | { type: 'result'; result: unknown } | { type: 'error'; message: string };
+
+/** A number array as JSON (the IPC channel's serialisation) brings it back: NaN arrives as null. */
+type Received<T> = { [K in keyof T]: T[K] extends number[] ? (number | null)[] : T[K] };
+
+/** An open-loop result as it left its generator: the records' missing figures NaN again, not null. */
+export function receivedOpenLoop(result: OpenLoopResult): OpenLoopResult {
+  const requests = result.requests as Received<RequestRecords>;
+  const nan = (values: (number | null)[]) => values.map((v) => v ?? Number.NaN);
+  return {
+    ...result,
+    requests: {
+      route: requests.route,
+      plannedMs: nan(requests.plannedMs),
+      sentMs: nan(requests.sentMs),
+      answeredMs: nan(requests.answeredMs),
+      servedMs: nan(requests.servedMs),
+    },
+  };
+}
