@@ -72,7 +72,7 @@ function noisyRuns(random: () => number, center: number, count: number, noise = 
 function results(metrics: Partial<Record<MetricName, Summary>>, node = 'v20.20.2'): Results {
   return {
     schema: 'loopbench-results',
-    schemaVersion: 2,
+    schemaVersion: 3,
     createdAt: '2026-11-21T00:00:00Z',
     complete: true,
     command: [],

@@ -1,148 +1,122 @@
 import { describe, expect, it } from 'vitest';
+import { INSTRUMENT } from '../catalogue/metrics.js';
+import { seededRandom } from './random.js';
+import { median } from './stats.js';
 import {
   checkTheory,
+  exactly,
   expectCpuBound,
   expectHeadOfLine,
   expectIoBound,
   expectShare,
   expectSplit,
   expectStall,
+  pollaczekKhinchineWaitMs,
+  shareWaitRangeMs,
+  spanning,
   stallMeanMs,
   stallQuantileMs,
 } from './theory.js';
 
+const RT = INSTRUMENT.roundTripMs;
+
 describe('expectHeadOfLine', () => {
-  it('has a blocking server make /fast wait out the rest of the sleep', () => {
+  it('makes /fast wait the rest of the sleep on a blocking server, with no spread: one request each', () => {
     expect(expectHeadOfLine('blocking', { sleepMs: 2000, offsetMs: 200, baselineLatencyMs: 1 })).toEqual({
-      blockingIndex: 1,
-      holDelayMs: 1800,
-      fastLatencyMs: 1801,
-      slowLatencyMs: 2000,
+      blockingIndex: exactly(1),
+      holDelayMs: exactly(1800),
+      fastLatencyMs: exactly(1801),
+      slowLatencyMs: exactly(2000),
     });
-  });
-
-  it('has a thread pool answer /fast on another thread, like a non-blocking server', () => {
-    const input = { sleepMs: 1000, offsetMs: 100, baselineLatencyMs: 2 };
-    expect(expectHeadOfLine('thread-pool', input)).toEqual(expectHeadOfLine('non-blocking', input));
-  });
-
-  it('has a non-blocking server answer at its baseline', () => {
-    expect(expectHeadOfLine('non-blocking', { sleepMs: 2000, offsetMs: 200, baselineLatencyMs: 1 })).toEqual({
-      blockingIndex: 0,
-      holDelayMs: 0,
-      fastLatencyMs: 1,
-      slowLatencyMs: 2000,
-    });
+    expect(expectHeadOfLine('non-blocking', { sleepMs: 2000, offsetMs: 200, baselineLatencyMs: 1 }).blockingIndex).toEqual(exactly(0));
   });
 });
 
 describe('expectIoBound', () => {
-  const input = { connections: 10, workers: 1, cores: 2, sleepMs: 50 };
+  const input = { connections: 10, workers: 1, sleepMs: 50, servedMs: 50, cpuMs: 0.5 };
 
-  it('gives a blocking process 1/S and a queue of C·S (Little’s law)', () => {
-    expect(expectIoBound('blocking', input)).toEqual({
-      throughputRps: 20,
-      latencyMeanMs: 500,
-      maxInFlight: 1,
-      eventLoopUtilization: 1,
-      // Each request waits for the other nine: (C − 1)·S of its C·S.
-      queueMsMean: 450,
-      serviceMsMean: 50,
-      queueShare: 0.9,
-    });
+  it('gives a blocking server 1/S, down to 1/(S + its CPU per request), and the rest of C·S waiting', () => {
+    const p = expectIoBound('blocking', input);
+    expect(p.throughputRps).toEqual({ expected: 20, low: 1000 / 50.5, high: 20 });
+    expect(p.latencyMeanMs?.expected).toBe(500);
+    expect(p.latencyMeanMs?.high).toBeCloseTo(505);
+    expect(p.queueShare?.expected).toBeCloseTo(0.9);
+    expect(p.maxInFlight).toEqual(exactly(1));
+    expect(p.eventLoopUtilization).toEqual(exactly(1));
   });
 
-  it('gives a non-blocking process C/S at latency S', () => {
-    expect(expectIoBound('non-blocking', input)).toEqual({
-      throughputRps: 200,
-      latencyMeanMs: 50,
-      maxInFlight: 10,
-      eventLoopUtilization: 0,
-      queueMsMean: 0,
-      serviceMsMean: 50,
-      queueShare: 0,
-    });
+  it('gives a non-blocking server C/S, down to C over S plus every connection’s CPU and the round trip', () => {
+    const p = expectIoBound('non-blocking', input);
+    expect(p.throughputRps?.expected).toBe(200);
+    expect(p.throughputRps?.low).toBeCloseTo(10_000 / (50 + 10 * 0.5 + RT));
+    expect(p.queueMsMean?.low).toBe(0);
+    expect(p.maxInFlight).toEqual(exactly(10));
   });
 
-  it('multiplies blocking concurrency by workers, and splits connections between them', () => {
-    expect(expectIoBound('blocking', { ...input, workers: 2 })).toMatchObject({
-      throughputRps: 40,
-      latencyMeanMs: 250,
-      maxInFlight: 1,
-      queueShare: 0.8,
-    });
-    expect(expectIoBound('non-blocking', { ...input, workers: 2 })).toMatchObject({ throughputRps: 200, maxInFlight: 5 });
-    expect(expectIoBound('blocking', { ...input, workers: 20 })).toMatchObject({ throughputRps: 200, queueShare: 0 });
+  it('takes the served time measured, not the nominal sleep', () => {
+    expect(expectIoBound('non-blocking', { ...input, servedMs: 52 }).throughputRps?.expected).toBeCloseTo(10_000 / 52);
+    expect(expectIoBound('non-blocking', { ...input, servedMs: Number.NaN }).throughputRps?.expected).toBe(200);
   });
 
-  it('gives a thread pool min(C, N·P)/S: a wait blocks one pool thread', () => {
-    expect(expectIoBound('thread-pool', { ...input, poolSize: 40 })).toEqual({
-      throughputRps: 200,
-      latencyMeanMs: 50,
-      eventLoopUtilization: 0,
-      queueMsMean: 0,
-      serviceMsMean: 50,
-      queueShare: 0,
-    });
-    expect(expectIoBound('thread-pool', { ...input, poolSize: 4 })).toMatchObject({
-      throughputRps: 80,
-      latencyMeanMs: 125,
-      queueShare: 0.6,
-    });
-    expect(expectIoBound('thread-pool', { ...input, poolSize: 4, workers: 2 })).toMatchObject({ throughputRps: 160 });
+  it('multiplies by workers; a non-blocking process holds between an even share and all the connections', () => {
+    expect(expectIoBound('blocking', { ...input, workers: 2 }).throughputRps?.expected).toBe(40);
+    expect(expectIoBound('non-blocking', { ...input, workers: 2 }).maxInFlight).toEqual(spanning(5, 10));
+    expect(expectIoBound('blocking', { ...input, workers: 20 }).queueShare?.expected).toBe(0);
+  });
+
+  it('caps a thread pool at its threads, and leaves its requests in flight unpredicted', () => {
+    expect(expectIoBound('thread-pool', { ...input, poolSize: 40 }).throughputRps?.expected).toBe(200);
+    expect(expectIoBound('thread-pool', { ...input, poolSize: 4 }).throughputRps?.expected).toBe(80);
+    expect(expectIoBound('thread-pool', { ...input, poolSize: 4, workers: 2 }).throughputRps?.expected).toBe(160);
+    expect(expectIoBound('thread-pool', { ...input, poolSize: 40 }).maxInFlight).toBeUndefined();
   });
 });
 
 describe('expectCpuBound', () => {
-  const input = { connections: 10, workers: 1, cores: 2, serviceMs: 10 };
+  const input = { connections: 10, workers: 1, cores: 2, servedMs: 9.5, cpuMs: 10, generatorCores: 0.3 };
 
-  it('is the same for both models: one request per service time per process', () => {
-    expect(expectCpuBound('blocking', input)).toEqual(expectCpuBound('non-blocking', input));
-    expect(expectCpuBound('blocking', input)).toEqual({
-      throughputRps: 100,
-      latencyMeanMs: 100,
-      maxInFlight: 1,
-      eventLoopUtilization: 1,
-      cpuUtilization: 1,
-      // Both models compute one request at a time: the other nine wait in line.
-      queueShare: 0.9,
-    });
+  it('gives both models one request per CPU time per process, whichever of served and CPU time is shorter bounding it', () => {
+    const p = expectCpuBound('blocking', input);
+    expect(p).toEqual(expectCpuBound('non-blocking', input));
+    expect(p.throughputRps).toEqual({ expected: 100, low: 100, high: 1000 / 9.5 });
+    expect(p.latencyMeanMs?.expected).toBe(100);
+    expect(p.cpuUtilization).toEqual(exactly(1));
+    expect(p.queueShare?.expected).toBeCloseTo(0.905);
   });
 
-  it('uses every core when the server hands CPU work to a thread pool, and predicts nothing of its event loop', () => {
-    expect(expectCpuBound('non-blocking', { ...input, cpuOffload: true })).toEqual({
-      throughputRps: 200,
-      latencyMeanMs: 50,
-      cpuUtilization: 2,
-      // Its handler awaits a pool thread, so Server-Timing counts that wait as being served.
-      queueShare: 0,
-    });
+  it('reaches down to the cores the generators left when more processes want them all', () => {
+    const p = expectCpuBound('blocking', { ...input, workers: 2 });
+    expect(p.cpuUtilization).toEqual(spanning(2, 1.7));
+    expect(p.throughputRps?.expected).toBe(200);
+    expect(p.throughputRps?.low).toBeCloseTo(170);
   });
 
-  it('gives a Python thread pool one core per process (the GIL), its waits for the GIL counted as served', () => {
-    expect(expectCpuBound('thread-pool', input)).toEqual({ throughputRps: 100, latencyMeanMs: 100, cpuUtilization: 1, queueShare: 0 });
-  });
-
-  it('adds processes only up to the cores', () => {
-    expect(expectCpuBound('blocking', { ...input, workers: 2 }).throughputRps).toBe(200);
-    expect(expectCpuBound('blocking', { ...input, workers: 8 }).throughputRps).toBe(200);
+  it('lets a server with cpuOffload use every core, and predicts no split for a pool', () => {
+    expect(expectCpuBound('non-blocking', { ...input, cpuOffload: true }).throughputRps?.expected).toBe(200);
+    expect(expectCpuBound('non-blocking', { ...input, cpuOffload: true }).queueShare).toBeUndefined();
+    expect(expectCpuBound('thread-pool', input).queueShare).toBeUndefined();
+    expect(expectCpuBound('thread-pool', input).throughputRps?.expected).toBe(100);
   });
 });
 
 describe('checkTheory', () => {
-  it('allows 5% on throughput', () => {
-    expect(checkTheory('throughputRps', 96, 100).agrees).toBe(true);
-    expect(checkTheory('throughputRps', 94, 100)).toMatchObject({ agrees: false, difference: expect.closeTo(-0.06) });
+  it('judges by the interval widened by the metric’s resolution, and keeps both ends', () => {
+    // Throughput's resolution is 2%: [95, 100] becomes [93.1, 102].
+    const p = { expected: 100, low: 95, high: 100 };
+    expect(checkTheory('throughputRps', 94, p)).toMatchObject({ agrees: true, low: 93.1, high: 102, expected: 100 });
+    expect(checkTheory('throughputRps', 92, p).agrees).toBe(false);
+    expect(checkTheory('throughputRps', 103, p)).toMatchObject({ agrees: false, difference: expect.closeTo(0.03) });
   });
 
-  it('allows ±0.1 on the blocking index, also around 0', () => {
-    expect(checkTheory('blockingIndex', 0.95, 1).agrees).toBe(true);
-    expect(checkTheory('blockingIndex', 0.85, 1).agrees).toBe(false);
-    expect(checkTheory('blockingIndex', 0.002, 0).agrees).toBe(true);
+  it('keeps a fixed resolution where the metric has no sampling noise (β)', () => {
+    expect(checkTheory('blockingIndex', 0.95, exactly(1)).agrees).toBe(true);
+    expect(checkTheory('blockingIndex', 0.85, exactly(1)).agrees).toBe(false);
   });
 
-  it('never agrees with a missing measurement', () => {
-    expect(checkTheory('throughputRps', Number.NaN, 100).agrees).toBe(false);
+  it('names a check against the run’s own arrivals, and never agrees with NaN', () => {
+    expect(checkTheory('fastLatencyP99Ms', 10, exactly(10), 'realised').basis).toBe('realised');
+    expect(checkTheory('fastLatencyP99Ms', 10, exactly(10)).basis).toBeUndefined();
+    expect(checkTheory('throughputRps', Number.NaN, exactly(100)).agrees).toBe(false);
   });
 });
 
@@ -165,24 +139,73 @@ describe('stallQuantileMs', () => {
 });
 
 describe('expectShare', () => {
+  // λ = 0.2/ms, p = 0.05 of 50 ms: ρ = 0.5, E[S²] = 125 ms², W = 0.2 · 125 / (2 · 0.5) = 25 ms.
+  const input = { ratePerS: 200, slowShare: 0.05, slowMs: 50, fastServiceMs: 0, baselineMs: 1 };
+
   it('is the Pollaczek–Khinchine mean wait for a blocking server', () => {
-    // λ = 0.2/ms, p = 0.05 of 50 ms: ρ = 0.5, E[S²] = 125 ms², W = 0.2 · 125 / (2 · 0.5) = 25 ms.
-    const input = { ratePerS: 200, slowShare: 0.05, slowMs: 50, fastServiceMs: 0, baselineMs: 1 };
-    expect(expectShare('blocking', input).fastLatencyMeanMs).toBeCloseTo(26);
-    expect(expectShare('non-blocking', input).fastLatencyMeanMs).toBe(1);
-    expect(expectShare('blocking', { ...input, slowShare: 0.2 }).fastLatencyMeanMs).toBe(Number.POSITIVE_INFINITY);
+    expect(pollaczekKhinchineWaitMs(input)).toBeCloseTo(25);
+    expect(expectShare('blocking', { ...input, durationMs: 4000, repeats: 3 }).fastLatencyMeanMs?.expected).toBeCloseTo(26);
+    expect(expectShare('non-blocking', { ...input, durationMs: 4000, repeats: 3 }).fastLatencyMeanMs?.expected).toBe(1);
+    expect(pollaczekKhinchineWaitMs({ ...input, slowShare: 0.2 })).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('gives a window the spread of such windows: wider when short, and the same for the same seed', () => {
+    const long = shareWaitRangeMs({ ...input, durationMs: 4000, repeats: 3 });
+    const short = shareWaitRangeMs({ ...input, durationMs: 400, repeats: 2 });
+    expect(long[0]).toBeLessThan(25);
+    expect(long[1]).toBeGreaterThan(25);
+    expect(short[1] - short[0]).toBeGreaterThan(2 * (long[1] - long[0]));
+    expect(shareWaitRangeMs({ ...input, durationMs: 4000, repeats: 3 })).toEqual(long);
+  });
+
+  it('holds the median of three 4 s windows drawn apart from it in all but about 0.2% of them', () => {
+    const [low, high] = shareWaitRangeMs({ ...input, durationMs: 4000, repeats: 3, seed: 7 });
+    const random = seededRandom(99);
+    const windowMean = () => {
+      let t = 0;
+      let free = 0;
+      let sum = 0;
+      let count = 0;
+      for (;;) {
+        t += -Math.log(1 - random()) / 0.2;
+        if (t >= 4000) break;
+        const slow = random() < 0.05;
+        const start = Math.max(t, free);
+        free = start + (slow ? 50 : 0);
+        if (!slow) {
+          sum += start - t;
+          count += 1;
+        }
+      }
+      return sum / count;
+    };
+    let outside = 0;
+    for (let i = 0; i < 1000; i++) {
+      const m = median([windowMean(), windowMean(), windowMean()]);
+      if (m < low || m > high) outside += 1;
+    }
+    expect(outside).toBeLessThanOrEqual(10);
   });
 });
 
 describe('expectStall', () => {
-  it.each(['non-blocking', 'thread-pool'] as const)('gives a %s server its baseline everywhere', (model) => {
-    expect(expectStall(model, { stallMs: 1000, durationMs: 1500, utilization: 0, baselineMs: 2 })).toEqual({
-      fastLatencyMeanMs: 2,
-      fastLatencyP50Ms: 2,
-      fastLatencyP90Ms: 2,
-      fastLatencyP99Ms: 2,
-      fastLatencyP999Ms: 2,
-    });
+  const stall = { stallMs: 1000, durationMs: 1500, baselineMs: 2, ratePerS: 200, servedMs: 0.1, cpuMs: 0.2, sendLagMs: 1 };
+
+  it.each(['non-blocking', 'thread-pool'] as const)('gives a %s server its baseline, give or take the round trip and send lag', (model) => {
+    const p = expectStall(model, stall);
+    expect(p.fastLatencyP99Ms).toEqual(spanning(2, 0, 2 + RT + 1));
+    expect(p.fastLatencyMaxMs).toBeUndefined();
+  });
+
+  it('gives a blocking server the stall model, each quantile known to ±2 requests of the N sent', () => {
+    const p = expectStall('blocking', stall);
+    const nominal = { stallMs: 1000, durationMs: 1500, utilization: 0.02, baselineMs: 2 };
+    expect(p.fastLatencyP50Ms?.expected).toBeCloseTo(stallQuantileMs(0.5, nominal));
+    const low = p.fastLatencyP50Ms?.low ?? 0;
+    const high = p.fastLatencyP50Ms?.high ?? 0;
+    // 300 requests: ±2/300 in q moves p50 by about S·(2/300)/f ≈ 10 ms either way.
+    expect(high - low).toBeGreaterThan(15);
+    expect(high - low).toBeLessThan(40);
   });
 });
 
@@ -206,16 +229,15 @@ describe('stallMeanMs', () => {
 });
 
 describe('expectSplit', () => {
-  it('waits whatever of the predicted latency is not served', () => {
-    expect(expectSplit(640, 0.2)).toEqual({ queueMsMean: 639.8, queueShare: 639.8 / 640 });
-    const fast = expectSplit(1.5, 0.3);
-    expect(fast.queueMsMean).toBeCloseTo(1.2, 9);
-    expect(fast.queueShare).toBeCloseTo(0.8, 9);
+  it('waits whatever of the predicted latency is not served, at both ends', () => {
+    const p = expectSplit({ expected: 640, low: 600, high: 700 }, 0.2);
+    expect(p.queueMsMean).toEqual({ expected: 639.8, low: 599.8, high: 699.8 });
+    expect(p.queueShare?.expected).toBeCloseTo(639.8 / 640, 9);
   });
 
   it('predicts nothing without a latency or a measured service time', () => {
     expect(expectSplit(undefined, 1)).toEqual({});
-    expect(expectSplit(10, undefined)).toEqual({});
-    expect(expectSplit(Number.NaN, 1)).toEqual({});
+    expect(expectSplit(exactly(10), undefined)).toEqual({});
+    expect(expectSplit(exactly(Number.NaN), 1)).toEqual({});
   });
 });

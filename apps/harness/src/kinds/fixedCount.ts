@@ -1,6 +1,5 @@
-import type { Expectation } from '../catalogue/metrics.js';
 import { generateFixedCount } from '../measure/generators.js';
-import type { Evidence, ScenarioKind } from './kind.js';
+import type { Evidence, Predictions, ScenarioKind } from './kind.js';
 import { REQUEST_TIMEOUT_S } from './limits.js';
 import { loadProblems, runProblem } from './problems.js';
 import { signalValues, withServerSignals } from './serverSide.js';
@@ -14,7 +13,7 @@ export interface FixedCountSettings {
   workers: number;
   /** Requests of the discarded warm-up run. */
   warmupRequests: number;
-  theory?: (evidence: Evidence, settings: FixedCountSettings) => Expectation;
+  theory?: (evidence: Evidence, settings: FixedCountSettings) => Predictions;
 }
 
 /**

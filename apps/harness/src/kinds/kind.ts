@@ -1,13 +1,16 @@
-import type { Evidence } from '../analysis/theory.js';
-import type { Expectation, MetricName, MetricValues } from '../catalogue/metrics.js';
+import type { Model } from '@loopbench/contract';
+import type { Evidence, Predictions } from '../analysis/theory.js';
+import type { MetricName, MetricValues } from '../catalogue/metrics.js';
 import type { GeneratorHealth } from '../measure/generator.js';
 import type { Timeline } from '../measure/timeline.js';
-import type { KindName } from '../results/results.js';
+import type { KindName, Prediction } from '../results/results.js';
 
 /** The server a run measures, as a scenario kind sees it. */
 export interface ServerUnderTest {
   readonly name: string;
   readonly url: string;
+  /** How it waits, as its package declares: what theory predicts of it. */
+  readonly model: Model;
   /** Processes it runs (WORKERS). */
   readonly workers: number;
   /** Load generator processes that send its load (--generators). */
@@ -25,6 +28,8 @@ export interface RunOutcome {
   problems: string[];
   /** Latencies in µs, compressed HDR histogram. */
   latencyHistogram?: string;
+  /** What theory predicts for this very run from its own arrivals and service times (open loop: Lindley's recursion). */
+  predicted?: Partial<Record<MetricName, Prediction>>;
   /** Metrics left out of `values` because the run had too few samples to quote them. */
   tooFewSamples?: MetricName[];
   /** Every load generator's own health, one per process. */
@@ -33,8 +38,8 @@ export interface RunOutcome {
   timeline?: Timeline;
 }
 
-// Theory's input, defined with theory (analysis/theory.ts) so that analysis needs nothing of kinds/.
-export type { Evidence };
+// Theory's input and output, defined with theory (analysis/theory.ts) so that analysis needs nothing of kinds/.
+export type { Evidence, Predictions };
 
 /**
  * A kind of scenario (closed loop, open loop, head-of-line …): one module, one interface, its own
@@ -51,7 +56,8 @@ export interface ScenarioKind<S> {
   warmup?(settings: S, server: ServerUnderTest, signal?: AbortSignal): Promise<{ values: MetricValues; problems: string[] }>;
   /** One measured run; `repeat` (from 1) seeds anything random, the same for every server. */
   run(settings: S, server: ServerUnderTest, repeat: number, signal?: AbortSignal): Promise<RunOutcome>;
-  expect(settings: S, evidence: Evidence): Expectation;
+  /** What theory predicts for a server, each figure with the interval for the windows this kind measures. */
+  expect(settings: S, evidence: Evidence): Predictions;
 }
 
 /** A kind with its settings bound: what the runner drives, whatever the kind. */
@@ -60,7 +66,7 @@ export interface BoundScenario {
   readonly parameters: Record<string, number | string>;
   warmup?(server: ServerUnderTest, signal?: AbortSignal): Promise<{ values: MetricValues; problems: string[] }>;
   run(server: ServerUnderTest, repeat: number, signal?: AbortSignal): Promise<RunOutcome>;
-  expect(evidence: Evidence): Expectation;
+  expect(evidence: Evidence): Predictions;
 }
 
 export function bind<S>(kind: ScenarioKind<S>, settings: S): BoundScenario {

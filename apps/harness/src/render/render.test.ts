@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CLAIM_RULE, claimsTable } from '../analysis/claims.js';
 import { summarize } from '../analysis/stats.js';
-import { checkTheory } from '../analysis/theory.js';
+import { checkTheory, exactly } from '../analysis/theory.js';
 import type { ScenarioResult, ServerResult } from '../results/results.js';
 import { resultsOf } from '../results/results.testing.js';
 import { reportCharts } from './charts/registry.js';
@@ -27,7 +27,7 @@ function server(
     problems: valid ? [] : [problem],
     metrics,
     expected: { throughputRps: expected },
-    theory: [checkTheory('throughputRps', metrics.throughputRps.median, expected)],
+    theory: [checkTheory('throughputRps', metrics.throughputRps.median, exactly(expected))],
     runs: [],
     pids: [],
   };

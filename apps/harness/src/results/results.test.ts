@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -102,7 +102,7 @@ describe('readResults', () => {
     [
       'future.json',
       JSON.stringify({ schema: RESULTS_SCHEMA, schemaVersion: 99, scenarios: [] }),
-      /schema version 99; this loopbench reads versions 1 and 2/,
+      /schema version 99; this loopbench reads versions 1, 2, 3/,
     ],
   ])('refuses %s', (name, content, message) => {
     const file = write(name, content);
@@ -137,7 +137,9 @@ describe('a version-2 file, every field checked', () => {
     const [koa] = sample.scenarios[0]?.results ?? [];
     if (!koa) throw new Error('the sample has a server');
     koa.metrics.throughputRps = { median: Number.NaN, min: Number.NaN, max: Number.NaN, runs: [] };
-    koa.theory = [{ metric: 'maxInFlight', measured: 1, expected: 0, difference: Number.POSITIVE_INFINITY, agrees: false }];
+    koa.theory = [
+      { metric: 'maxInFlight', measured: 1, expected: 0, low: 0, high: 0, difference: Number.POSITIVE_INFINITY, agrees: false },
+    ];
     const read = readResults(write(sample)).scenarios[0]?.results[0];
     expect(read?.metrics.throughputRps?.median).toBeNaN();
     expect(read?.theory[0]?.difference).toBeNaN();
@@ -202,6 +204,28 @@ describe('a version-1 results file (written by loopbench before verdicts were ma
       expect(findingFor(scenario)).toBe(stored.scenarios[i]?.verdict);
       expect(scenarioText(scenario).title).toBe(stored.scenarios[i]?.title);
     }
+  });
+
+  it('reads its theory checks, which had no interval, with low and high NaN (not recorded)', () => {
+    const checks = readResults(file).scenarios.flatMap((s) => s.results.flatMap((r) => r.theory));
+    expect(checks.length).toBeGreaterThan(10);
+    for (const check of checks) {
+      expect(check.low).toBeNaN();
+      expect(check.high).toBeNaN();
+    }
+  });
+
+  it('as version 2 it reads the same; a version-3 check without its interval is refused', () => {
+    const stored2 = JSON.parse(readFileSync(file, 'utf8'));
+    stored2.schemaVersion = 2;
+    const dir = mkdtempSync(path.join(tmpdir(), 'loopbench-v2-'));
+    const v2 = path.join(dir, 'results.json');
+    writeFileSync(v2, JSON.stringify(stored2));
+    expect(readResults(v2).scenarios[1]?.results[0]?.theory[0]?.low).toBeNaN();
+    stored2.schemaVersion = 3;
+    writeFileSync(v2, JSON.stringify(stored2));
+    expect(() => readResults(v2)).toThrow(/theory\[0\]\.low: missing/);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('renders and compares like a file of this version', () => {

@@ -86,7 +86,7 @@ export function sampleResults(): Results {
             ...serverResultOf('koa', { throughputRps: { median: 194, min: 194, max: 194, runs: [194] } }),
             warmup: { baselineLatencyMs: 1.4 },
             expected: { throughputRps: 200 },
-            theory: [{ metric: 'throughputRps', measured: 194, expected: 200, difference: -0.03, agrees: true }],
+            theory: [{ metric: 'throughputRps', measured: 194, expected: 200, low: 190, high: 204, difference: -0.03, agrees: true }],
             runs: [run],
             pids: [1234],
           },

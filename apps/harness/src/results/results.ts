@@ -1,11 +1,20 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type * as z from 'zod';
-import { RESULTS_SCHEMA, RESULTS_SCHEMA_VERSION, type Results, resultsSchema, resultsVersion1Schema } from './schema.js';
+import {
+  RESULTS_SCHEMA,
+  RESULTS_SCHEMA_VERSION,
+  type Results,
+  resultsSchema,
+  resultsVersion1Schema,
+  resultsVersion2Schema,
+} from './schema.js';
 
 // The file's types live with its schema (schema.ts); they are re-exported here, where readers look.
 export { writeFileAtomic } from './files.js';
 export {
+  BASES,
+  type Basis,
   type Environment,
   type Expectation,
   type GeneratorHealth,
@@ -14,6 +23,7 @@ export {
   METRIC_NAMES,
   type MetricName,
   type MetricValues,
+  type Prediction,
   RESULTS_SCHEMA,
   RESULTS_SCHEMA_VERSION,
   type Results,
@@ -30,7 +40,7 @@ export {
 } from './schema.js';
 
 /** Versions this loopbench still reads. */
-export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2];
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2, 3];
 
 export class ResultsFileError extends Error {
   override name = 'ResultsFileError';
@@ -85,10 +95,10 @@ export function readResults(file: string): Results {
     throw new ResultsFileError(`${file}: not a loopbench results file (no "schema": "${RESULTS_SCHEMA}")`);
   if (!READABLE_SCHEMA_VERSIONS.includes(top.schemaVersion as number)) {
     throw new ResultsFileError(
-      `${file}: schema version ${top.schemaVersion}; this loopbench reads versions ${READABLE_SCHEMA_VERSIONS.join(' and ')}`,
+      `${file}: schema version ${top.schemaVersion}; this loopbench reads versions ${READABLE_SCHEMA_VERSIONS.join(', ')}`,
     );
   }
-  const schema = top.schemaVersion === 1 ? resultsVersion1Schema : resultsSchema;
+  const schema = top.schemaVersion === 1 ? resultsVersion1Schema : top.schemaVersion === 2 ? resultsVersion2Schema : resultsSchema;
   const checked = schema.safeParse(top, { error: missing });
   if (!checked.success) {
     throw new ResultsFileError(

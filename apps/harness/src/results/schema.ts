@@ -8,8 +8,11 @@ import * as z from 'zod';
 import { histogramProblem } from './histogram.js';
 
 export const RESULTS_SCHEMA = 'loopbench-results';
-/** 2: numbers only; titles, claims and verdicts are made when rendering. 1 stored them. */
-export const RESULTS_SCHEMA_VERSION = 2;
+/**
+ * 3: every theory check carries the interval it was judged by (low, high). 2: numbers only; titles,
+ * claims and verdicts are made when rendering. 1 stored them.
+ */
+export const RESULTS_SCHEMA_VERSION = 3;
 
 /** Every metric the harness measures, in the order tables show them; catalogue/metrics.ts describes each, in this order. */
 export const METRIC_NAMES = [
@@ -79,13 +82,41 @@ export const summarySchema = z
   .meta({ id: 'Summary', description: "A metric over repeated runs: the median with its spread, and every run's value." });
 export type Summary = z.infer<typeof summarySchema>;
 
+/** Which prediction a check is against. */
+export const BASES = ['model', 'realised'] as const;
+export type Basis = (typeof BASES)[number];
+
+/** What theory predicts for one metric of the window measured: a figure and the interval around it. */
+export const predictionSchema = z
+  .object({
+    expected: measured,
+    low: measured,
+    high: measured,
+  })
+  .meta({
+    id: 'Prediction',
+    description:
+      "The model's figure and the interval it predicts for a window like the one measured (its length, rate, connections, repeats).",
+  });
+export type Prediction = z.infer<typeof predictionSchema>;
+
 export const theoryCheckSchema = z
   .object({
     metric: metricName,
+    basis: z.enum(BASES).optional().meta({
+      description:
+        "'realised': against this run's own arrivals and service times (Lindley's recursion); absent or 'model': against the model's long-run figure for a window of this length.",
+    }),
     measured,
     expected: measured,
+    low: measured.meta({
+      description: "The interval's lower end, widened by the instrument's resolution; null in files before version 3.",
+    }),
+    high: measured.meta({
+      description: "The interval's upper end, widened by the instrument's resolution; null in files before version 3.",
+    }),
     difference: measured.meta({ description: 'measured / expected − 1; infinite (null) when theory says 0 and the measurement is not.' }),
-    agrees: z.boolean(),
+    agrees: z.boolean().meta({ description: 'low ≤ measured ≤ high.' }),
   })
   .meta({ id: 'TheoryCheck' });
 export type TheoryCheck = z.infer<typeof theoryCheckSchema>;
@@ -149,6 +180,10 @@ export const runRecordSchema = z
       .boolean()
       .optional()
       .meta({ description: "A generator was over GENERATOR_LIMITS.busy: the run's figures are its limit, so the run is invalid." }),
+    predicted: z
+      .partialRecord(metricName, predictionSchema)
+      .optional()
+      .meta({ description: "Open loop: what a FIFO server would give this run's own arrivals and service times (Lindley's recursion)." }),
     tooFewSamples: z
       .array(metricName)
       .optional()
@@ -281,8 +316,22 @@ export const resultsSchema = z
   });
 export type Results = z.infer<typeof resultsSchema>;
 
-/** Version 1: the same, with each scenario's title, claim and verdict, which reading drops (unknown keys are stripped). */
-export const resultsVersion1Schema = resultsSchema.extend({ schemaVersion: z.literal(1) });
+/** Before version 3 a check had no interval: low and high read as NaN (not recorded). */
+const theoryCheckVersion2Schema = theoryCheckSchema.extend({
+  low: measured.optional().transform(() => Number.NaN),
+  high: measured.optional().transform(() => Number.NaN),
+});
+const resultsVersion2Schema = resultsSchema.extend({
+  schemaVersion: z.literal(2),
+  scenarios: z.array(
+    scenarioResultSchema.extend({ results: z.array(serverResultSchema.extend({ theory: z.array(theoryCheckVersion2Schema) })) }),
+  ),
+});
+
+export { resultsVersion2Schema };
+
+/** Version 1: as version 2, with each scenario's title, claim and verdict, which reading drops (unknown keys are stripped). */
+export const resultsVersion1Schema = resultsVersion2Schema.extend({ schemaVersion: z.literal(1) });
 
 /** results.schema.json: the file as JSON Schema (draft 2020-12), for other tools and an independent validator. */
 export function resultsJsonSchema(): Record<string, unknown> {

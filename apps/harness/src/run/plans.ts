@@ -1,11 +1,10 @@
 import { expectCpuBound, expectIoBound, expectShare, expectStall } from '../analysis/theory.js';
 import { ARTICLE } from '../catalogue/articles.js';
-import type { Expectation } from '../catalogue/metrics.js';
 import { CPU_BOUND_TARGET, IO_BOUND_TARGET, IO_SLEEP_MS, type Scenario, SHARE } from '../catalogue/scenarios.js';
 import { type ClosedLoopSettings, closedLoop } from '../kinds/closedLoop.js';
 import { type FixedCountSettings, fixedCount } from '../kinds/fixedCount.js';
 import { headOfLine } from '../kinds/headOfLine.js';
-import { type BoundScenario, bind, type Evidence } from '../kinds/kind.js';
+import { type BoundScenario, bind, type Evidence, type Predictions } from '../kinds/kind.js';
 import { openLoop } from '../kinds/openLoop.js';
 import { sharePlan, stallPlan } from '../measure/arrivals.js';
 import type { RunOptions } from './options.js';
@@ -17,17 +16,30 @@ export function processesFor(scenario: Pick<Scenario, 'processes'>, options: Run
 
 type Plan = (options: RunOptions, workers: number) => BoundScenario;
 
-const ioTheory = (
-  { model, poolSize }: Evidence,
-  { connections, workers }: Pick<ClosedLoopSettings, 'connections' | 'workers'>,
-): Expectation =>
-  expectIoBound(model, { connections, workers, cores: Number.NaN, sleepMs: IO_SLEEP_MS, ...(poolSize ? { poolSize } : {}) });
+/** What the runs measured that the models take as input: the served time and the CPU time per request. */
+const measuredInputs = ({ metrics }: Evidence) => ({
+  servedMs: metrics.serviceMsMean?.median ?? Number.NaN,
+  cpuMs: metrics.cpuPerRequestMs?.median || Number.NaN,
+});
 
-const cpuTheory = (
-  { model, cores, metrics, cpuOffload }: Evidence,
-  { connections, workers }: Pick<ClosedLoopSettings, 'connections' | 'workers'>,
-): Expectation =>
-  expectCpuBound(model, { connections, workers, cores, serviceMs: metrics.cpuPerRequestMs?.median || Number.NaN, cpuOffload });
+const ioTheory = (evidence: Evidence, { connections, workers }: Pick<ClosedLoopSettings, 'connections' | 'workers'>): Predictions =>
+  expectIoBound(evidence.model, {
+    connections,
+    workers,
+    sleepMs: IO_SLEEP_MS,
+    ...measuredInputs(evidence),
+    ...(evidence.poolSize ? { poolSize: evidence.poolSize } : {}),
+  });
+
+const cpuTheory = (evidence: Evidence, { connections, workers }: Pick<ClosedLoopSettings, 'connections' | 'workers'>): Predictions =>
+  expectCpuBound(evidence.model, {
+    connections,
+    workers,
+    cores: evidence.cores,
+    ...measuredInputs(evidence),
+    cpuOffload: evidence.cpuOffload,
+    generatorCores: evidence.generatorCores,
+  });
 
 /** C closed-loop connections on one target, for the run's duration. */
 const closedLoopPlan =
@@ -91,11 +103,14 @@ const PLANS: Readonly<Record<string, Plan>> = {
       warmupMs: openLoopWarmupMs(options),
       closedLoopView: { ...shape, connections: options.connections },
       timeline: { fromMs: 0, toMs: shape.durationMs },
-      theory: ({ model, baselineMs, fastServiceMs }) =>
+      theory: ({ model, baselineMs, fastServiceMs, servedMs, sendLagMs }) =>
         expectStall(model, {
           stallMs: shape.stallMs,
           durationMs: shape.durationMs,
-          utilization: (options.ratePerS * fastServiceMs) / 1000,
+          ratePerS: options.ratePerS,
+          servedMs,
+          cpuMs: fastServiceMs,
+          sendLagMs,
           baselineMs,
         }),
     });
@@ -111,8 +126,17 @@ const PLANS: Readonly<Record<string, Plan>> = {
       shape,
       plan: (repeat) => sharePlan({ ratePerS: options.ratePerS, ...shape, seed: repeat }),
       warmupMs: openLoopWarmupMs(options),
-      theory: ({ model, baselineMs, fastServiceMs }) =>
-        expectShare(model, { ratePerS: options.ratePerS, slowShare: SHARE.slowShare, slowMs: SHARE.slowMs, fastServiceMs, baselineMs }),
+      theory: ({ model, baselineMs, fastServiceMs, repeats }) =>
+        expectShare(model, {
+          ratePerS: options.ratePerS,
+          slowShare: SHARE.slowShare,
+          slowMs: SHARE.slowMs,
+          fastServiceMs,
+          baselineMs,
+          durationMs: shape.durationMs,
+          repeats,
+          seed: options.seed,
+        }),
     });
   },
   'article-dummy': headOfLinePlan(ARTICLE, ARTICLE.quick),

@@ -61,6 +61,7 @@ async function runOnce(bound: BoundScenario, contender: Contender, repeat: numbe
             ...(isGeneratorBound(run.generators) ? { generatorBound: true } : {}),
           }
         : {}),
+      ...(run.predicted ? { predicted: run.predicted } : {}),
       ...(run.tooFewSamples ? { tooFewSamples: run.tooFewSamples } : {}),
       ...(run.timeline ? { timeline: run.timeline } : {}),
     });
