@@ -84,6 +84,7 @@ export async function startStub(model: StubModel): Promise<StubServer> {
       return {
         name: `stub-${model}`,
         url,
+        model,
         workers: 1,
         generators,
         get exited() {

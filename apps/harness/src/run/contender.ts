@@ -1,4 +1,12 @@
-import { type ExitStatus, type RunningServer, type ServerPackage, ServerStartError, startServer, verifyServer } from '@loopbench/contract';
+import {
+  type ExitStatus,
+  type Model,
+  type RunningServer,
+  type ServerPackage,
+  ServerStartError,
+  startServer,
+  verifyServer,
+} from '@loopbench/contract';
 import type { ServerUnderTest } from '../kinds/kind.js';
 import { runProblem } from '../kinds/problems.js';
 import type { MetricValues, RunRecord } from '../results/results.js';
@@ -37,6 +45,10 @@ export class Contender implements ServerUnderTest {
 
   get name(): string {
     return this.server.name;
+  }
+
+  get model(): Model {
+    return this.server.model;
   }
 
   get url(): string {
