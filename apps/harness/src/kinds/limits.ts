@@ -6,3 +6,9 @@ export const MIN_LATENCY_SAMPLES = 10;
 
 /** Send lag past this makes an open-loop run untrustworthy: requests left later than planned. */
 export const SEND_LAG_LIMIT_MS = 5;
+
+/**
+ * The loopback round trip and the generator's own turn outside the server's timing, on a shared
+ * 2-core machine: what an open-loop latency may add to the server's own figures (analysis/lindley.ts).
+ */
+export const ROUND_TRIP_MS = 2;

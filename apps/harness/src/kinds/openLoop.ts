@@ -1,12 +1,13 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { request } from '@loopbench/contract';
+import { predictFastLatency } from '../analysis/lindley.js';
 import { expectSplit } from '../analysis/theory.js';
 import type { Expectation, MetricValues } from '../catalogue/metrics.js';
 import { type PlannedRequest, stallPlan } from '../measure/arrivals.js';
 import { generateClosedLoop, generateOpenLoop } from '../measure/generators.js';
 import { readListenOverflows } from '../measure/listenOverflows.js';
 import type { Evidence, ScenarioKind, ServerUnderTest } from './kind.js';
-import { REQUEST_TIMEOUT_S, SEND_LAG_LIMIT_MS } from './limits.js';
+import { REQUEST_TIMEOUT_S, ROUND_TRIP_MS, SEND_LAG_LIMIT_MS } from './limits.js';
 import { answerProblems, loadProblems, runProblem } from './problems.js';
 import { signalValues, withServerSignals } from './serverSide.js';
 
@@ -117,6 +118,14 @@ export const openLoop: ScenarioKind<OpenLoopSettings> = {
       found.push(runProblem.listenOverflows(overflowsAfter - overflowsBefore));
     }
     const fast = load.fast.latencyMs;
+    // This very run's arrivals and service times, through a FIFO line for a blocking server (Lindley).
+    const cpuPerRequestMs = signals?.cpuPerRequestMs;
+    const predicted = predictFastLatency(load.requests, {
+      model: server.model,
+      workers: server.workers,
+      overheadMs: cpuPerRequestMs !== undefined && Number.isFinite(cpuPerRequestMs) ? cpuPerRequestMs : 0,
+      roundTripMs: ROUND_TRIP_MS,
+    });
     const values: MetricValues = {
       fastLatencyMeanMs: fast.mean,
       fastLatencyP50Ms: fast.p50,
@@ -137,6 +146,7 @@ export const openLoop: ScenarioKind<OpenLoopSettings> = {
       values,
       problems: [...found, ...problems],
       latencyHistogram: load.fast.latencyHistogram,
+      ...(Object.keys(predicted).length > 0 ? { predicted } : {}),
       generators: load.generators,
       ...(load.timeline ? { timeline: load.timeline } : {}),
     };
