@@ -23,6 +23,8 @@ export interface StartOptions {
   readyTimeoutS: number;
   /** argv prefix, e.g. taskset for --pin. */
   wrap: string[];
+  /** Ctrl-C or SIGTERM: once aborted, the harness is stopping every server, and no exit is the server's fault. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -33,6 +35,9 @@ export class Contender implements ServerUnderTest {
   #running?: RunningServer;
   #exit?: ExitStatus;
   #failure?: string;
+  /** The harness stopped it, or is stopping every server (Ctrl-C): an exit from then on is not a crash. */
+  #stopped = false;
+  #signal: AbortSignal | undefined;
   readonly #runs: RunRecord[] = [];
   readonly #warmup: MetricValues = {};
   readonly #pids = new Set<number>();
@@ -63,6 +68,15 @@ export class Contender implements ServerUnderTest {
 
   get exited(): boolean {
     return this.#exit !== undefined;
+  }
+
+  /** It exited on its own: not by the harness's SIGTERM at the scenario's end or on Ctrl-C. */
+  get crashed(): boolean {
+    return this.exited && !this.#stopping();
+  }
+
+  #stopping(): boolean {
+    return this.#stopped || this.#signal?.aborted === true;
   }
 
   /** Why it cannot be measured any more: it did not start, broke the contract, or died. */
@@ -109,6 +123,7 @@ export class Contender implements ServerUnderTest {
 
   /** Starts the server and checks every route against the contract; a failure is kept, not thrown. */
   async start(options: StartOptions, reporter: StartReporter): Promise<void> {
+    this.#signal = options.signal;
     reporter.step(`starting ${this.name}${this.workers > 1 ? ` with WORKERS=${this.workers}` : ''}`);
     try {
       const running = await startServer(this.server, {
@@ -123,12 +138,20 @@ export class Contender implements ServerUnderTest {
       });
       reporter.step(`verifying ${this.name}`);
       const problems = await verifyServer(running.url);
-      if (problems.length > 0) this.fail(runProblem.brokeContract(this.name, problems));
+      // Stopped by the harness while it was checked: its refused connections are the stop's, not its own.
+      if (problems.length > 0 && !this.#stopping()) this.fail(runProblem.brokeContract(this.name, problems));
     } catch (error) {
       if (error instanceof ServerStartError && error.pid !== undefined) this.#pids.add(error.pid);
-      this.fail(error instanceof ServerStartError ? error.message : runProblem.failed(this.name, error as Error));
+      // Stopped by the harness before it was ready ("exited … signal SIGTERM"): not the server's failure.
+      if (!this.#stopping()) this.fail(error instanceof ServerStartError ? error.message : runProblem.failed(this.name, error as Error));
     }
     if (this.failure) reporter.warn(this.failure);
+  }
+
+  /** Stops its process (SIGTERM to its group): whatever exit follows is the harness's doing. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#running?.stop();
   }
 
   /** The server died on its own: in a run's problems briefly, in its failure with its output. */

@@ -44,11 +44,12 @@ async function runOnce(bound: BoundScenario, contender: Contender, repeat: numbe
         if (warmup.problems.length > 0) contender.recordRun({ repeat, valid: false, problems: warmup.problems, values: {} });
         return;
       }
-      contender.recordRun({ repeat, valid: false, problems: [...warmup.problems, contender.crashProblem()], values: warmup.values });
+      const problems = [...warmup.problems, ...(contender.crashed ? [contender.crashProblem()] : [])];
+      contender.recordRun({ repeat, valid: false, problems, values: warmup.values });
       return;
     }
     const run = await bound.run(contender, repeat, signal);
-    if (contender.exited) run.problems.push(contender.crashProblem());
+    if (contender.crashed) run.problems.push(contender.crashProblem());
     contender.recordRun({
       repeat,
       valid: run.problems.length === 0,
@@ -66,7 +67,7 @@ async function runOnce(bound: BoundScenario, contender: Contender, repeat: numbe
       ...(run.timeline ? { timeline: run.timeline } : {}),
     });
   } catch (error) {
-    const problem = contender.exited ? contender.crashProblem() : runProblem.failed(contender.name, error as Error);
+    const problem = contender.crashed ? contender.crashProblem() : runProblem.failed(contender.name, error as Error);
     contender.recordRun({ repeat, valid: false, problems: [problem], values: {} });
   }
 }
@@ -90,7 +91,7 @@ async function runScenario(scenario: Scenario, plan: RunPlan, reporter: Reporter
   const order: string[][] = [];
   const random = seededRandom(derivedSeed(options.seed, scenario.id));
   try {
-    const start = { workers, host: options.host, readyTimeoutS: options.readyTimeoutS, wrap: serverWrap(options.pin) };
+    const start = { workers, host: options.host, readyTimeoutS: options.readyTimeoutS, wrap: serverWrap(options.pin), signal };
     await Promise.all(contenders.map((contender) => contender.start(start, reporter)));
     for (let repeat = bound.warmup ? 0 : 1; repeat <= options.repeats; repeat++) {
       const round = shuffled(contenders, random);
@@ -106,7 +107,7 @@ async function runScenario(scenario: Scenario, plan: RunPlan, reporter: Reporter
           contender.dropRun(repeat);
           break;
         }
-        if (contender.exited) {
+        if (contender.crashed) {
           const crash = contender.crashProblem(true);
           contender.fail(crash);
           reporter.warn(crash);
@@ -115,7 +116,7 @@ async function runScenario(scenario: Scenario, plan: RunPlan, reporter: Reporter
     }
   } finally {
     reporter.step('stopping servers');
-    await Promise.all(contenders.map((c) => c.running?.stop()));
+    await Promise.all(contenders.map((c) => c.stop()));
   }
   const cores = serverCores(options.pin);
   const results = contenders.map((c) =>
