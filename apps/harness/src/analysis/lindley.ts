@@ -8,6 +8,7 @@ import type { MetricName } from '../catalogue/metrics.js';
 import { latencyHistogram } from '../results/histogram.js';
 import type { Prediction } from '../results/results.js';
 import { type LatencySummaryMs, recordMs, summarizeHistogram } from './histogram.js';
+import { median } from './stats.js';
 
 /**
  * A run's requests as the open-loop generator records them (measure/openLoop.ts RequestRecords), one
@@ -55,13 +56,6 @@ export interface FastLatencyBounds {
   high: Float64Array;
 }
 
-function median(values: number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
 /**
  * Per answered fast request (in the order sent): (sent − planned) + W + served + [0, roundTrip].
  * A blocking server's W is Lindley's recursion over every request it got (arrival = the actual send,
@@ -106,14 +100,15 @@ export function fastLatencyBounds(requests: RunRequests, input: RealisedInput): 
   return { low: Float64Array.from(low), high: Float64Array.from(high) };
 }
 
-/** The fast-latency statistics an open-loop run reports, and what each one takes of a latency summary. */
+/**
+ * The statistics the realised run predicts: the mean only. A work-conserving server gives every order
+ * of service the same mean wait, but which request waits which wait depends on the order, and Node
+ * serves a connection it already holds before new ones accepted meanwhile (libuv reads ready sockets
+ * before the new ones): after a stall, later requests on kept-alive sockets overtake the backlog, so
+ * quantiles are FIFO's only in order, not in value. The stall model judges the quantiles.
+ */
 const STATISTICS = {
   fastLatencyMeanMs: 'mean',
-  fastLatencyP50Ms: 'p50',
-  fastLatencyP90Ms: 'p90',
-  fastLatencyP99Ms: 'p99',
-  fastLatencyP999Ms: 'p999',
-  fastLatencyMaxMs: 'max',
 } as const satisfies Partial<Record<MetricName, keyof LatencySummaryMs>>;
 
 export type FastLatencyMetric = keyof typeof STATISTICS;

@@ -2,12 +2,12 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { request } from '@loopbench/contract';
 import { predictFastLatency } from '../analysis/lindley.js';
 import { expectSplit } from '../analysis/theory.js';
-import type { Expectation, MetricValues } from '../catalogue/metrics.js';
+import { INSTRUMENT, type MetricValues } from '../catalogue/metrics.js';
 import { type PlannedRequest, stallPlan } from '../measure/arrivals.js';
 import { generateClosedLoop, generateOpenLoop } from '../measure/generators.js';
 import { readListenOverflows } from '../measure/listenOverflows.js';
-import type { Evidence, ScenarioKind, ServerUnderTest } from './kind.js';
-import { REQUEST_TIMEOUT_S, ROUND_TRIP_MS, SEND_LAG_LIMIT_MS } from './limits.js';
+import type { Evidence, Predictions, ScenarioKind, ServerUnderTest } from './kind.js';
+import { REQUEST_TIMEOUT_S, SEND_LAG_LIMIT_MS } from './limits.js';
 import { answerProblems, loadProblems, runProblem } from './problems.js';
 import { signalValues, withServerSignals } from './serverSide.js';
 
@@ -23,7 +23,7 @@ export interface OpenLoopSettings {
   closedLoopView?: { stallAtMs: number; stallMs: number; durationMs: number; connections: number };
   /** When set, the first run records the requests planned in this window, and /stats readings, for the report. */
   timeline?: { fromMs: number; toMs: number };
-  theory(evidence: OpenLoopEvidence): Expectation;
+  theory(evidence: OpenLoopEvidence): Predictions;
 }
 
 export interface OpenLoopEvidence extends Evidence {
@@ -31,6 +31,10 @@ export interface OpenLoopEvidence extends Evidence {
   baselineMs: number;
   /** CPU time per request the server reported over the runs. */
   fastServiceMs: number;
+  /** Mean time a fast request was served, by the server's Server-Timing (NaN when not measured). */
+  servedMs: number;
+  /** The generator's send lag p99 over the runs: requests that left late were timed from their planned time. */
+  sendLagMs: number;
 }
 
 /** The same stall under closed-loop load: what ab, wrk or autocannon would have reported. */
@@ -124,7 +128,7 @@ export const openLoop: ScenarioKind<OpenLoopSettings> = {
       model: server.model,
       workers: server.workers,
       overheadMs: cpuPerRequestMs !== undefined && Number.isFinite(cpuPerRequestMs) ? cpuPerRequestMs : 0,
-      roundTripMs: ROUND_TRIP_MS,
+      roundTripMs: INSTRUMENT.roundTripMs,
     });
     const values: MetricValues = {
       fastLatencyMeanMs: fast.mean,
@@ -152,11 +156,13 @@ export const openLoop: ScenarioKind<OpenLoopSettings> = {
     };
   },
   expect(settings, evidence) {
-    const expected = settings.theory({
+    const predicted = settings.theory({
       ...evidence,
       baselineMs: evidence.warmup.baselineLatencyMs ?? Number.NaN,
       fastServiceMs: evidence.metrics.cpuPerRequestMs?.median ?? 0,
+      servedMs: evidence.metrics.serviceMsMean?.median ?? Number.NaN,
+      sendLagMs: evidence.metrics.sendLagP99Ms?.median ?? 0,
     });
-    return { ...expected, ...expectSplit(expected.fastLatencyMeanMs, evidence.metrics.serviceMsMean?.median) };
+    return { ...predicted, ...expectSplit(predicted.fastLatencyMeanMs, evidence.metrics.serviceMsMean?.median) };
   },
 };
