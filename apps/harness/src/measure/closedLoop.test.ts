@@ -1,6 +1,6 @@
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runClosedLoop } from './closedLoop.js';
 import { runFixedCount } from './fixedCount.js';
 
@@ -72,10 +72,74 @@ describe('the closed loop against raw servers', () => {
     expect(result.throughputRps * (result.latencyMs.mean / 1000)).toBeGreaterThan(CONNECTIONS * 0.7);
   });
 
-  it('counts the connections that got an answer', async () => {
+  it('counts the connections that got an answer, and does not wait for the others', async () => {
     const url = await rawServer('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok', (socket) => socket === 0);
+    const started = performance.now();
     const result = await runClosedLoop({ url, connections: CONNECTIONS, warmupS: 0.2, durationS: 0.5, timeoutS: 10 });
-    expect(result.answeredConnections).toBe(1);
+    // Far short of the 10 s the others' requests would take to time out.
+    expect(performance.now() - started).toBeLessThan(3_000);
+    expect(result).toMatchObject({ answeredConnections: 1, timeouts: 0 });
     expect(result.responses).toBeGreaterThan(5);
+  });
+});
+
+// As a blocking server, without burning the CPU: one request at a time, in arrival order, each S ms
+// on a timer. C connections then cycle in C·S, and the ceiling is 1/S however many connections.
+describe('the closed loop against a server that serialises its requests', () => {
+  const SERVICE_MS = 20;
+  const CYCLE_MS = CONNECTIONS * SERVICE_MS;
+  const ceilingRps = 1000 / SERVICE_MS;
+  let server: http.Server;
+  let url = '';
+  const queue: http.ServerResponse[] = [];
+  // A run leaves one request per connection queued: each test starts on an idle server.
+  beforeEach(async () => {
+    while (queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  });
+  beforeAll(async () => {
+    const serveNext = (): void => {
+      const res = queue[0];
+      if (!res) return;
+      setTimeout(() => {
+        queue.shift();
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 2 }).end('ok');
+        serveNext();
+      }, SERVICE_MS);
+    };
+    server = http.createServer((_req, res) => {
+      if (queue.push(res) === 1) serveNext();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  // A window shorter than one cycle: it goes on until each connection has had one.
+  it.each([
+    ['shorter than one cycle', 0.05, 0.05],
+    ['of several cycles', 0.2, 0.5],
+  ])('a window %s: throughput at most the ceiling 1/S, and Little’s law holds', async (_, warmupS, durationS) => {
+    expect(durationS * 1000 < CYCLE_MS).toBe(durationS === 0.05);
+    const result = await runClosedLoop({ url, connections: CONNECTIONS, warmupS, durationS, timeoutS: 10 });
+    expect(result).toMatchObject({ errors: 0, non2xx: 0, timeouts: 0, answeredConnections: CONNECTIONS });
+    // Timers fire late, never early: each S a little longer, so throughput a little under 1/S.
+    expect(result.throughputRps).toBeLessThanOrEqual(ceilingRps * 1.05);
+    expect(result.throughputRps).toBeGreaterThanOrEqual(ceilingRps * 0.7);
+    const meanMs = result.latencyMs.mean;
+    expect(meanMs).toBeGreaterThanOrEqual(0.8 * CYCLE_MS);
+    expect((result.throughputRps * meanMs) / 1000).toBeGreaterThanOrEqual(CONNECTIONS * 0.8);
+    expect((result.throughputRps * meanMs) / 1000).toBeLessThanOrEqual(CONNECTIONS * 1.2);
+    // Every connection timed at least one whole cycle.
+    expect(result.measured).toBeGreaterThanOrEqual(CONNECTIONS);
+    expect(result.latencyMs.count).toBe(result.measured);
+    expect(result.windowMs).toBeGreaterThanOrEqual(0.8 * CYCLE_MS);
+  });
+
+  it('goes on until every connection has sent minCycles measured requests', async () => {
+    const result = await runClosedLoop({ url, connections: CONNECTIONS, warmupS: 0.05, durationS: 0.05, timeoutS: 10, minCycles: 3 });
+    expect(result.measured).toBeGreaterThanOrEqual(3 * CONNECTIONS);
+    expect(result.throughputRps).toBeLessThanOrEqual(ceilingRps * 1.05);
+    expect((result.throughputRps * result.latencyMs.mean) / 1000).toBeGreaterThanOrEqual(CONNECTIONS * 0.8);
+    expect((result.throughputRps * result.latencyMs.mean) / 1000).toBeLessThanOrEqual(CONNECTIONS * 1.2);
   });
 });

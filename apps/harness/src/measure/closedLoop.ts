@@ -13,8 +13,14 @@ export interface ClosedLoopOptions {
   connections: number;
   /** Load is sent from the start, but nothing before this many seconds is measured. */
   warmupS: number;
+  /** The window's length; it goes on past it until every connection has sent `minCycles` measured requests. */
   durationS: number;
-  /** Per request; longer than the slowest request the scenario expects. */
+  /**
+   * Measured requests each connection sends at the least (default 1): a window shorter than a
+   * connection's cycle (C·S on a blocking server) then still times a whole cycle of each.
+   */
+  minCycles?: number;
+  /** Per request; longer than the slowest request the scenario expects. Also the longest the run waits past its window. */
   timeoutS: number;
   /**
    * Open connection i after i times this many ms instead of all at once: a burst of connections
@@ -36,22 +42,23 @@ export interface ClosedLoopResult {
   errors: number;
   timeouts: number;
   resets: number;
-  /** The measured window: from the first 2xx answer after the warm-up to the last one. */
+  /** The measured window: from the first measured request's send to the last measured 2xx answer. */
   windowMs: number;
-  /** 2xx answers per second in steady state, summed over connections. */
+  /** 2xx answers per second in steady state: each connection's measured answers over its own measured time, summed. */
   throughputRps: number;
-  /** 2xx answers counted after the warm-up. */
+  /** 2xx answers to measured requests, those sent in the window (after the warm-up, before its close). */
   measured: number;
   /** Connections that got at least one 2xx answer, warm-up included: fewer than asked for when a server leaves some waiting. */
   answeredConnections: number;
+  /** Of the measured requests' 2xx answers. */
   latencyMs: LatencySummaryMs;
-  /** Every 2xx latency in microseconds, as a compressed HDR histogram. */
+  /** Every measured 2xx latency in microseconds, as a compressed HDR histogram. */
   latencyHistogram: string;
   /** Latency split by the server's Server-Timing, over the measured 2xx answers; absent when none carried it. */
   split?: QueueSplitResult;
   /** The sums behind `split`, so several generators' splits add. */
   splitSums: SplitSums;
-  /** When asked for: requests sent in the first TIMELINE_LIMITS.windowMs after the warm-up, ms from its end. */
+  /** When asked for: measured requests sent in the first TIMELINE_LIMITS.windowMs after the warm-up, ms from its end. */
   timeline?: Timeline;
   generator: GeneratorHealth;
 }
@@ -68,6 +75,8 @@ function serverTimingOf(rawHeaders: readonly string[]): number | undefined {
 /** What autocannon 9 emits as 'headers' (its parser's record), its connection, parser and the methods it calls on itself. */
 interface AutocannonClient {
   on(event: 'headers', listener: (info: { headers: string[]; shouldKeepAlive?: boolean }) => void): void;
+  /** Emitted as each request is written. */
+  on(event: 'request', listener: () => void): void;
   conn: Socket;
   /** http-parser-js: BODY_RAW is a body that ends when the connection closes. */
   parser: { state: string; type: unknown; finish(): unknown; reinitialize(type: unknown): void };
@@ -134,42 +143,146 @@ function openLater(client: unknown, index: number, spacingMs: number): void {
 }
 
 /**
+ * A request from before the window still unanswered after this many times the longest answer yet,
+ * and after twice the warm-up and window together (when nothing has been answered): its connection
+ * is left waiting.
+ */
+const STARVED_AFTER = 4;
+/** How often, once the window's time is up, it checks whether every connection has sent its measured requests. */
+const CLOSE_CHECK_MS = 10;
+
+/** One autocannon client, as the run sees it. */
+interface Connection {
+  /** Its row in the timeline. */
+  row: number;
+  /** The request it waits on (pipelining 1): when it was sent, and whether it is measured. */
+  inFlight?: { sentAt: number; measured: boolean };
+  /** A 2xx answer has come, warm-up included. */
+  answered: boolean;
+  /** Measured requests sent, and 2xx answers to them. */
+  sent: number;
+  cycles: number;
+  firstSentAt: number;
+  lastAnsweredAt: number;
+  /** It has sent its one request after the window closed. */
+  sentAfterClose: boolean;
+}
+
+/**
  * Closed-loop load with autocannon used as its authors intend for throughput: each connection sends
  * its next request when the previous answer arrives (pipelining 1, no rate options). The first
  * `warmupS` seconds are load but not measurement, so the queue of a blocking server has filled and
- * every figure is steady state. autocannon keeps whole milliseconds, so every answer's exact time
- * is recorded here, in microseconds.
+ * every figure is steady state. Each request's exact send and answer are recorded here, in microseconds.
  *
- * Throughput is summed over connections, each one's answers after its first post-warm-up answer
- * divided by the time to its last: closed-loop answers arrive in waves, and cutting one window for
- * all connections at arbitrary instants would count a partial wave.
+ * A request is measured when it was SENT in the window, from the end of the warm-up to its close:
+ * `durationS` later, or once every connection has sent `minCycles` measured requests if that is
+ * later. The load stays on after the close (each connection sends one more request, not measured,
+ * which keeps its place in the server's queue) until every measured request is answered or failed.
+ * Cycles picked by when they start are a fair sample of cycle lengths (Wald's identity), so the
+ * latency mean agrees with Little's law at any window length; picked by when they end, as a cut at a
+ * fixed instant does, the long ones still in flight are left out.
+ *
+ * Throughput is each connection's measured 2xx answers over the time from its first measured send
+ * to its last measured answer, summed over connections: a connection's measured cycles run back to
+ * back, so that time is theirs alone, and connections run side by side, so their rates add. One
+ * window cut for all at arbitrary instants would count partial cycles.
+ *
+ * A connection whose request from before the window has waited STARVED_AFTER times the longest
+ * answer yet, and twice the warm-up and window together (a server that leaves it unanswered, or
+ * answers nothing), is not waited for, nor is anything `timeoutS` past the window's time or past its
+ * close: such connections show in `answeredConnections`.
  */
 export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopResult> {
   const histogram = latencyHistogram();
+  const minCycles = options.minCycles ?? 1;
   let responses = 0;
   let non2xx = 0;
-  const perConnection = new Map<unknown, { first: number; last: number; answers: number }>();
-  const answered = new Set<unknown>();
+  const connections = new Map<unknown, Connection>();
   const stopWatching = watchGenerator();
   const started = performance.now();
   const steadyFrom = started + options.warmupS * 1000;
+  const timeUp = steadyFrom + options.durationS * 1000;
   const split = new QueueSplit();
   // Each connection's last Server-Timing, read from its headers just before autocannon reports the answer.
   const servedMs = new Map<unknown, number | undefined>();
-  const rows = new Map<unknown, number>();
   const recorder = options.timeline ? new TimelineRecorder(steadyFrom, options.timeline.statsUrl) : undefined;
+  /** The window has closed: requests sent from now on are not measured. */
+  let closed = false;
+  /** Measured requests neither answered nor failed. */
+  let pending = 0;
+  /** Aborted, or waited for too long: no request is sent any more. */
+  let stopping = false;
+  /** The window's time (`durationS`) is up: it closes once it waits on no connection. */
+  let timeIsUp = false;
+  let longestMs = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let check: NodeJS.Timeout | undefined;
   return new Promise((resolve, reject) => {
+    const stop = () => {
+      stopping = true;
+      instance.stop();
+    };
+    // autocannon stops at its next sample; meanwhile no connection sends more than its one request after the close.
+    const finishOnceAnswered = () => {
+      if (closed && pending === 0) instance.stop();
+    };
+    const close = () => {
+      closed = true;
+      clearInterval(check);
+      clearTimeout(timer);
+      timer = setTimeout(stop, options.timeoutS * 1000);
+      finishOnceAnswered();
+    };
+    /** Whether the window waits on this connection: it has sent fewer than minCycles measured requests, and is not left unanswered. */
+    const waitsOn = (connection: Connection, now: number) =>
+      connection.sent < minCycles &&
+      (connection.inFlight?.measured === true ||
+        now - (connection.inFlight?.sentAt ?? started) <= Math.max(STARVED_AFTER * longestMs, 2 * (timeUp - started)));
+    const closeWhenSent = (now: number) => {
+      if (closed || !timeIsUp) return;
+      for (const connection of connections.values()) if (waitsOn(connection, now)) return;
+      close();
+    };
     const instance = autocannon(
       {
         url: options.url,
         connections: options.connections,
         setupClient: (client) => {
-          rows.set(client, rows.size);
+          const connection: Connection = {
+            row: connections.size,
+            answered: false,
+            sent: 0,
+            cycles: 0,
+            firstSentAt: 0,
+            lastAnsweredAt: 0,
+            sentAfterClose: false,
+          };
+          connections.set(client, connection);
           watchClient(client, servedMs);
-          if (options.connectSpacingMs) openLater(client, rows.size - 1, options.connectSpacingMs);
+          if (options.connectSpacingMs) openLater(client, connection.row, options.connectSpacingMs);
+          const watched = client as unknown as AutocannonClient;
+          const doRequest = watched._doRequest;
+          watched._doRequest = function (this: AutocannonClient, ...args: unknown[]) {
+            if (stopping || (closed && connection.sentAfterClose)) return;
+            return doRequest.apply(this, args);
+          };
+          watched.on('request', () => {
+            const now = performance.now();
+            // A request still in flight when its connection sends the next has failed (timed out, or its connection did).
+            if (connection.inFlight?.measured) pending -= 1;
+            const measured = !closed && now >= steadyFrom;
+            connection.inFlight = { sentAt: now, measured };
+            if (closed) connection.sentAfterClose = true;
+            if (measured) {
+              pending += 1;
+              if (connection.sent === 0) connection.firstSentAt = now;
+              connection.sent += 1;
+              closeWhenSent(now);
+            } else finishOnceAnswered();
+          });
         },
-        // Stopped by our own timer: autocannon's duration ticks in whole seconds.
-        duration: options.warmupS + options.durationS + 60,
+        // Stopped by our own timers: autocannon's duration ticks in whole seconds.
+        duration: options.warmupS + options.durationS + 2 * options.timeoutS + 60,
         pipelining: 1,
         timeout: options.timeoutS,
         // autocannon notices a stop only at its next sample; sample often so a run ends on time.
@@ -177,25 +290,24 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
       },
       async (error, result) => {
         clearTimeout(timer);
+        clearInterval(check);
         options.signal?.removeEventListener('abort', stop);
         const generator = stopWatching();
         const timeline = await recorder?.finish(0);
         if (error) return reject(error);
-        let perConnectionRps = 0;
+        let throughputRps = 0;
         let measured = 0;
+        let answeredConnections = 0;
         let windowStart = Number.POSITIVE_INFINITY;
         let windowEnd = Number.NEGATIVE_INFINITY;
-        let everyConnectionTimed = true;
-        for (const { first, last, answers } of perConnection.values()) {
-          if (answers > 0) perConnectionRps += (answers / (last - first)) * 1000;
-          else everyConnectionTimed = false;
-          measured += answers;
-          windowStart = Math.min(windowStart, first);
-          windowEnd = Math.max(windowEnd, last);
+        for (const connection of connections.values()) {
+          if (connection.answered) answeredConnections += 1;
+          if (connection.cycles === 0) continue;
+          throughputRps += (connection.cycles / (connection.lastAnsweredAt - connection.firstSentAt)) * 1000;
+          measured += connection.cycles;
+          windowStart = Math.min(windowStart, connection.firstSentAt);
+          windowEnd = Math.max(windowEnd, connection.lastAnsweredAt);
         }
-        // A window shorter than a connection's cycle leaves it untimed: count all answers instead.
-        const windowMs = windowEnd - steadyFrom;
-        const throughputRps = everyConnectionTimed ? perConnectionRps : ((measured + perConnection.size) / windowMs) * 1000;
         resolve({
           responses,
           non2xx,
@@ -204,8 +316,8 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
           resets: result.resets,
           windowMs: measured > 0 ? windowEnd - windowStart : Number.NaN,
           measured,
-          answeredConnections: answered.size,
-          throughputRps: perConnection.size > 0 ? throughputRps : Number.NaN,
+          answeredConnections,
+          throughputRps: measured > 0 ? throughputRps : Number.NaN,
           ...latencyFields(histogram),
           ...split.fields(),
           ...(timeline ? { timeline } : {}),
@@ -213,35 +325,43 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
         });
       },
     );
-    instance.on('response', (client: unknown, statusCode: number, _bytes: number, responseTimeMs: number) => {
+    instance.on('response', (client: unknown, statusCode: number) => {
       const now = performance.now();
       responses += 1;
-      if (statusCode < 200 || statusCode > 299) {
-        non2xx += 1;
-        return;
+      const ok = statusCode >= 200 && statusCode <= 299;
+      if (!ok) non2xx += 1;
+      const connection = connections.get(client);
+      const request = connection?.inFlight;
+      if (!connection || !request) return;
+      connection.inFlight = undefined;
+      const latencyMs = now - request.sentAt;
+      longestMs = Math.max(longestMs, latencyMs);
+      if (ok) connection.answered = true;
+      if (!request.measured) return;
+      pending -= 1;
+      if (ok) {
+        connection.cycles += 1;
+        connection.lastAnsweredAt = now;
+        recordMs(histogram, latencyMs);
+        const served = servedMs.get(client);
+        split.add(latencyMs, served);
+        if (recorder && request.sentAt < steadyFrom + TIMELINE_LIMITS.windowMs) {
+          recorder.add(connection.row, request.sentAt, request.sentAt, now, served);
+        }
       }
-      // Once a connection is in perConnection it has been counted: the Set is touched once per connection, not per answer.
-      if (now < steadyFrom) {
-        answered.add(client);
-        return;
-      }
-      const connection = perConnection.get(client);
-      if (!connection) {
-        answered.add(client);
-        perConnection.set(client, { first: now, last: now, answers: 0 });
-        return;
-      }
-      connection.answers += 1;
-      connection.last = now;
-      const sent = now - responseTimeMs;
-      if (sent < steadyFrom) return;
-      recordMs(histogram, responseTimeMs);
-      const served = servedMs.get(client);
-      split.add(responseTimeMs, served);
-      if (recorder && sent < steadyFrom + TIMELINE_LIMITS.windowMs) recorder.add(rows.get(client) ?? 0, sent, sent, now, served);
+      finishOnceAnswered();
     });
-    const stop = () => instance.stop();
-    const timer = setTimeout(stop, (options.warmupS + options.durationS) * 1000);
+    // At the window's time: close it, or check until every connection has sent its measured requests (or is left waiting).
+    timer = setTimeout(
+      () => {
+        timeIsUp = true;
+        closeWhenSent(performance.now());
+        if (closed) return;
+        check = setInterval(() => closeWhenSent(performance.now()), CLOSE_CHECK_MS);
+        timer = setTimeout(close, options.timeoutS * 1000);
+      },
+      Math.max(0, timeUp - performance.now()),
+    );
     options.signal?.addEventListener('abort', stop, { once: true });
   });
 }
