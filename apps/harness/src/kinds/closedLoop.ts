@@ -1,7 +1,7 @@
 import type { Expectation, MetricName } from '../catalogue/metrics.js';
 import { generateClosedLoop } from '../measure/generators.js';
 import type { Evidence, ScenarioKind } from './kind.js';
-import { MIN_LATENCY_SAMPLES, REQUEST_TIMEOUT_S } from './limits.js';
+import { MIN_CYCLES, MIN_LATENCY_SAMPLES, REQUEST_TIMEOUT_S } from './limits.js';
 import { loadProblems, runProblem } from './problems.js';
 import { signalValues, withServerSignals } from './serverSide.js';
 
@@ -22,7 +22,9 @@ export interface ClosedLoopSettings {
 
 /**
  * C connections, each sending its next request when the previous answer arrives (autocannon). Each
- * run discards its own first seconds, so a blocking server's queue has filled before measuring.
+ * run discards its own first seconds, so a blocking server's queue has filled before measuring, then
+ * measures the requests sent in its window, each however long its answer takes; a window shorter
+ * than a cycle goes on until every connection has sent enough of them for MIN_LATENCY_SAMPLES.
  */
 export const closedLoop: ScenarioKind<ClosedLoopSettings> = {
   name: 'closed-loop',
@@ -35,6 +37,7 @@ export const closedLoop: ScenarioKind<ClosedLoopSettings> = {
           connections: settings.connections,
           warmupS: settings.warmupS,
           durationS: settings.durationS,
+          minCycles: Math.max(MIN_CYCLES, Math.ceil(MIN_LATENCY_SAMPLES / settings.connections)),
           timeoutS: REQUEST_TIMEOUT_S,
           ...(signal ? { signal } : {}),
           ...(settings.timeline && repeat === 1 ? { timeline: { statsUrl: server.url } } : {}),
@@ -44,7 +47,7 @@ export const closedLoop: ScenarioKind<ClosedLoopSettings> = {
     );
     const found = loadProblems(load);
     if (load.responses === 0) found.push(runProblem.noAnswer());
-    // A window shorter than a blocking server's cycle (C·S) holds a sample or two: not a latency to quote.
+    // Every connection sends its share of the samples: fewer only when requests failed or connections went unanswered.
     const enough = load.latencyMs.count >= MIN_LATENCY_SAMPLES;
     return {
       values: {

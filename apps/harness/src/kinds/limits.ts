@@ -4,6 +4,12 @@ export const REQUEST_TIMEOUT_S = 30;
 /** Fewer answers than this in a run's window and its latency figures are not quoted. */
 export const MIN_LATENCY_SAMPLES = 10;
 
+/**
+ * Measured requests each closed-loop connection sends at the least: a window shorter than a
+ * connection's cycle (C·S on a blocking server) goes on until each has timed a whole cycle.
+ */
+export const MIN_CYCLES = 1;
+
 /** Send lag past this makes an open-loop run untrustworthy: requests left later than planned. */
 export const SEND_LAG_LIMIT_MS = 5;
 
