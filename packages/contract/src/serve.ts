@@ -12,7 +12,6 @@ import { ALLOWED_METHODS, LIMITS, methodNotAllowedError, notFoundError, uriTooLo
 import { createStatsRecorder, type StatsRecorder } from './serverStats.js';
 import { SHARED } from './shared.js';
 import { TimedResponse, timeResponse } from './timing.js';
-import { oneAtATime } from './work.js';
 
 /**
  * The same socket settings for every server, so no framework wins by its defaults (contract.json):
@@ -116,23 +115,18 @@ function parserRefusal(code: string | undefined, packet: Buffer | undefined, fal
 }
 
 /**
- * The listener, called for the next request only once the last one's answer has gone (or its
- * client has); each answer is timed from when its turn came.
+ * Runs `answer` when it is `res`'s turn on its connection: at once, unless the request came pipelined
+ * behind one whose answer is still on its way. Node parses every request a packet holds in one go
+ * and queues their responses per connection, handing the next one the socket ('socket') once the
+ * last has finished; so a handler that blocks the thread answers each request in turn, not all at
+ * the end, and each answer is timed from its turn. A client that leaves closes the connection and
+ * no turn comes: nothing else waits on it. The caller checked `res.socket === null`, so the common
+ * case pays one comparison and allocates nothing.
  */
-function oneRequestAtATime(listener: http.RequestListener, serverTiming: boolean): http.RequestListener {
-  const serial = oneAtATime();
-  return (req, res) =>
-    serial(
-      () =>
-        new Promise<void>((resolve) => {
-          // A client that left while this request waited its turn has had its 'close' already: there
-          // is no one to answer, and waiting for that event would stop the queue for good.
-          if (res.destroyed || req.socket.destroyed) return resolve();
-          res.once('close', () => resolve());
-          if (serverTiming) timeResponse(res);
-          listener(req, res);
-        }),
-    );
+function whenItsTurn(req: http.IncomingMessage, res: http.ServerResponse, answer: http.RequestListener): void {
+  res.once('socket', () => {
+    if (!req.socket.destroyed) answer(req, res);
+  });
 }
 
 /** A JSON refusal written straight to a socket that no ServerResponse owns, then the socket closes. */
@@ -150,29 +144,23 @@ function refuse(res: http.ServerResponse, status: number, error: string, serverT
 }
 
 export interface HttpServerOptions {
-  model?: Model;
   /** Whether answers carry Server-Timing (the default). */
   serverTiming?: boolean;
-  /** Called with each response the listener is given (serve() counts the answers in flight by it). */
+  /** Called with each response as its request arrives, before its turn (serve() counts the answers in flight by it). */
   track?: (res: http.ServerResponse) => void;
 }
 
 /**
- * An unstarted http.Server with the shared settings around a framework's request listener. A
- * blocking server takes its requests one at a time, the next once the last answer has left, as
- * werkzeug's loop does: Node parses every request a packet holds in one go, so pipelined requests
- * would otherwise each block in turn and all their answers leave together at the end.
+ * An unstarted http.Server with the shared settings around a framework's request listener. Every
+ * server, whatever its declared model, gets a connection's requests one at a time: the next once the
+ * last answer on that connection has left (whenItsTurn). Requests on different connections are
+ * never held back: a server is blocking or not by how its own code waits, and its declaration only
+ * describes it.
  *
- * Every answer carries `Server-Timing: app;dur=<ms>`, the time from when the server took the request
- * (for a blocking one, when its turn came) to its answer's head, unless `serverTiming` is false.
+ * Every answer carries `Server-Timing: app;dur=<ms>`, the time from when the request's turn came on
+ * its connection to its answer's head, unless `serverTiming` is false.
  */
-export function createHttpServer(
-  listener: http.RequestListener,
-  { model = 'non-blocking', serverTiming = true, track }: HttpServerOptions = {},
-): http.Server {
-  const blocking = model === 'blocking';
-  const take = blocking ? oneRequestAtATime(listener, serverTiming) : listener;
-  const timeHere = serverTiming && !blocking;
+export function createHttpServer(listener: http.RequestListener, { serverTiming = true, track }: HttpServerOptions = {}): http.Server {
   const options = {
     maxHeaderSize: SERVER_SETTINGS.maxHeaderSizeBytes,
     connectionsCheckingInterval: SERVER_SETTINGS.connectionsCheckingIntervalMs,
@@ -180,9 +168,8 @@ export function createHttpServer(
     requireHostHeader: false,
     ...(serverTiming ? { ServerResponse: TimedResponse } : {}),
   };
-  // One listener does it all: each layer of closures on the way to a fast framework cost it throughput.
-  const server = http.createServer(options, (req, res) => {
-    track?.(res);
+  // One function does the contract's part: each layer of closures on the way to a fast framework cost it throughput.
+  const answer: http.RequestListener = (req, res) => {
     const url = req.url as string;
     if (url.length > LIMITS.urlLengthMax) return refuse(res, 414, uriTooLongError(url.length), serverTiming);
     // Node's parser takes HTTP/2.0 and a line without a version (as 0.9) and would answer them in 1.1.
@@ -197,14 +184,23 @@ export function createHttpServer(
     // No client sends a fragment; a URL parser drops one, so every framework sees the same path and query.
     const fragment = url.indexOf('#');
     if (fragment !== -1) req.url = url.slice(0, fragment);
-    if (timeHere) timeResponse(res);
-    take(req, res);
+    if (serverTiming) timeResponse(res);
+    listener(req, res);
+  };
+  const server = http.createServer(options, (req, res) => {
+    track?.(res);
+    if (res.socket === null) whenItsTurn(req, res, answer);
+    else answer(req, res);
   });
   // An Expect other than 100-continue: Node's own 417 has an empty body.
-  server.on('checkExpectation', (req: http.IncomingMessage, res: http.ServerResponse) => {
-    track?.(res);
+  const expectationFailed: http.RequestListener = (req, res) => {
     const expectation = JSON.stringify(String(req.headers.expect).slice(0, 100));
     refuse(res, 417, `the expectation ${expectation} cannot be met; only 100-continue is understood`, serverTiming);
+  };
+  server.on('checkExpectation', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    track?.(res);
+    if (res.socket === null) whenItsTurn(req, res, expectationFailed);
+    else expectationFailed(req, res);
   });
   // CONNECT never reaches a request listener: Node hands it over as a raw socket, closed unanswered unless answered here.
   server.on('connect', (req: http.IncomingMessage, socket: Duplex) => {
@@ -300,7 +296,7 @@ async function listen(options: ServeOptions, env: ServeEnv, announceWhenReady: b
     res.on('close', once);
     res.req.socket.once('close', once);
   };
-  const server = createHttpServer(listener, { model: options.model, serverTiming: env.serverTiming, track });
+  const server = createHttpServer(listener, { serverTiming: env.serverTiming, track });
   server.on('error', (error: NodeJS.ErrnoException) => {
     process.stderr.write(`${options.name}: cannot listen on ${env.host}:${env.port}: ${error.message}\n`);
     process.exit(1);
