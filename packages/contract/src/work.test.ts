@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { countTo, oneAtATime, sleepAsync, sleepBlocking } from './work.js';
+import { countTo, sleepAsync, sleepBlocking } from './work.js';
 
 describe('sleepBlocking', () => {
   it('blocks the thread: a timer due meanwhile fires only after it', async () => {
@@ -45,36 +45,5 @@ describe('countTo', () => {
     countTo(40_000_000);
     const largeMs = performance.now() - large;
     expect(largeMs / smallMs).toBeGreaterThan(4);
-  });
-});
-
-describe('oneAtATime', () => {
-  it('runs tasks in order, one at a time, each on a later turn of the loop than the last one ended', async () => {
-    const events: string[] = [];
-    const serve = oneAtATime();
-    const finished = new Promise<void>((resolve) => {
-      for (const name of ['a', 'b', 'c']) {
-        serve(async () => {
-          events.push(`${name} starts`);
-          if (name === 'b') throw new Error('b fails');
-          await sleepAsync(5);
-          // What the loop does between two tasks (a socket flushing an answer) happens before the next one.
-          setImmediate(() => events.push(`after ${name}`));
-          events.push(`${name} ends`);
-          if (name === 'c') setImmediate(resolve);
-        });
-      }
-    });
-    expect(events).toEqual(['a starts']);
-    await finished;
-    expect(events).toEqual(['a starts', 'a ends', 'after a', 'b starts', 'c starts', 'c ends', 'after c']);
-  });
-
-  it('runs a task at once when nothing else is running', () => {
-    let ran = false;
-    oneAtATime()(async () => {
-      ran = true;
-    });
-    expect(ran).toBe(true);
   });
 });

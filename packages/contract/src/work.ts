@@ -15,32 +15,6 @@ export function sleepAsync(ms: number): Promise<void> {
   return ms > 0 ? delay(ms) : Promise.resolve();
 }
 
-/**
- * Runs tasks one at a time, each starting on a later turn of the event loop than the last one
- * finished (serve() takes a blocking server's requests through it). An idle queue runs a task at once.
- */
-export function oneAtATime(): (task: () => Promise<void>) => void {
-  const queue: (() => Promise<void>)[] = [];
-  let busy = false;
-  // Called only with a task waiting.
-  const next = (): void => {
-    const task = queue.shift() as () => Promise<void>;
-    busy = true;
-    // A task answers its own errors; the queue only needs to know it is over. With nothing waiting,
-    // the next request runs at once, so a server without pipelining pays no extra turn of the loop.
-    void task()
-      .catch(() => {})
-      .then(() => {
-        if (queue.length > 0) setImmediate(next);
-        else busy = false;
-      });
-  };
-  return (task) => {
-    queue.push(task);
-    if (!busy) next();
-  };
-}
-
 /** The article's CPU task: `for i in range(n): c += 1`. Returns the count so the loop cannot be elided. */
 export function countTo(iterations: number): number {
   let count = 0;
