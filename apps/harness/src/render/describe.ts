@@ -2,7 +2,7 @@ import { findings, headlinePair } from '../analysis/findings.js';
 import { formatNumber, formatRatio } from '../analysis/format.js';
 import { medianOf } from '../analysis/stats.js';
 import { scenarioById } from '../catalogue/suites.js';
-import type { ScenarioResult } from '../results/results.js';
+import type { ScenarioResult, TheoryCheck } from '../results/results.js';
 
 /** The bare node:http server, the ceiling frameworks are measured against, when it ran. */
 export const CEILING_SERVER = 'node-http';
@@ -28,17 +28,28 @@ function ceilingNote(scenario: ScenarioResult): string {
   return shares.length > 0 ? ` Throughput as a share of bare ${CEILING_SERVER}'s: ${shares.join(', ')}.` : '';
 }
 
-function theoryNote(scenario: ScenarioResult): string {
-  const misses = scenario.results.flatMap((r) =>
-    r.theory
-      .filter((t) => !t.agrees)
-      .map((t) => `${r.server} ${t.metric} ${formatNumber(t.measured)} (theory ${formatNumber(t.expected)})`),
-  );
-  return misses.length > 0 ? ` Theory disagrees on: ${misses.join('; ')}.` : ' Every number agrees with theory.';
+/** A check theory lost: "koa throughputRps 160 (theory 200, 188–204)"; without the interval where none was recorded. */
+function missed(server: string, t: TheoryCheck): string {
+  const against = t.basis === 'realised' ? "this run's arrivals" : 'theory';
+  const interval = Number.isFinite(t.low) && Number.isFinite(t.high) ? `, ${formatNumber(t.low)}–${formatNumber(t.high)}` : '';
+  return `${server} ${t.metric} ${formatNumber(t.measured)} (${against} ${formatNumber(t.expected)}${interval})`;
 }
 
+/** Theory's misses; that every number agrees only where numbers were checked and the scenario ran to its end. */
+function theoryNote(scenario: ScenarioResult): string {
+  const misses = scenario.results.flatMap((r) => r.theory.filter((t) => !t.agrees).map((t) => missed(r.server, t)));
+  if (misses.length > 0) return ` Theory disagrees on: ${misses.join('; ')}.`;
+  const checked = scenario.results.some((r) => r.theory.length > 0);
+  return checked && !scenario.interrupted ? ' Every number agrees with theory.' : '';
+}
+
+function interruptedNote(scenario: ScenarioResult): string {
+  return scenario.interrupted ? ' Interrupted: these figures are of the runs done before it stopped.' : '';
+}
+
+/** Servers with problems to see (a server interrupted before it ran has none, and is not blamed). */
 function invalidNote(scenario: ScenarioResult): string {
-  const invalid = scenario.results.filter((r) => !r.valid).map((r) => r.server);
+  const invalid = scenario.results.filter((r) => !r.valid && r.problems.length > 0).map((r) => r.server);
   return invalid.length > 0 ? ` Invalid runs for ${invalid.join(', ')}: see problems.` : '';
 }
 
@@ -49,8 +60,11 @@ function leftOutNote(scenario: ScenarioResult): string {
 
 /** One plain-words sentence (or two) saying what the scenario showed, made from its numbers: what users see as its verdict. */
 export function findingFor(scenario: ScenarioResult): string {
+  // Stopped before any server measured a thing: nothing to say of it, theory included.
+  if (scenario.interrupted && scenario.results.every((r) => Object.keys(r.metrics).length === 0))
+    return `Interrupted before anything was measured.${invalidNote(scenario)}${leftOutNote(scenario)}`;
   const { blocking, nonBlocking } = headlinePair(scenario);
-  const tail = ceilingNote(scenario) + theoryNote(scenario) + invalidNote(scenario) + leftOutNote(scenario);
+  const tail = ceilingNote(scenario) + theoryNote(scenario) + interruptedNote(scenario) + invalidNote(scenario) + leftOutNote(scenario);
   const name = scenarioById(scenario.id)?.finding;
   const finding = name ? findings[name] : undefined;
   if (blocking && nonBlocking && finding) return `${finding({ blocking, nonBlocking }, scenario)}${tail}`;

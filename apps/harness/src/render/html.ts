@@ -36,7 +36,8 @@ function scenarioSection(scenario: ScenarioResult, charts: ChartSpec[]): string 
           return `<td>${escapeHtml(c.text)}${c.text ? mark : ''}</td>`;
         })
         .join('');
-      return `<tr><th scope="row">${escapeHtml(row.label)}</th>${cells}</tr>`;
+      const basis = row.basis === 'realised' ? ' class="realised"' : '';
+      return `<tr${basis}><th scope="row">${escapeHtml(row.label)}</th>${cells}</tr>`;
     })
     .join('\n');
   const parameters = parametersLine(scenario);
@@ -52,7 +53,7 @@ function scenarioSection(scenario: ScenarioResult, charts: ChartSpec[]): string 
 <div class="table"><table><thead><tr>${head}</tr></thead><tbody>
 ${rows}
 </tbody></table></div>
-<p class="verdict">${escapeHtml(findingFor(scenario))}</p>
+${table.legend ? `<p class="legend">${escapeHtml(table.legend)}</p>\n` : ''}<p class="verdict">${escapeHtml(findingFor(scenario))}</p>
 ${problems.length > 0 ? `<details open><summary>Problems (runs marked invalid are left out of the medians)</summary><ul>${problems.join('')}</ul></details>` : ''}
 ${own.map(chartFigure).join('\n')}
 </section>`;

@@ -13,7 +13,7 @@ export function renderMarkdown(results: Results): string {
     `## loopbench: ${o.servers.join(' vs ')}`,
     '',
     `${describeEnvironment(results.environment)}.`,
-    `Each figure is the median of ${o.repeats} runs (min–max in brackets) of ${o.durationS} s after a ${o.warmupS} s warm-up, ${o.connections} connections; ✓ agrees with theory, ✗ does not.${results.complete ? '' : ' **The run did not finish: these are the scenarios done before it stopped.**'}`,
+    `Each figure is the median of ${o.repeats} runs (min–max in brackets) of ${o.durationS} s after a ${o.warmupS} s warm-up, ${o.connections} connections; ✓ inside the interval theory predicts, ✗ outside it.${results.complete ? '' : ' **The run did not finish: these are the scenarios done before it stopped.**'}`,
   ];
   // The default suite's scenarios compare its pair; an article's experiment, its own (and their analogues).
   const headline = headlineRows(results.scenarios.filter((scenario) => !hasOwnPairs(scenario)));
@@ -70,6 +70,7 @@ export function renderMarkdown(results: Results): string {
       const cells = row.cells.map((c) => (c.mark === 'none' || !c.text ? c.text : `${c.text} ${c.mark === 'agrees' ? '✓' : '✗'}`));
       out.push(`| ${[row.label, ...cells].map(escapeCell).join(' | ')} |`);
     }
+    if (table.legend) out.push('', table.legend);
     out.push('', `**Verdict:** ${findingFor(scenario)}`);
     const problems = scenario.results.flatMap((r) => r.problems.map((p) => `- ${r.server}: ${p.split('\n')[0]}`));
     if (problems.length > 0) out.push('', 'Problems:', '', ...problems);

@@ -1,23 +1,43 @@
 import { describe, expect, it } from 'vitest';
 import { CLAIM_RULE, claimsTable } from '../analysis/claims.js';
 import { summarize } from '../analysis/stats.js';
-import { checkTheory, exactly } from '../analysis/theory.js';
-import type { ScenarioResult, ServerResult } from '../results/results.js';
+import type { Basis, MetricName, ScenarioResult, ServerResult, TheoryCheck } from '../results/results.js';
 import { resultsOf } from '../results/results.testing.js';
 import { reportCharts } from './charts/registry.js';
+import { findingFor } from './describe.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
-import { renderClaims, wrap } from './terminal.js';
+import { theoryFigure } from './rows.js';
+import { renderClaims, renderScenario, wrap } from './terminal.js';
+
+/** Theory's figure, or its figure with the interval it judged by: [expected, low, high]. */
+type Theory = number | [number, number, number];
+
+/** A check as results.json holds it; `agrees` as the interval says, or as given (files without one). */
+function check(metric: MetricName, measured: number, theory: Theory, basis?: Basis, agrees?: boolean): TheoryCheck {
+  const [expected, low, high] = typeof theory === 'number' ? [theory, theory, theory] : theory;
+  return {
+    metric,
+    ...(basis ? { basis } : {}),
+    measured,
+    expected,
+    low,
+    high,
+    difference: measured / expected - 1,
+    agrees: agrees ?? (measured >= low && measured <= high),
+  };
+}
 
 function server(
   name: string,
   model: 'blocking' | 'non-blocking',
   throughput: number[],
-  expected: number,
+  theory: Theory,
   valid = true,
   problem = 'run 2: 3 connection errors',
 ): ServerResult {
   const metrics = { throughputRps: summarize(throughput) };
+  const made = check('throughputRps', metrics.throughputRps.median, theory);
   return {
     server: name,
     model,
@@ -26,8 +46,8 @@ function server(
     failed: false,
     problems: valid ? [] : [problem],
     metrics,
-    expected: { throughputRps: expected },
-    theory: [checkTheory('throughputRps', metrics.throughputRps.median, exactly(expected))],
+    expected: { throughputRps: made.expected },
+    theory: [made],
     runs: [],
     pids: [],
   };
@@ -38,8 +58,8 @@ function scenario(id: string, results: ServerResult[]): ScenarioResult {
 }
 
 const io = scenario('io-bound', [
-  server('express-blocking', 'blocking', [19.6, 19.7, 20.1], 20),
-  server('koa', 'non-blocking', [150, 160, 170], 200),
+  server('express-blocking', 'blocking', [19.6, 19.7, 20.1], [20, 19.1, 20.9]),
+  server('koa', 'non-blocking', [150, 160, 170], [200, 188, 204]),
 ]);
 
 describe('renderMarkdown', () => {
@@ -49,11 +69,14 @@ describe('renderMarkdown', () => {
     expect(md).toContain('| scenario | metric | express-blocking | koa | koa / express-blocking | theory |');
     expect(md).toContain('| io-bound | throughput (req/s) | 19.7 (19.6–20.1) | 160 (150–170) | 8.12× | ✗ 1 of 2 off |');
     expect(md).toContain('### io-bound');
-    expect(md).toContain('| throughput (req/s) | 19.7 (19.6–20.1) | 20.0 ✓ | 160 (150–170) | 200 ✗ | 8.12× (7.46–8.67) |');
+    expect(md).toContain('| throughput (req/s) | 19.7 (19.6–20.1) | 20.0 ±0.900 ✓ | 160 (150–170) | 200 (188–204) ✗ | 8.12× (7.46–8.67) |');
+    expect(md).toContain(
+      "\ntheory: the model's figure and the interval it predicts for windows like these, as ± its half-width, or (low–high) when lopsided; ✓ inside it, ✗ outside.\n",
+    );
     expect(md).toContain(
       "**Verdict:** koa served 160 req/s, 8.12× express-blocking's 19.7 req/s (theory: 10.0×). express-blocking's event loop was – occupied",
     );
-    expect(md).toContain('Theory disagrees on: koa throughputRps 160 (theory 200).');
+    expect(md).toContain('Theory disagrees on: koa throughputRps 160 (theory 200, 188–204).');
   });
 
   it('marks invalid scenarios, lists their problems, and says when the run did not finish', () => {
@@ -216,5 +239,130 @@ describe('the claims table', () => {
       (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
     );
     expect(renderHtml(withClaims, '')).toContain(`</table></div>\n<p class="claims-rule">${html}</p>`);
+  });
+});
+
+describe("theory's cell", () => {
+  it('prints ± the half-width when the figure is at the middle (within a tenth of it), else the ends; the figure alone with no interval', () => {
+    expect(theoryFigure({ expected: 20, low: 19.1, high: 20.9 })).toBe('20.0 ±0.900');
+    // Off the middle by 0.09 of a half-width of 1: still ±.
+    expect(theoryFigure({ expected: 20.09, low: 19.1, high: 21.1 })).toBe('20.1 ±1.00');
+    expect(theoryFigure({ expected: 200, low: 188, high: 204 })).toBe('200 (188–204)');
+    // Widened below zero by the instrument's resolution: no measurement is negative.
+    expect(theoryFigure({ expected: 0, low: -2, high: 9.63 })).toBe('0.000 (0.000–9.63)');
+    expect(theoryFigure({ expected: 0, low: -0.1, high: 0.1 })).toBe('0.000 ±0.100');
+    expect(theoryFigure({ expected: 20, low: Number.NaN, high: Number.NaN })).toBe('20.0');
+    expect(theoryFigure({ expected: 1, low: 1, high: 1 })).toBe('1.00');
+    expect(theoryFigure({ expected: Number.POSITIVE_INFINITY, low: Number.NaN, high: Number.POSITIVE_INFINITY })).toBe('∞');
+  });
+});
+
+describe("a metric checked against the model and against the run's own arrivals", () => {
+  const openLoop = (name: string, model: 'blocking' | 'non-blocking', p99: number, checks: TheoryCheck[]): ServerResult => ({
+    ...server(name, model, [200], 200),
+    metrics: { fastLatencyP99Ms: summarize([p99]) },
+    expected: { fastLatencyP99Ms: checks[0]?.expected ?? Number.NaN },
+    theory: checks,
+  });
+  const mixed: ScenarioResult = {
+    ...scenario('mixed', [
+      openLoop('express-blocking', 'blocking', 152, [
+        check('fastLatencyP99Ms', 152, [160, 150, 175]),
+        check('fastLatencyP99Ms', 152, [140, 131, 149], 'realised'),
+      ]),
+      openLoop('koa', 'non-blocking', 2.1, [
+        check('fastLatencyP99Ms', 2.1, [1.4, 0, 3.5]),
+        check('fastLatencyP99Ms', 2.1, [1.5, 0.5, 2.5], 'realised'),
+      ]),
+    ]),
+    kind: 'open-loop',
+  };
+  const results = resultsOf([mixed]);
+
+  it("shows the realised check as its own row beneath the metric's, in summary.md, the terminal and report.html", () => {
+    const md = renderMarkdown(results);
+    expect(md).toContain(
+      [
+        '| /fast latency p99 (ms) | 152 | 160 (150–175) ✓ | 2.10 | 1.40 (0.000–3.50) ✓ | 0.014× |',
+        "| /fast latency p99 (ms), this run's arrivals |  | 140 ±9.00 ✗ |  | 1.50 ±1.00 ✓ |  |",
+      ].join('\n'),
+    );
+    expect(md).toContain(`Rows "…, this run's arrivals": what this run's own arrivals and service times predict`);
+    const terminal = renderScenario(mixed, { color: false }).split('\n');
+    expect(terminal.find((line) => line.startsWith("/fast latency p99 (ms), this run's arrivals"))).toMatch(
+      /this run's arrivals\s+140 ±9\.00 ✗\s+1\.50 ±1\.00 ✓$/,
+    );
+    expect(terminal.find((line) => line.startsWith('/fast latency p99 (ms) '))).toMatch(
+      /152\s+160 \(150–175\) ✓\s+2\.10\s+1\.40 \(0\.000–3\.50\) ✓/,
+    );
+    expect(terminal).toContain(
+      `theory: the model's figure and the interval it predicts for windows like these, as ± its half-width, or (low–high) when lopsided; ✓ inside it, ✗ outside. Rows "…, this run's arrivals": what this run's own arrivals and service times predict (Lindley's recursion), judged the same way.`,
+    );
+    const html = renderHtml(results, '');
+    expect(html).toContain(
+      `<tr class="realised"><th scope="row">/fast latency p99 (ms), this run&#39;s arrivals</th><td></td><td>140 ±9.00 <span class="bad">✗</span></td><td></td><td>1.50 ±1.00 <span class="ok">✓</span></td><td></td></tr>`,
+    );
+    expect(html).toContain('<p class="legend">theory: the model&#39;s figure and the interval it predicts');
+  });
+
+  it('counts every check in the headline, and names the basis of a miss', () => {
+    expect(renderMarkdown(results)).toContain('| ✗ 1 of 4 off |');
+    expect(findingFor(mixed)).toContain("Theory disagrees on: express-blocking fastLatencyP99Ms 152 (this run's arrivals 140, 131–149).");
+  });
+});
+
+describe('a file from before intervals (version 1 or 2)', () => {
+  const old = scenario('io-bound', [
+    {
+      ...server('express-blocking', 'blocking', [19.7], 20),
+      theory: [check('throughputRps', 19.7, [20, Number.NaN, Number.NaN], undefined, true)],
+    },
+    {
+      ...server('koa', 'non-blocking', [160], 200),
+      theory: [check('throughputRps', 160, [200, Number.NaN, Number.NaN], undefined, false)],
+    },
+  ]);
+
+  it('shows the figure alone, and says the file records no interval', () => {
+    const md = renderMarkdown(resultsOf([old]));
+    expect(md).toContain('| throughput (req/s) | 19.7 | 20.0 ✓ | 160 | 200 ✗ | 8.12× |');
+    expect(md).toContain("theory: the model's figure; ✓ agrees, ✗ does not (this file records no interval).");
+    expect(findingFor(old)).toContain('Theory disagrees on: koa throughputRps 160 (theory 200).');
+  });
+});
+
+describe('a scenario that claims nothing', () => {
+  const agreeing = scenario('io-bound', [
+    server('express-blocking', 'blocking', [19.7], [20, 19.1, 20.9]),
+    server('koa', 'non-blocking', [195], [200, 188, 204]),
+  ]);
+
+  it('says every number agrees with theory only when numbers were checked and it ran to its end', () => {
+    expect(findingFor(agreeing)).toContain('Every number agrees with theory.');
+    const interrupted = { ...agreeing, interrupted: true, valid: false };
+    expect(findingFor(interrupted)).not.toContain('Every number agrees');
+    expect(findingFor(interrupted)).toContain('Interrupted: these figures are of the runs done before it stopped.');
+    const unchecked = scenario('hello', [{ ...server('koa', 'non-blocking', [30_000], 1), theory: [], expected: {} }]);
+    expect(findingFor(unchecked)).not.toContain('agrees');
+    expect(findingFor(scenario('io-bound', []))).not.toContain('agrees');
+  });
+
+  it('says only that it was interrupted when nothing was measured, and blames no server that has no problem', () => {
+    const nothing = (name: string, model: 'blocking' | 'non-blocking'): ServerResult => ({
+      ...server(name, model, [1], 1),
+      valid: false,
+      metrics: {},
+      expected: {},
+      theory: [],
+    });
+    const stopped: ScenarioResult = {
+      ...scenario('io-bound', [nothing('express-blocking', 'blocking'), nothing('koa', 'non-blocking')]),
+      interrupted: true,
+    };
+    expect(findingFor(stopped)).toBe('Interrupted before anything was measured.');
+    const md = renderMarkdown(resultsOf([stopped], false));
+    expect(md).toContain('### io-bound (INTERRUPTED)');
+    expect(md).not.toContain('Every number agrees');
+    expect(md).not.toContain('see problems');
   });
 });

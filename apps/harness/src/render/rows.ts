@@ -3,7 +3,7 @@ import { formatNumber, formatRatio } from '../analysis/format.js';
 import { ratio, type Summary } from '../analysis/stats.js';
 import { isOptional, METRIC_NAMES, type MetricName, metricLabel } from '../catalogue/metrics.js';
 import { scenarioById } from '../catalogue/suites.js';
-import type { ScenarioResult } from '../results/results.js';
+import type { Basis, ScenarioResult, TheoryCheck } from '../results/results.js';
 import { statusOf } from './describe.js';
 
 export type Mark = 'agrees' | 'disagrees' | 'none';
@@ -15,8 +15,51 @@ export interface Cell {
 
 export interface ScenarioTable {
   header: string[];
-  rows: { label: string; metric: MetricName; cells: Cell[] }[];
+  /** A metric's row, its theory the model's; beneath it, where a server has one, its check against the run's own arrivals. */
+  rows: { label: string; metric: MetricName; basis: Basis; cells: Cell[] }[];
+  /** What the theory cells mean, for a line under the table; '' when the table has none. */
+  legend: string;
 }
+
+/** The label of a metric's second row: its check against what this run's own arrivals and service times predict. */
+export const REALISED_LABEL = "this run's arrivals";
+
+/** How far the figure may sit from the interval's middle, as a share of its half-width, for the interval to print as ±. */
+const SYMMETRIC_WITHIN = 0.1;
+
+/**
+ * A theory cell: the figure and the interval a check judged by, `20.0 ±0.900` when the figure sits at
+ * the interval's middle (within a tenth of its half-width), else `200 (188–204)`; the figure alone
+ * where no interval was recorded (files before version 3) or it has no width. A lower end the
+ * instrument's resolution widened below zero prints as 0 beside a figure that is not negative: no
+ * measurement of these can be.
+ */
+export function theoryFigure({ expected, low, high }: Pick<TheoryCheck, 'expected' | 'low' | 'high'>): string {
+  const figure = formatNumber(expected);
+  if (![expected, low, high].every(Number.isFinite) || high <= low) return figure;
+  const half = (high - low) / 2;
+  if (Math.abs(high - expected - (expected - low)) <= SYMMETRIC_WITHIN * half) return `${figure} ±${formatNumber(half)}`;
+  return `${figure} (${formatNumber(expected >= 0 ? Math.max(0, low) : low)}–${formatNumber(high)})`;
+}
+
+const hasInterval = (check: TheoryCheck) => Number.isFinite(check.low) && Number.isFinite(check.high);
+
+/** The legend of a table's theory cells; '' when no server was checked. */
+export function theoryLegend(scenario: ScenarioResult): string {
+  const checks = scenario.results.flatMap((r) => r.theory);
+  if (checks.length === 0) return '';
+  const realised = checks.some((c) => c.basis === 'realised')
+    ? ` Rows "…, ${REALISED_LABEL}": what this run's own arrivals and service times predict (Lindley's recursion), judged the same way.`
+    : '';
+  return checks.some(hasInterval)
+    ? `theory: the model's figure and the interval it predicts for windows like these, as ± its half-width, or (low–high) when lopsided; ✓ inside it, ✗ outside.${realised}`
+    : `theory: the model's figure; ✓ agrees, ✗ does not (this file records no interval).${realised}`;
+}
+
+const basisOf = (check: TheoryCheck): Basis => check.basis ?? 'model';
+
+const theoryCell = (check: TheoryCheck | undefined): Cell =>
+  check ? { text: theoryFigure(check), mark: check.agrees ? 'agrees' : 'disagrees' } : { text: '', mark: 'none' };
 
 /** Every run was generator-bound: its figures are the load generator's limit, never quoted as the server's. */
 export function generatorBound(result: ScenarioResult['results'][number]): boolean {
@@ -46,9 +89,9 @@ export function scenarioTable(scenario: ScenarioResult): ScenarioTable {
   // A server that cannot measure a metric (no event loop under werkzeug) says so, never 0.
   const notMeasured = (r: ScenarioResult['results'][number], metric: MetricName) =>
     !r.metrics[metric] && isOptional(metric) && r.runs.some((run) => run.valid);
-  const rows = METRIC_NAMES.filter((metric) => present.has(metric)).map((metric) => {
+  const rows = METRIC_NAMES.filter((metric) => present.has(metric)).flatMap((metric) => {
     const cells: Cell[] = scenario.results.flatMap((r) => {
-      const check = r.theory.find((t) => t.metric === metric);
+      const check = r.theory.find((t) => t.metric === metric && basisOf(t) === 'model');
       const text = generatorBound(r)
         ? 'generator-bound'
         : tooFew(r, metric)
@@ -56,12 +99,7 @@ export function scenarioTable(scenario: ScenarioResult): ScenarioTable {
           : notMeasured(r, metric)
             ? 'not measured'
             : spread(r.metrics[metric]);
-      return [
-        { text, mark: 'none' as Mark },
-        check
-          ? { text: formatNumber(check.expected), mark: (check.agrees ? 'agrees' : 'disagrees') as Mark }
-          : { text: '', mark: 'none' as Mark },
-      ];
+      return [{ text, mark: 'none' as Mark }, theoryCell(check)];
     });
     if (showRatio) {
       const a = nonBlocking.metrics[metric];
@@ -75,9 +113,15 @@ export function scenarioTable(scenario: ScenarioResult): ScenarioTable {
         mark: 'none',
       });
     }
-    return { label: metricLabel(metric), metric, cells };
+    const row = { label: metricLabel(metric), metric, basis: 'model' as Basis, cells };
+    // The realised check judges the same measurement: its row leaves the figures above it alone.
+    const realised = scenario.results.map((r) => r.theory.find((t) => t.metric === metric && basisOf(t) === 'realised'));
+    if (realised.every((check) => check === undefined)) return [row];
+    const realisedCells: Cell[] = realised.flatMap((check) => [{ text: '', mark: 'none' as Mark }, theoryCell(check)]);
+    if (showRatio) realisedCells.push({ text: '', mark: 'none' });
+    return [row, { label: `${metricLabel(metric)}, ${REALISED_LABEL}`, metric, basis: 'realised' as Basis, cells: realisedCells }];
   });
-  return { header, rows };
+  return { header, rows, legend: theoryLegend(scenario) };
 }
 
 export interface HeadlineRow {

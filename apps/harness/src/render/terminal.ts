@@ -64,6 +64,7 @@ export function renderScenario(scenario: ScenarioResult, style: Style): string {
     paint(style, 'dim', `  ${parameters}`),
     '',
     renderGrid(table.header, rows, true),
+    ...(table.legend ? [paint(style, 'dim', table.legend)] : []),
     '',
     `→ ${findingFor(scenario)}`,
     ...(problems.length > 0 ? ['', ...problems.map((p) => paint(style, 'yellow', p))] : []),

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { waitForExit } from '@loopbench/contract';
@@ -127,6 +127,49 @@ describe('harness faults', { timeout: 120_000 }, () => {
       expect(crashy?.problems.join('\n')).toMatch(/crashy exited during the run[\s\S]*giving up after 60 requests/);
     }
     const pids = results.scenarios.flatMap((s) => s.results.flatMap((r) => r.pids));
+    expect(await Promise.all(pids.map((pid) => waitForExit(pid)))).not.toContain(false);
+  });
+
+  it("blames no server for the harness's own SIGTERM when Ctrl-C comes while they start, and claims nothing of the scenario", async () => {
+    const dir = workspace({ slow: ['node', '-e', "console.log('starting, slowly'); setInterval(() => {}, 1000)"] });
+    const out = path.join(dir, 'results');
+    const run = loopbench([
+      'run',
+      '--workspace',
+      dir,
+      '--servers',
+      'koa,slow',
+      '--scenario',
+      'io-bound',
+      '--quick',
+      '--ready-timeout',
+      '60',
+      '--out',
+      out,
+      '--no-build',
+    ]);
+    let stderr = '';
+    run.child.stderr?.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    // slow never gets ready: the signal comes while it starts, and koa starts or is checked beside it.
+    for (let i = 0; i < 200 && !/starting slow/.test(stderr); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(stderr).toMatch(/starting slow/);
+    run.child.kill('SIGINT');
+    const { code, output } = await run.done;
+    expect(code, output).toBe(130);
+    expect(output).not.toMatch(/SIGTERM\)|does not follow the contract|exited before it was ready/);
+    const results = readResults(path.join(out, 'results.json'));
+    expect(results.scenarios.map((s) => s.interrupted)).toEqual([true]);
+    const servers = results.scenarios.flatMap((s) => s.results);
+    expect(servers.map((r) => [r.server, r.failed, r.problems])).toEqual([
+      ['koa', false, []],
+      ['slow', false, []],
+    ]);
+    const summary = readFileSync(path.join(out, 'summary.md'), 'utf8');
+    expect(summary).not.toContain('Every number agrees with theory');
+    expect(summary).toContain('Interrupted');
+    const pids = servers.flatMap((r) => r.pids);
     expect(await Promise.all(pids.map((pid) => waitForExit(pid)))).not.toContain(false);
   });
 
