@@ -366,3 +366,23 @@ describe('a scenario that claims nothing', () => {
     expect(md).not.toContain('see problems');
   });
 });
+
+describe('the throughput chart', () => {
+  it("draws theory's interval as a floating bar around its cross, where the file records one", () => {
+    const old = scenario('hello', [
+      {
+        ...server('koa', 'non-blocking', [30_000], 1),
+        theory: [check('throughputRps', 30_000, [1, Number.NaN, Number.NaN], undefined, false)],
+      },
+    ]);
+    const chart = reportCharts(resultsOf([io, old])).find((c) => c.kind === 'throughput');
+    const datasets = chart?.config.data.datasets ?? [];
+    expect(chart?.config.data.labels).toEqual(['io-bound · express-blocking', 'io-bound · koa', 'hello · koa']);
+    expect(datasets.find((d) => d.label === "theory's interval")?.data).toEqual([[19.1, 20.9], [188, 204], null]);
+    expect(datasets.find((d) => d.label === 'theory')?.data).toEqual([
+      { x: 'io-bound · express-blocking', y: 20 },
+      { x: 'io-bound · koa', y: 200 },
+      { x: 'hello · koa', y: 1 },
+    ]);
+  });
+});

@@ -1,8 +1,14 @@
 import { medianOf } from '../../analysis/stats.js';
-import type { Results } from '../../results/results.js';
+import type { Results, ServerResult } from '../../results/results.js';
 import { CHART_OPTIONS, type ChartSpec, type Colours, type Dataset } from './spec.js';
 
-/** Every scenario's throughput per server: the median, the runs' range, and theory's figure. */
+/** The model's check of a server's throughput, with the interval it judged by; none where no interval was recorded. */
+function theoryInterval(result: ServerResult): [number, number] | null {
+  const check = result.theory.find((t) => t.metric === 'throughputRps' && (t.basis ?? 'model') === 'model');
+  return check && Number.isFinite(check.low) && Number.isFinite(check.high) ? [check.low, check.high] : null;
+}
+
+/** Every scenario's throughput per server: the median, the runs' range, and theory's figure with its interval. */
 export function throughputChart(results: Results, colour: Colours): ChartSpec | undefined {
   const entries = results.scenarios.flatMap((s) =>
     s.results.flatMap((r) => (r.metrics.throughputRps ? [{ label: `${s.id} · ${r.server}`, server: r.server, result: r }] : [])),
@@ -28,6 +34,18 @@ export function throughputChart(results: Results, colour: Colours): ChartSpec | 
       order: 2,
     },
     {
+      // A floating bar from low to high, over the measured bar: theory's error bar.
+      label: "theory's interval",
+      data: entries.map((e) => theoryInterval(e.result)),
+      backgroundColor: 'rgba(34, 34, 34, 0.12)',
+      borderColor: '#222',
+      borderWidth: 1.5,
+      borderSkipped: false,
+      grouped: false,
+      barPercentage: 0.45,
+      order: 1,
+    },
+    {
       label: 'theory',
       type: 'scatter',
       data: entries.flatMap((e) => {
@@ -39,7 +57,7 @@ export function throughputChart(results: Results, colour: Colours): ChartSpec | 
       pointStyle: 'crossRot',
       pointRadius: 9,
       borderWidth: 2,
-      order: 1,
+      order: 0,
     },
   ];
   return {
@@ -47,7 +65,7 @@ export function throughputChart(results: Results, colour: Colours): ChartSpec | 
     kind: 'throughput',
     title: 'Throughput: measured beside theory',
     caption:
-      'Bars are the median of the runs, the thin dark bar their min–max, the cross what theory predicts (none for hello: it has no theory). Log scale: the scenarios differ by orders of magnitude.',
+      'Bars are the median of the runs, the thin dark bar their min–max, the cross what theory predicts and the outlined box around it the interval it predicts for windows like these: a median inside the box agrees with theory (none for hello: it has no theory). Log scale: the scenarios differ by orders of magnitude.',
     config: {
       type: 'bar',
       data: { labels: entries.map((e) => e.label), datasets },
