@@ -138,13 +138,15 @@ export function expectCpuBound(model: Model, input: LoadInput & { cpuOffload?: b
   // Python's pool threads take turns under the GIL: only a pool that declares cpuOffload computes in parallel.
   const parallel = Math.min(input.cpuOffload ? cores : workers, cores, connections);
   const available = Math.max(0, Math.min(parallel, cores - orZero(input.generatorCores)));
-  const shortest = Math.min(servedMs, cpuMs);
-  const longest = Math.max(servedMs, cpuMs);
+  // Off the loop, the served time includes the wait for a thread or the GIL: only the CPU time is a request's service.
+  const offloaded = input.cpuOffload === true || model === 'thread-pool';
+  const shortest = offloaded ? cpuMs : Math.min(servedMs, cpuMs);
+  const longest = offloaded ? cpuMs : Math.max(servedMs, cpuMs);
   const throughputRps = spanning((parallel / cpuMs) * 1000, (parallel / shortest) * 1000, (available / longest) * 1000);
   const latencyMeanMs = through(throughputRps, (x) => (connections / x) * 1000);
   const predictions: Predictions = { throughputRps, latencyMeanMs, cpuUtilization: spanning(parallel, available) };
-  // Off the loop a request waits for a pool thread or the GIL, and the loop that parses requests takes its turns too: the model does not say where the wait falls.
-  if (input.cpuOffload || model === 'thread-pool') return predictions;
+  // Off the loop the loop that parses requests takes its turns with the pool's threads: the model does not say where the wait falls.
+  if (offloaded) return predictions;
   // On the loop the thread computes, one request at a time, in both models: the others wait in line.
   return {
     ...predictions,
