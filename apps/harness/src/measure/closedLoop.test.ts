@@ -83,59 +83,84 @@ describe('the closed loop against raw servers', () => {
   });
 });
 
-// As a blocking server, without burning the CPU: one request at a time, in arrival order, each S ms
-// on a timer. C connections then cycle in C·S, and the ceiling is 1/S however many connections.
+/** A server that serves one request at a time, in arrival order, each `serviceMs` on a timer. */
+async function serialServer(serviceMs: number, { admitting = false } = {}) {
+  const queue: http.ServerResponse[] = [];
+  // Connections whose first request waits to be taken into the round, as they wait in a listen backlog.
+  const backlog: (() => void)[] = [];
+  const admitted = new WeakSet<net.Socket>();
+  let serving = false;
+  const serveNext = (): void => {
+    const res = queue.shift();
+    serving = res !== undefined;
+    if (!res) return;
+    setTimeout(() => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 2 }).end('ok');
+      backlog.shift()?.();
+      serveNext();
+    }, serviceMs);
+  };
+  const server = http.createServer((req, res) => {
+    const enqueue = () => {
+      admitted.add(req.socket);
+      queue.push(res);
+    };
+    if (!admitting || admitted.has(req.socket) || !serving) enqueue();
+    else backlog.push(enqueue);
+    if (!serving) serveNext();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    // Once it serves nothing: a run leaves one request per connection queued.
+    idle: async () => {
+      while (serving) await new Promise((resolve) => setTimeout(resolve, 5));
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+// As a blocking server, without burning the CPU: C connections cycle in C·S, and the ceiling is 1/S
+// however many connections.
 describe('the closed loop against a server that serialises its requests', () => {
   const SERVICE_MS = 20;
-  const CYCLE_MS = CONNECTIONS * SERVICE_MS;
   const ceilingRps = 1000 / SERVICE_MS;
-  let server: http.Server;
-  let url = '';
-  const queue: http.ServerResponse[] = [];
-  // A run leaves one request per connection queued: each test starts on an idle server.
-  beforeEach(async () => {
-    while (queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 5));
-  });
+  let serial: Awaited<ReturnType<typeof serialServer>>;
+  let admitting: Awaited<ReturnType<typeof serialServer>>;
   beforeAll(async () => {
-    const serveNext = (): void => {
-      const res = queue[0];
-      if (!res) return;
-      setTimeout(() => {
-        queue.shift();
-        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 2 }).end('ok');
-        serveNext();
-      }, SERVICE_MS);
-    };
-    server = http.createServer((_req, res) => {
-      if (queue.push(res) === 1) serveNext();
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    serial = await serialServer(SERVICE_MS);
+    // As a blocking Node server: one more connection taken off the listen backlog per request served.
+    admitting = await serialServer(SERVICE_MS, { admitting: true });
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  beforeEach(() => Promise.all([serial.idle(), admitting.idle()]));
+  afterAll(() => Promise.all([serial.close(), admitting.close()]));
 
-  // A window shorter than one cycle: it goes on until each connection has had one.
+  // A window shorter than one cycle goes on until each connection has had one; a warm-up shorter
+  // than the server takes to have every connection in its round goes on until it has.
   it.each([
-    ['shorter than one cycle', 0.05, 0.05],
-    ['of several cycles', 0.2, 0.5],
-  ])('a window %s: throughput at most the ceiling 1/S, and Little’s law holds', async (_, warmupS, durationS) => {
-    expect(durationS * 1000 < CYCLE_MS).toBe(durationS === 0.05);
-    const result = await runClosedLoop({ url, connections: CONNECTIONS, warmupS, durationS, timeoutS: 10 });
-    expect(result).toMatchObject({ errors: 0, non2xx: 0, timeouts: 0, answeredConnections: CONNECTIONS });
+    ['a window shorter than one cycle', false, CONNECTIONS, 0.05, 0.05],
+    ['a window of several cycles', false, CONNECTIONS, 0.2, 0.5],
+    ['connections taken in one at a time, a window shorter than one cycle', true, 8, 0.02, 0.05],
+  ])('%s: throughput at most the ceiling 1/S, and Little’s law holds', async (_, ramp, connections, warmupS, durationS) => {
+    const cycleMs = connections * SERVICE_MS;
+    const { url } = ramp ? admitting : serial;
+    const result = await runClosedLoop({ url, connections, warmupS, durationS, timeoutS: 10 });
+    expect(result).toMatchObject({ errors: 0, non2xx: 0, timeouts: 0, answeredConnections: connections });
     // Timers fire late, never early: each S a little longer, so throughput a little under 1/S.
     expect(result.throughputRps).toBeLessThanOrEqual(ceilingRps * 1.05);
     expect(result.throughputRps).toBeGreaterThanOrEqual(ceilingRps * 0.7);
     const meanMs = result.latencyMs.mean;
-    expect(meanMs).toBeGreaterThanOrEqual(0.8 * CYCLE_MS);
-    expect((result.throughputRps * meanMs) / 1000).toBeGreaterThanOrEqual(CONNECTIONS * 0.8);
-    expect((result.throughputRps * meanMs) / 1000).toBeLessThanOrEqual(CONNECTIONS * 1.2);
+    expect(meanMs).toBeGreaterThanOrEqual(0.8 * cycleMs);
+    expect((result.throughputRps * meanMs) / 1000).toBeGreaterThanOrEqual(connections * 0.8);
+    expect((result.throughputRps * meanMs) / 1000).toBeLessThanOrEqual(connections * 1.2);
     // Every connection timed at least one whole cycle.
-    expect(result.measured).toBeGreaterThanOrEqual(CONNECTIONS);
+    expect(result.measured).toBeGreaterThanOrEqual(connections);
     expect(result.latencyMs.count).toBe(result.measured);
-    expect(result.windowMs).toBeGreaterThanOrEqual(0.8 * CYCLE_MS);
+    expect(result.windowMs).toBeGreaterThanOrEqual(0.8 * cycleMs);
   });
 
   it('goes on until every connection has sent minCycles measured requests', async () => {
+    const { url } = serial;
     const result = await runClosedLoop({ url, connections: CONNECTIONS, warmupS: 0.05, durationS: 0.05, timeoutS: 10, minCycles: 3 });
     expect(result.measured).toBeGreaterThanOrEqual(3 * CONNECTIONS);
     expect(result.throughputRps).toBeLessThanOrEqual(ceilingRps * 1.05);

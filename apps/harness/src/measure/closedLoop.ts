@@ -11,7 +11,10 @@ import { TIMELINE_LIMITS, type Timeline, TimelineRecorder } from './timeline.js'
 export interface ClosedLoopOptions {
   url: string;
   connections: number;
-  /** Load is sent from the start, but nothing before this many seconds is measured. */
+  /**
+   * Load is sent from the start, but nothing before this many seconds is measured, nor, when above
+   * 0, before every connection has had an answer (or is left waiting, as runClosedLoop says).
+   */
   warmupS: number;
   /** The window's length; it goes on past it until every connection has sent `minCycles` measured requests. */
   durationS: number;
@@ -143,13 +146,12 @@ function openLater(client: unknown, index: number, spacingMs: number): void {
 }
 
 /**
- * A request from before the window still unanswered after this many times the longest answer yet,
- * and after twice the warm-up and window together (when nothing has been answered): its connection
- * is left waiting.
+ * A connection still waiting, on a request not measured, after this many times the longest answer
+ * yet (twice the warm-up and window together while nothing has been answered) is left waiting.
  */
 const STARVED_AFTER = 4;
-/** How often, once the window's time is up, it checks whether every connection has sent its measured requests. */
-const CLOSE_CHECK_MS = 10;
+/** How often, from the warm-up's time to the window's close, it checks whether it may go on. */
+const CHECK_MS = 10;
 
 /** One autocannon client, as the run sees it. */
 interface Connection {
@@ -157,6 +159,8 @@ interface Connection {
   row: number;
   /** The request it waits on (pipelining 1): when it was sent, and whether it is measured. */
   inFlight?: { sentAt: number; measured: boolean };
+  /** An answer has come, of any status. */
+  heard: boolean;
   /** A 2xx answer has come, warm-up included. */
   answered: boolean;
   /** Measured requests sent, and 2xx answers to them. */
@@ -168,11 +172,31 @@ interface Connection {
   sentAfterClose: boolean;
 }
 
+const round = (ms: number) => Math.round(ms * 100) / 100;
+
+/** A timeline recorded from one origin, with its times from `byMs` later. */
+function shiftTimeline(timeline: Timeline, byMs: number): Timeline {
+  if (byMs === 0) return timeline;
+  return {
+    requests: timeline.requests.map(([row, planned, sent, answered, served]) => [
+      row,
+      round(planned - byMs),
+      round(sent - byMs),
+      round(answered - byMs),
+      served,
+    ]),
+    samples: timeline.samples.map(([from, to, ...rest]) => [round(from - byMs), round(to - byMs), ...rest]),
+  };
+}
+
 /**
  * Closed-loop load with autocannon used as its authors intend for throughput: each connection sends
- * its next request when the previous answer arrives (pipelining 1, no rate options). The first
- * `warmupS` seconds are load but not measurement, so the queue of a blocking server has filled and
- * every figure is steady state. Each request's exact send and answer are recorded here, in microseconds.
+ * its next request when the previous answer arrives (pipelining 1, no rate options). The warm-up is
+ * load but not measurement, so the queue of a blocking server has filled and every figure is steady
+ * state. It lasts `warmupS`, and when there is one, until every connection has had an answer: a
+ * blocking Node server takes one more connection off its listen backlog per request it serves, so
+ * 10 connections on /sleep?ms=50 are all in its round only after about 2.5 s. Each request's exact
+ * send and answer are recorded here, in microseconds.
  *
  * A request is measured when it was SENT in the window, from the end of the warm-up to its close:
  * `durationS` later, or once every connection has sent `minCycles` measured requests if that is
@@ -187,10 +211,9 @@ interface Connection {
  * back, so that time is theirs alone, and connections run side by side, so their rates add. One
  * window cut for all at arbitrary instants would count partial cycles.
  *
- * A connection whose request from before the window has waited STARVED_AFTER times the longest
- * answer yet, and twice the warm-up and window together (a server that leaves it unanswered, or
- * answers nothing), is not waited for, nor is anything `timeoutS` past the window's time or past its
- * close: such connections show in `answeredConnections`.
+ * Neither the warm-up nor the window waits on a connection left waiting STARVED_AFTER times the
+ * longest answer yet (a server that leaves it unanswered, or answers nothing), nor on anything
+ * `timeoutS` past its own time: such connections show in `answeredConnections`.
  */
 export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopResult> {
   const histogram = latencyHistogram();
@@ -200,20 +223,24 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
   const connections = new Map<unknown, Connection>();
   const stopWatching = watchGenerator();
   const started = performance.now();
-  const steadyFrom = started + options.warmupS * 1000;
-  const timeUp = steadyFrom + options.durationS * 1000;
+  const warmupEnds = started + options.warmupS * 1000;
+  /** Nothing answered yet: how long a connection may wait before it is left waiting. */
+  const patienceMs = 2 * (options.warmupS + options.durationS) * 1000;
   const split = new QueueSplit();
   // Each connection's last Server-Timing, read from its headers just before autocannon reports the answer.
   const servedMs = new Map<unknown, number | undefined>();
-  const recorder = options.timeline ? new TimelineRecorder(steadyFrom, options.timeline.statsUrl) : undefined;
+  // Its origin is where the warm-up should end; the timeline is shifted to where it did.
+  const recorder = options.timeline ? new TimelineRecorder(warmupEnds, options.timeline.statsUrl) : undefined;
+  /** The warm-up has ended here, or has not (undefined): requests sent from then on are measured. */
+  let steadyFrom: number | undefined = options.warmupS > 0 ? undefined : started;
+  /** The window's time (`durationS`) is up: it closes once it waits on no connection. */
+  let timeIsUp = false;
   /** The window has closed: requests sent from now on are not measured. */
   let closed = false;
   /** Measured requests neither answered nor failed. */
   let pending = 0;
   /** Aborted, or waited for too long: no request is sent any more. */
   let stopping = false;
-  /** The window's time (`durationS`) is up: it closes once it waits on no connection. */
-  let timeIsUp = false;
   let longestMs = 0;
   let timer: NodeJS.Timeout | undefined;
   let check: NodeJS.Timeout | undefined;
@@ -233,15 +260,30 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
       timer = setTimeout(stop, options.timeoutS * 1000);
       finishOnceAnswered();
     };
-    /** Whether the window waits on this connection: it has sent fewer than minCycles measured requests, and is not left unanswered. */
-    const waitsOn = (connection: Connection, now: number) =>
-      connection.sent < minCycles &&
-      (connection.inFlight?.measured === true ||
-        now - (connection.inFlight?.sentAt ?? started) <= Math.max(STARVED_AFTER * longestMs, 2 * (timeUp - started)));
-    const closeWhenSent = (now: number) => {
-      if (closed || !timeIsUp) return;
-      for (const connection of connections.values()) if (waitsOn(connection, now)) return;
-      close();
+    const windowTimeUp = () => {
+      timeIsUp = true;
+      clearTimeout(timer);
+      timer = setTimeout(close, options.timeoutS * 1000);
+      goOn(performance.now());
+    };
+    const endWarmup = (now: number) => {
+      steadyFrom = now;
+      clearTimeout(timer);
+      timer = setTimeout(windowTimeUp, options.durationS * 1000);
+    };
+    const leftWaiting = (connection: Connection, now: number) =>
+      connection.inFlight?.measured !== true &&
+      now - (connection.inFlight?.sentAt ?? started) > (longestMs > 0 ? STARVED_AFTER * longestMs : patienceMs);
+    /** Ends the warm-up, or closes the window, when it waits on no connection any more. */
+    const goOn = (now: number) => {
+      if (steadyFrom === undefined) {
+        if (now < warmupEnds) return;
+        for (const connection of connections.values()) if (!connection.heard && !leftWaiting(connection, now)) return;
+        endWarmup(now);
+      } else if (timeIsUp && !closed) {
+        for (const connection of connections.values()) if (connection.sent < minCycles && !leftWaiting(connection, now)) return;
+        close();
+      }
     };
     const instance = autocannon(
       {
@@ -250,6 +292,7 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
         setupClient: (client) => {
           const connection: Connection = {
             row: connections.size,
+            heard: false,
             answered: false,
             sent: 0,
             cycles: 0,
@@ -270,19 +313,19 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
             const now = performance.now();
             // A request still in flight when its connection sends the next has failed (timed out, or its connection did).
             if (connection.inFlight?.measured) pending -= 1;
-            const measured = !closed && now >= steadyFrom;
+            const measured = steadyFrom !== undefined && !closed;
             connection.inFlight = { sentAt: now, measured };
             if (closed) connection.sentAfterClose = true;
             if (measured) {
               pending += 1;
               if (connection.sent === 0) connection.firstSentAt = now;
               connection.sent += 1;
-              closeWhenSent(now);
+              goOn(now);
             } else finishOnceAnswered();
           });
         },
         // Stopped by our own timers: autocannon's duration ticks in whole seconds.
-        duration: options.warmupS + options.durationS + 2 * options.timeoutS + 60,
+        duration: options.warmupS + options.durationS + 3 * options.timeoutS + 60,
         pipelining: 1,
         timeout: options.timeoutS,
         // autocannon notices a stop only at its next sample; sample often so a run ends on time.
@@ -293,7 +336,8 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
         clearInterval(check);
         options.signal?.removeEventListener('abort', stop);
         const generator = stopWatching();
-        const timeline = await recorder?.finish(0);
+        const shiftMs = (steadyFrom ?? warmupEnds) - warmupEnds;
+        const timeline = recorder && shiftTimeline(await recorder.finish(shiftMs), shiftMs);
         if (error) return reject(error);
         let throughputRps = 0;
         let measured = 0;
@@ -336,8 +380,13 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
       connection.inFlight = undefined;
       const latencyMs = now - request.sentAt;
       longestMs = Math.max(longestMs, latencyMs);
+      connection.heard = true;
       if (ok) connection.answered = true;
-      if (!request.measured) return;
+      if (!request.measured) {
+        // Its next request, sent as this returns, is measured once the warm-up has ended.
+        if (steadyFrom === undefined) goOn(now);
+        return;
+      }
       pending -= 1;
       if (ok) {
         connection.cycles += 1;
@@ -345,23 +394,27 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
         recordMs(histogram, latencyMs);
         const served = servedMs.get(client);
         split.add(latencyMs, served);
-        if (recorder && request.sentAt < steadyFrom + TIMELINE_LIMITS.windowMs) {
+        if (recorder && steadyFrom !== undefined && request.sentAt < steadyFrom + TIMELINE_LIMITS.windowMs) {
           recorder.add(connection.row, request.sentAt, request.sentAt, now, served);
         }
       }
       finishOnceAnswered();
     });
-    // At the window's time: close it, or check until every connection has sent its measured requests (or is left waiting).
-    timer = setTimeout(
-      () => {
-        timeIsUp = true;
-        closeWhenSent(performance.now());
-        if (closed) return;
-        check = setInterval(() => closeWhenSent(performance.now()), CLOSE_CHECK_MS);
-        timer = setTimeout(close, options.timeoutS * 1000);
-      },
-      Math.max(0, timeUp - performance.now()),
-    );
+    // From the warm-up's time, until the window closes: connections left waiting are noticed as time passes, not only at events.
+    const startChecking = () => {
+      check = setInterval(() => goOn(performance.now()), CHECK_MS);
+      goOn(performance.now());
+    };
+    if (steadyFrom === undefined) {
+      // The warm-up ends `timeoutS` past its time at the latest.
+      timer = setTimeout(() => {
+        timer = setTimeout(() => endWarmup(performance.now()), options.timeoutS * 1000);
+        startChecking();
+      }, options.warmupS * 1000);
+    } else {
+      endWarmup(steadyFrom);
+      startChecking();
+    }
     options.signal?.addEventListener('abort', stop, { once: true });
   });
 }
