@@ -37,13 +37,14 @@ function firstLine(raw: unknown): string {
 
 /**
  * GET `url`: on a new connection of its own when `agent` is false (whatever wait it sees is the
- * server's), or through a keep-alive agent of one socket, as a load generator sends.
+ * server's), or through a keep-alive agent of one socket, as a load generator sends. `signal`
+ * abandons it, wherever it is (even queued for the agent's socket): it rejects as unreachable.
  */
-export function get(url: string, agent: http.Agent | false, timeoutMs: number): Promise<Answer> {
+export function get(url: string, agent: http.Agent | false, timeoutMs: number, signal?: AbortSignal): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     let answered = false;
-    const req = http.get(url, { agent }, (res) => {
+    const req = http.get(url, { agent, ...(signal ? { signal } : {}) }, (res) => {
       answered = true;
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));

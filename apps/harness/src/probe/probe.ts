@@ -1,10 +1,10 @@
 import http from 'node:http';
 import { median } from '../analysis/stats.js';
 import { generatorsProblems } from '../kinds/problems.js';
-import { generateClosedLoop } from '../measure/generators.js';
 import { blockingIndex, type HeadOfLineTrial, headOfLineTrial } from '../measure/headOfLine.js';
 import { readListenOverflows } from '../measure/listenOverflows.js';
 import { type Answer, excerpt, get, NoAnswer } from './client.js';
+import { runLoad } from './load.js';
 
 /** What a probe finds: one request at a time, a fixed limit, or requests that overlap freely. */
 export type Behaviour = 'blocking' | 'limited' | 'concurrent';
@@ -33,7 +33,7 @@ export interface ProbeResult {
   slowLatencyMs: number;
   /** The fast path sent while the slow one was in flight. */
   fastBehindSlowMs: number;
-  /** Throughput X of the slow path under `connections` closed-loop connections. */
+  /** Throughput X of the slow path under `connections` closed-loop connections, over whole cycles (load.ts, windowFigures). */
   throughputRps: number;
   /** Whether the server keeps a connection open after an answer: then the load reuses its connections, and S is timed on one. */
   keepAlive: boolean;
@@ -87,6 +87,12 @@ export const PROBE_LIMITS = {
   connectSpacingMs: 2,
   /** A kept-alive answer this much slower than a new connection's has stalled on the network (a delayed ACK is 40 ms on Linux). */
   stallMs: 20,
+  /**
+   * After its window the load waits for the requests the window's end cut (they count once they
+   * end), but no longer once the server has answered nothing for this many C·S, and a second: a
+   * server that shares its time among all C (CPU work under threads) answers them together, C·S apart.
+   */
+  silentCycles: 2,
 } as const;
 
 /** Few requests at a time overlap: 1.5 or fewer is one at a time; 80% of the connections or more is no limit up to C. */
@@ -185,8 +191,8 @@ async function aloneAsLoaded(url: string, fast: string, slow: string): Promise<{
 /**
  * Probes a running server from outside: the fast path's latency alone, the head-of-line trial
  * (the fast path sent while the slow one is in flight), then C closed-loop connections on the slow
- * path. With S the slow path alone and X the throughput under load, N = X·S requests were served at
- * once (Little's law).
+ * path, from this process. With S the slow path alone and X the throughput under load, N = X·S
+ * requests were served at once (Little's law).
  */
 export async function probeServer(settings: ProbeSettings, step: (text: string) => void = () => {}): Promise<ProbeResult> {
   const { url, slow, fast, connections, durationS } = settings;
@@ -240,13 +246,14 @@ export async function probeServer(settings: ProbeSettings, step: (text: string) 
   const { connectSpacingMs } = PROBE_LIMITS;
   const warmupS = Math.min(2, Math.max(0.2, (2 * slowLatencyMs) / 1000)) + ((connections - 1) * connectSpacingMs) / 1000;
   const overflowsBefore = readListenOverflows();
-  const load = await generateClosedLoop({
+  const load = await runLoad({
     url: url + slow,
     connections,
     warmupS,
     durationS,
-    timeoutS: (PROBE_LIMITS.slowMsMax * 3) / 1000,
+    timeoutMs: PROBE_LIMITS.slowMsMax * 3,
     connectSpacingMs,
+    silentMs: PROBE_LIMITS.silentCycles * connections * slowLatencyMs + 1000,
   });
   const overflowsAfter = readListenOverflows();
   const listenOverflows = overflowsBefore === undefined || overflowsAfter === undefined ? undefined : overflowsAfter - overflowsBefore;
@@ -257,17 +264,18 @@ export async function probeServer(settings: ProbeSettings, step: (text: string) 
       1,
     );
   }
-  // A generator with no answer in its window reports no throughput (NaN, null once sent between processes).
+  // No answered request reached into the window: no throughput (NaN).
   if (!(load.throughputRps > 0)) {
     throw new ProbeError(
-      `under ${connections} connections no ${slow} answer arrived in the ${durationS} s measured (${load.responses} in the warm-up before it), so there is no throughput to tell from: the server answers ${slow} alone, but stops under load`,
+      `under ${connections} connections no ${slow} answer arrived in the ${durationS} s measured (${load.warmupAnswers} in the warm-up before it), so there is no throughput to tell from: the server answers ${slow} alone, but stops under load`,
       1,
     );
   }
   const X = load.throughputRps / 1000;
   // By Little's law over the load's own connections, X·R of them were in play (R: latency under
-  // load): all C when the server queues every connection, only those answered when it leaves the rest waiting.
-  const inPlay = X * load.latencyMs.mean;
+  // load, of the requests sent in the window): all C when the server queues every connection, only
+  // those answered when it leaves the rest waiting.
+  const inPlay = X * load.latencyMeanMs;
   const { answeredConnections } = load;
   const unanswered = Math.max(0, connections - answeredConnections);
   const unansweredConnections = unanswered > 0 && inPlay < (answeredConnections + connections) / 2 ? unanswered : 0;
@@ -277,7 +285,7 @@ export async function probeServer(settings: ProbeSettings, step: (text: string) 
     networkStallMs !== undefined && unansweredConnections === 0 && classify(X * slowLatencyMs, connections) === 'limited';
   const concurrency = X * (stallOutside ? slowFreshMs : slowLatencyMs);
   const classified = classify(concurrency, connections);
-  const warning = generatorsProblems(load.generators)[0];
+  const warning = generatorsProblems([load.generator])[0];
   return {
     // Connections left waiting are a limit, however many the others were.
     verdict: unansweredConnections > 0 && classified === 'concurrent' ? 'limited' : classified,
