@@ -13,7 +13,7 @@ export interface ClosedLoopOptions {
   connections: number;
   /**
    * Load is sent from the start, but nothing before this many seconds is measured, nor, when above
-   * 0, before every connection has had an answer (or is left waiting, as runClosedLoop says).
+   * 0, before every connection is in the server's round (or left waiting, as runClosedLoop says).
    */
   warmupS: number;
   /** The window's length; it goes on past it until every connection has sent `minCycles` measured requests. */
@@ -150,6 +150,11 @@ function openLater(client: unknown, index: number, spacingMs: number): void {
  * yet (twice the warm-up and window together while nothing has been answered) is left waiting.
  */
 const STARVED_AFTER = 4;
+/**
+ * Answers each connection has before the warm-up ends: the first ends its wait to be taken into the
+ * server's round, the second its first cycle in it, after which its place in the round is settled.
+ */
+const WARMUP_ANSWERS = 2;
 /** How often, from the warm-up's time to the window's close, it checks whether it may go on. */
 const CHECK_MS = 10;
 
@@ -159,8 +164,8 @@ interface Connection {
   row: number;
   /** The request it waits on (pipelining 1): when it was sent, and whether it is measured. */
   inFlight?: { sentAt: number; measured: boolean };
-  /** An answer has come, of any status. */
-  heard: boolean;
+  /** Answers that have come, of any status. */
+  heard: number;
   /** A 2xx answer has come, warm-up included. */
   answered: boolean;
   /** Measured requests sent, and 2xx answers to them. */
@@ -193,10 +198,10 @@ function shiftTimeline(timeline: Timeline, byMs: number): Timeline {
  * Closed-loop load with autocannon used as its authors intend for throughput: each connection sends
  * its next request when the previous answer arrives (pipelining 1, no rate options). The warm-up is
  * load but not measurement, so the queue of a blocking server has filled and every figure is steady
- * state. It lasts `warmupS`, and when there is one, until every connection has had an answer: a
- * blocking Node server takes one more connection off its listen backlog per request it serves, so
- * 10 connections on /sleep?ms=50 are all in its round only after about 2.5 s. Each request's exact
- * send and answer are recorded here, in microseconds.
+ * state. It lasts `warmupS`, and when there is one, until every connection has had WARMUP_ANSWERS
+ * answers: a blocking Node server takes one more connection off its listen backlog per request it
+ * serves, so 10 connections on /sleep?ms=50 are all in its round only after about 2.5 s. Each
+ * request's exact send and answer are recorded here, in microseconds.
  *
  * A request is measured when it was SENT in the window, from the end of the warm-up to its close:
  * `durationS` later, or once every connection has sent `minCycles` measured requests if that is
@@ -278,7 +283,7 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
     const goOn = (now: number) => {
       if (steadyFrom === undefined) {
         if (now < warmupEnds) return;
-        for (const connection of connections.values()) if (!connection.heard && !leftWaiting(connection, now)) return;
+        for (const connection of connections.values()) if (connection.heard < WARMUP_ANSWERS && !leftWaiting(connection, now)) return;
         endWarmup(now);
       } else if (timeIsUp && !closed) {
         for (const connection of connections.values()) if (connection.sent < minCycles && !leftWaiting(connection, now)) return;
@@ -292,7 +297,7 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
         setupClient: (client) => {
           const connection: Connection = {
             row: connections.size,
-            heard: false,
+            heard: 0,
             answered: false,
             sent: 0,
             cycles: 0,
@@ -380,7 +385,7 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
       connection.inFlight = undefined;
       const latencyMs = now - request.sentAt;
       longestMs = Math.max(longestMs, latencyMs);
-      connection.heard = true;
+      connection.heard += 1;
       if (ok) connection.answered = true;
       if (!request.measured) {
         // Its next request, sent as this returns, is measured once the warm-up has ended.
