@@ -1,6 +1,6 @@
-import type { Expectation, MetricName } from '../catalogue/metrics.js';
+import type { MetricName } from '../catalogue/metrics.js';
 import { generateClosedLoop } from '../measure/generators.js';
-import type { Evidence, ScenarioKind } from './kind.js';
+import type { Evidence, Predictions, ScenarioKind } from './kind.js';
 import { MIN_CYCLES, MIN_LATENCY_SAMPLES, REQUEST_TIMEOUT_S } from './limits.js';
 import { loadProblems, runProblem } from './problems.js';
 import { signalValues, withServerSignals } from './serverSide.js';
@@ -17,7 +17,7 @@ export interface ClosedLoopSettings {
   /** Whether the first run records its timeline (requests and /stats readings) for the report. */
   timeline?: boolean;
   /** What theory predicts for one server; none for scenarios that have no theory. */
-  theory?: (evidence: Evidence, settings: ClosedLoopSettings) => Expectation;
+  theory?: (evidence: Evidence, settings: ClosedLoopSettings) => Predictions;
 }
 
 /**
