@@ -26,15 +26,17 @@ export interface Measured {
 }
 
 /**
- * What each valid run's own arrivals predicted, over the runs: the median of each end. A run inside
- * its own interval every time has its median measurement inside these, since the median is monotone.
+ * Per-run predictions over the runs: the median of each end. A run inside its own interval every
+ * time has its median measurement inside these, since the median is monotone; taking each run's
+ * prediction from its own inputs keeps a run on a slower moment of the machine from judging another.
+ * A metric some run did not predict is left out.
  */
-export function realisedPredictions(runs: readonly RunRecord[]): Predictions {
-  const names = new Set(runs.flatMap((r) => Object.keys(r.predicted ?? {}).filter(isMetricName)));
+export function medianPrediction(perRun: readonly Predictions[]): Predictions {
+  const names = new Set(perRun.flatMap((p) => Object.keys(p).filter(isMetricName)));
   const out: Predictions = {};
   for (const name of names) {
-    const each = runs.map((r) => r.predicted?.[name]).filter((p): p is Prediction => p !== undefined);
-    if (each.length < runs.length) continue;
+    const each = perRun.map((p) => p[name]).filter((p): p is Prediction => p !== undefined);
+    if (each.length === 0 || each.length < perRun.length) continue;
     out[name] = {
       expected: median(each.map((p) => p.expected)),
       low: median(each.map((p) => p.low)),
@@ -42,6 +44,16 @@ export function realisedPredictions(runs: readonly RunRecord[]): Predictions {
     };
   }
   return out;
+}
+
+/** What the machine was busy with besides the server in a run; without a reading of the machine's CPU, the generators' own. */
+function otherCores(run: RunRecord): number {
+  const { machineCpuUtilization: machine, cpuUtilization: server } = run.values;
+  const other =
+    machine !== undefined && server !== undefined && Number.isFinite(machine) && Number.isFinite(server)
+      ? machine - server
+      : (run.generators ?? []).reduce((sum, g) => sum + (Number.isFinite(g.cpuUtilization) ? g.cpuUtilization : 0), 0);
+  return Number.isFinite(other) ? Math.max(0, other) : 0;
 }
 
 /** One server's result: its runs summarised, theory for it, and each metric checked against it. */
@@ -53,25 +65,23 @@ export function serverResult(
   const { server, runs, warmup, failure } = measured;
   const metrics = summarizeRuns(runs);
   const valid = runs.filter((r) => r.valid);
-  const generatorCores = median(
-    valid.map((r) => (r.generators ?? []).reduce((sum, g) => sum + (Number.isFinite(g.cpuUtilization) ? g.cpuUtilization : 0), 0)),
-  );
-  const predictions = expect({
+  // Each run judged by what its own inputs predict (a CPU time per request of its own, the cores others left it).
+  const evidenceOf = (run: RunRecord): Evidence => ({
     model: server.model,
     cpuOffload: server.cpuOffload === true,
     ...(server.poolSize === undefined ? {} : { poolSize: server.poolSize }),
     cores: context.cores,
-    metrics,
+    metrics: summarizeRuns([run]),
     warmup,
-    repeats: valid.length,
-    generatorCores: Number.isFinite(generatorCores) ? generatorCores : 0,
+    otherCores: otherCores(run),
   });
+  const predictions = medianPrediction(valid.map((run) => expect(evidenceOf(run))));
   const problems = [...(failure ? [failure] : []), ...runs.filter((r) => !r.valid).map((r) => `run ${r.repeat}: ${r.problems.join('; ')}`)];
   const measuredOf = (name: MetricName) => metrics[name]?.median;
   const model = (Object.entries(predictions) as [MetricName, Prediction][])
     .filter(([name, p]) => measuredOf(name) !== undefined && Number.isFinite(p.expected))
     .map(([name, p]) => checkTheory(name, measuredOf(name) as number, p));
-  const realised = (Object.entries(realisedPredictions(valid)) as [MetricName, Prediction][])
+  const realised = (Object.entries(medianPrediction(valid.map((r) => r.predicted ?? {}))) as [MetricName, Prediction][])
     .filter(([name, p]) => measuredOf(name) !== undefined && Number.isFinite(p.expected))
     .map(([name, p]) => checkTheory(name, measuredOf(name) as number, p, 'realised'));
   const theory = [...model, ...realised];

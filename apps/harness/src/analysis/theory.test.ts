@@ -73,7 +73,7 @@ describe('expectIoBound', () => {
 });
 
 describe('expectCpuBound', () => {
-  const input = { connections: 10, workers: 1, cores: 2, servedMs: 9.5, cpuMs: 10, generatorCores: 0.3 };
+  const input = { connections: 10, workers: 1, cores: 2, servedMs: 9.5, cpuMs: 10, otherCores: 0.3 };
 
   it('gives both models one request per CPU time per process, whichever of served and CPU time is shorter bounding it', () => {
     const p = expectCpuBound('blocking', input);

@@ -18,14 +18,15 @@ export interface Evidence {
   poolSize?: number;
   /** Cores the servers may use (one fewer with --pin). */
   cores: number;
-  /** Over the valid runs. */
+  /** Of the one run being predicted: each run is judged by its own inputs. */
   metrics: Partial<Record<MetricName, Summary>>;
   /** What its warm-up measured for theory, e.g. an open-loop baseline. */
   warmup: MetricValues;
-  /** Valid runs the medians are of. */
-  repeats: number;
-  /** Cores the load generators themselves used meanwhile (median over the runs): the server cannot have them. */
-  generatorCores: number;
+  /**
+   * Cores everything but the server used meanwhile (the load generators, the harness, other
+   * processes; median over the runs): the server cannot have them.
+   */
+  otherCores: number;
 }
 
 /** A figure the model gives exactly, its inputs measured. */
@@ -128,16 +129,17 @@ export function expectIoBound(model: Model, input: Omit<LoadInput, 'cores'> & { 
  * each process completes one request per CPU time S and only more processes, up to the cores, add
  * throughput; a server that hands CPU work to a thread pool (cpuOffload) uses every core. S is
  * measured in the same runs: between the time a request is served (Server-Timing) and its CPU time,
- * whichever the other overhead makes longer. A machine also running the load generators leaves the
- * server fewer cores than the model's: the interval reaches down to those left.
+ * whichever the other overhead makes longer. A machine also running the load generators, the harness
+ * and whatever else leaves the server fewer cores than the model's: the interval reaches down to
+ * those left, measured over the same runs.
  */
-export function expectCpuBound(model: Model, input: LoadInput & { cpuOffload?: boolean; generatorCores?: number }): Predictions {
+export function expectCpuBound(model: Model, input: LoadInput & { cpuOffload?: boolean; otherCores?: number }): Predictions {
   const { connections, workers, cores } = input;
   const cpuMs = input.cpuMs;
   const servedMs = Number.isFinite(input.servedMs) ? input.servedMs : cpuMs;
   // Python's pool threads take turns under the GIL: only a pool that declares cpuOffload computes in parallel.
   const parallel = Math.min(input.cpuOffload ? cores : workers, cores, connections);
-  const available = Math.max(0, Math.min(parallel, cores - orZero(input.generatorCores)));
+  const available = Math.max(0, Math.min(parallel, cores - orZero(input.otherCores)));
   // Off the loop, the served time includes the wait for a thread or the GIL: only the CPU time is a request's service.
   const offloaded = input.cpuOffload === true || model === 'thread-pool';
   const shortest = offloaded ? cpuMs : Math.min(servedMs, cpuMs);

@@ -66,6 +66,8 @@ export const METRICS = {
   // /stats samples the loop's idle time and the process's CPU time, not every instant of them.
   eventLoopUtilization: { label: 'event loop occupied', resolution: { relative: 0, absolute: 0.15 }, optional: true },
   cpuUtilization: { label: 'CPU', unit: 'cores', resolution: { relative: 0.05, absolute: 0.1 } },
+  // Every process's, the load generators' and the harness's too: what a busy machine leaves the server.
+  machineCpuUtilization: { label: 'CPU, whole machine', unit: 'cores', resolution: { relative: 0.05, absolute: 0.1 }, optional: true },
   maxInFlight: { label: 'max in flight', resolution: { relative: 0.2, absolute: 0 } },
   eventLoopDelayP99Ms: { label: 'event-loop delay p99', unit: 'ms', resolution: { relative: 0.5, absolute: 5 }, optional: true },
   cpuPerRequestMs: { label: 'CPU per request', unit: 'ms', resolution: { relative: 0.1, absolute: 0.01 } },

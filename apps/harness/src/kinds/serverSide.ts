@@ -1,4 +1,5 @@
 import type { MetricValues } from '../catalogue/metrics.js';
+import { machineBusyCores, readMachineCpu } from '../measure/machineCpu.js';
 import { collectStats, type ServerSignals, signalsBetween } from '../measure/serverStats.js';
 import type { ServerUnderTest } from './kind.js';
 import { runProblem } from './problems.js';
@@ -10,19 +11,26 @@ import { runProblem } from './problems.js';
 export async function withServerSignals<T>(
   server: ServerUnderTest,
   load: () => Promise<T>,
-): Promise<{ load: T; signals: ServerSignals | undefined; problems: string[] }> {
+): Promise<{ load: T; signals: (ServerSignals & { machineCpuUtilization?: number }) | undefined; problems: string[] }> {
   const before = await collectStats(server.name, server.url, server.workers, true);
+  const machineBefore = readMachineCpu();
   const result = await load();
+  const machine = machineBusyCores(machineBefore, readMachineCpu());
   const after = server.exited ? new Map() : await collectStats(server.name, server.url, server.workers);
   server.seen([...before.keys(), ...after.keys()]);
   const signals = signalsBetween(before, after);
-  return { load: result, signals, problems: !signals && !server.exited ? [runProblem.statsMissing()] : [] };
+  return {
+    load: result,
+    signals: signals && machine !== undefined ? { ...signals, machineCpuUtilization: machine } : signals,
+    problems: !signals && !server.exited ? [runProblem.statsMissing()] : [],
+  };
 }
 
 /** The signals every load kind reports; the event-loop delay only where the kind asks for it. */
-export function signalValues(signals: ServerSignals | undefined, withDelay: boolean): MetricValues {
+export function signalValues(signals: (ServerSignals & { machineCpuUtilization?: number }) | undefined, withDelay: boolean): MetricValues {
   if (!signals) return {};
   return {
+    ...(signals.machineCpuUtilization === undefined ? {} : { machineCpuUtilization: signals.machineCpuUtilization }),
     ...(signals.eventLoopUtilization === undefined ? {} : { eventLoopUtilization: signals.eventLoopUtilization }),
     cpuUtilization: signals.cpuUtilization,
     maxInFlight: signals.maxInFlight,

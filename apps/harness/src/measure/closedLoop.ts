@@ -154,7 +154,7 @@ const STARVED_AFTER = 4;
  * Answers each connection has before the warm-up ends: the first ends its wait to be taken into the
  * server's round, the second its first cycle in it, after which its place in the round is settled.
  */
-const WARMUP_ANSWERS = 2;
+const WARMUP_ANSWERS = 1;
 /** How often, from the warm-up's time to the window's close, it checks whether it may go on. */
 const CHECK_MS = 10;
 

@@ -1,6 +1,7 @@
 import { findings, headlinePair } from '../analysis/findings.js';
 import { formatNumber, formatRatio } from '../analysis/format.js';
 import { medianOf } from '../analysis/stats.js';
+import { IO_BOUND_TARGET } from '../catalogue/scenarios.js';
 import { scenarioById } from '../catalogue/suites.js';
 import type { ScenarioResult, TheoryCheck } from '../results/results.js';
 
@@ -8,11 +9,16 @@ import type { ScenarioResult, TheoryCheck } from '../results/results.js';
 export const CEILING_SERVER = 'node-http';
 
 /** Title and claim of a scenario, from this loopbench's own definition; results files keep only its id. */
-export function scenarioText(scenario: Pick<ScenarioResult, 'id'>): { title: string; claim: string } {
+export function scenarioText(scenario: Pick<ScenarioResult, 'id'> & Partial<Pick<ScenarioResult, 'parameters'>>): {
+  title: string;
+  claim: string;
+} {
   const known = scenarioById(scenario.id);
-  return known
-    ? { title: known.title, claim: known.claim }
-    : { title: scenario.id, claim: 'unknown to this loopbench, so shown without its claim' };
+  if (!known) return { title: scenario.id, claim: 'unknown to this loopbench, so shown without its claim' };
+  // --quick waits less than the catalogue's title says: name the target the run sent.
+  const target = scenario.parameters?.target;
+  const title = typeof target === 'string' && target.startsWith('/sleep') ? known.title.replace(IO_BOUND_TARGET, target) : known.title;
+  return { title, claim: known.claim };
 }
 
 /** Every other server's throughput as a share of bare node:http's, when both ran. */

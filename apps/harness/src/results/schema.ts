@@ -41,6 +41,7 @@ export const METRIC_NAMES = [
   'queueShare',
   'eventLoopUtilization',
   'cpuUtilization',
+  'machineCpuUtilization',
   'maxInFlight',
   'eventLoopDelayP99Ms',
   'cpuPerRequestMs',

@@ -1,6 +1,6 @@
 import { expectCpuBound, expectIoBound, expectShare, expectStall } from '../analysis/theory.js';
 import { ARTICLE } from '../catalogue/articles.js';
-import { CPU_BOUND_TARGET, IO_BOUND_TARGET, IO_SLEEP_MS, type Scenario, SHARE } from '../catalogue/scenarios.js';
+import { CPU_BOUND_TARGET, ioBoundWait, type Scenario, SHARE } from '../catalogue/scenarios.js';
 import { type ClosedLoopSettings, closedLoop } from '../kinds/closedLoop.js';
 import { type FixedCountSettings, fixedCount } from '../kinds/fixedCount.js';
 import { headOfLine } from '../kinds/headOfLine.js';
@@ -22,14 +22,16 @@ const measuredInputs = ({ metrics }: Evidence) => ({
   cpuMs: metrics.cpuPerRequestMs?.median || Number.NaN,
 });
 
-const ioTheory = (evidence: Evidence, { connections, workers }: Pick<ClosedLoopSettings, 'connections' | 'workers'>): Predictions =>
-  expectIoBound(evidence.model, {
-    connections,
-    workers,
-    sleepMs: IO_SLEEP_MS,
-    ...measuredInputs(evidence),
-    ...(evidence.poolSize ? { poolSize: evidence.poolSize } : {}),
-  });
+const ioTheory =
+  (sleepMs: number) =>
+  (evidence: Evidence, { connections, workers }: Pick<ClosedLoopSettings, 'connections' | 'workers'>): Predictions =>
+    expectIoBound(evidence.model, {
+      connections,
+      workers,
+      sleepMs,
+      ...measuredInputs(evidence),
+      ...(evidence.poolSize ? { poolSize: evidence.poolSize } : {}),
+    });
 
 const cpuTheory = (evidence: Evidence, { connections, workers }: Pick<ClosedLoopSettings, 'connections' | 'workers'>): Predictions =>
   expectCpuBound(evidence.model, {
@@ -38,7 +40,7 @@ const cpuTheory = (evidence: Evidence, { connections, workers }: Pick<ClosedLoop
     cores: evidence.cores,
     ...measuredInputs(evidence),
     cpuOffload: evidence.cpuOffload,
-    generatorCores: evidence.generatorCores,
+    otherCores: evidence.otherCores,
   });
 
 /** C closed-loop connections on one target, for the run's duration. */
@@ -54,6 +56,14 @@ const closedLoopPlan =
       ...(theory ? { theory } : {}),
       ...(timeline ? { timeline } : {}),
     });
+
+/** C closed-loop connections waiting S ms each (--quick: shorter), checked by Little's law. */
+const ioBoundPlan =
+  (timeline = false): Plan =>
+  (options, workers) => {
+    const { sleepMs, target } = ioBoundWait(options.quick);
+    return closedLoopPlan(target, ioTheory(sleepMs), timeline)(options, workers);
+  };
 
 /** The mixed scenario's stall: fast traffic for T, one slow request of S inside it. */
 export function stallShape(options: Pick<RunOptions, 'quick'>) {
@@ -89,10 +99,10 @@ const ARTICLE_CPU_TARGET = `/cpu?iterations=${ARTICLE.cpuIterations}`;
 /** How each scenario of the catalogue loads a server, and what theory expects of it, by id. */
 const PLANS: Readonly<Record<string, Plan>> = {
   'head-of-line': headOfLinePlan({ sleepMs: 1000, offsetMs: 100 }, { sleepMs: 200, offsetMs: 20 }),
-  'io-bound': closedLoopPlan(IO_BOUND_TARGET, ioTheory, true),
+  'io-bound': ioBoundPlan(true),
   hello: closedLoopPlan('/hello'),
   'cpu-bound': closedLoopPlan(CPU_BOUND_TARGET, cpuTheory),
-  'workers-io-bound': closedLoopPlan(IO_BOUND_TARGET, ioTheory),
+  'workers-io-bound': ioBoundPlan(),
   'workers-cpu-bound': closedLoopPlan(CPU_BOUND_TARGET, cpuTheory),
   mixed: (options) => {
     const shape = stallShape(options);
@@ -126,7 +136,7 @@ const PLANS: Readonly<Record<string, Plan>> = {
       shape,
       plan: (repeat) => sharePlan({ ratePerS: options.ratePerS, ...shape, seed: repeat }),
       warmupMs: openLoopWarmupMs(options),
-      theory: ({ model, baselineMs, fastServiceMs, repeats }) =>
+      theory: ({ model, baselineMs, fastServiceMs }) =>
         expectShare(model, {
           ratePerS: options.ratePerS,
           slowShare: SHARE.slowShare,
@@ -134,13 +144,14 @@ const PLANS: Readonly<Record<string, Plan>> = {
           fastServiceMs,
           baselineMs,
           durationMs: shape.durationMs,
-          repeats,
+          // Each run is predicted on its own: the spread of one window.
+          repeats: 1,
           seed: options.seed,
         }),
     });
   },
   'article-dummy': headOfLinePlan(ARTICLE, ARTICLE.quick),
-  'article-utilisation': closedLoopPlan(IO_BOUND_TARGET, ioTheory, true),
+  'article-utilisation': ioBoundPlan(true),
   'article-hello': abPlan('/hello'),
   'article-cpu': abPlan(ARTICLE_CPU_TARGET, cpuTheory),
   'article-workers-cpu': abPlan(ARTICLE_CPU_TARGET, cpuTheory),
