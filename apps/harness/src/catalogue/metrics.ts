@@ -69,6 +69,8 @@ export const METRICS = {
   // Every process's, the load generators' and the harness's too: what a busy machine leaves the server.
   machineCpuUtilization: { label: 'CPU, whole machine', unit: 'cores', resolution: { relative: 0.05, absolute: 0.1 }, optional: true },
   maxInFlight: { label: 'max in flight', resolution: { relative: 0.2, absolute: 0 } },
+  // Processes that handled any request: how many the load reached, not how many ran.
+  workersServing: { label: 'processes serving', resolution: { relative: 0, absolute: 0 } },
   eventLoopDelayP99Ms: { label: 'event-loop delay p99', unit: 'ms', resolution: { relative: 0.5, absolute: 5 }, optional: true },
   cpuPerRequestMs: { label: 'CPU per request', unit: 'ms', resolution: { relative: 0.1, absolute: 0.01 } },
 } as const satisfies Record<MetricName, MetricInfo>;

@@ -34,6 +34,7 @@ export function signalValues(signals: (ServerSignals & { machineCpuUtilization?:
     ...(signals.eventLoopUtilization === undefined ? {} : { eventLoopUtilization: signals.eventLoopUtilization }),
     cpuUtilization: signals.cpuUtilization,
     maxInFlight: signals.maxInFlight,
+    workersServing: signals.workersServing,
     ...(withDelay && signals.eventLoopDelayP99Ms !== undefined ? { eventLoopDelayP99Ms: signals.eventLoopDelayP99Ms } : {}),
     cpuPerRequestMs: signals.cpuPerRequestMs,
   };

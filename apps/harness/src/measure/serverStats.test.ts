@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { StatsSnapshot } from '@loopbench/contract';
 import { describe, expect, it } from 'vitest';
-import { collectStats, STATS_TIMEOUT_MS } from './serverStats.js';
+import { collectStats, STATS_TIMEOUT_MS, signalsBetween } from './serverStats.js';
 
 /** Short, so that the test does not wait out the 10 s default; the behaviour is the same. */
 const TIMEOUT_MS = 500;
@@ -24,5 +25,40 @@ describe('collectStats', () => {
       server.closeAllConnections();
       server.close();
     }
+  });
+});
+
+describe('signalsBetween', () => {
+  const snapshot = (pid: number, at: number, requests: number, activeMs: number): StatsSnapshot => ({
+    model: 'blocking',
+    pid,
+    uptimeMs: at,
+    requestsHandled: requests,
+    inFlight: 0,
+    maxInFlight: 1,
+    eventLoopUtilization: null,
+    eventLoopActiveMs: activeMs,
+    eventLoopIdleMs: at - activeMs,
+    eventLoopDelayMs: null,
+    cpuUserMs: activeMs,
+    cpuSystemMs: 0,
+    rssBytes: 0,
+    windowStartedAtMs: 0,
+  });
+
+  it('counts the workers the load reached, and takes the occupied share of those alone', () => {
+    const before = new Map([
+      [1, snapshot(1, 1000, 0, 0)],
+      [2, snapshot(2, 1000, 0, 0)],
+    ]);
+    // node:cluster gave every connection to worker 1, busy throughout; worker 2 served nothing.
+    const after = new Map([
+      [1, snapshot(1, 2000, 100, 1000)],
+      [2, snapshot(2, 2000, 0, 0)],
+    ]);
+    const signals = signalsBetween(before, after);
+    expect(signals?.workersServing).toBe(1);
+    expect(signals?.eventLoopUtilization).toBe(1);
+    expect(signals?.cpuUtilization).toBe(1);
   });
 });

@@ -48,6 +48,8 @@ export interface ServerSignals {
   /** Worst per-worker event-loop delay p99; undefined where not measured. */
   eventLoopDelayP99Ms?: number;
   requestsHandled: number;
+  /** Workers that handled any request: the kernel (or node:cluster) deals connections, and may leave one without. */
+  workersServing: number;
   /** CPU time per request handled, over all workers: the service time of CPU-bound work. */
   cpuPerRequestMs: number;
 }
@@ -62,6 +64,8 @@ export function signalsBetween(before: Map<number, StatsSnapshot>, after: Map<nu
   let maxInFlight = 0;
   let requests = 0;
   let cpuMs = 0;
+  let serving = 0;
+  let servingElu = 0;
   for (const [pid, start] of before) {
     const end = after.get(pid);
     if (!end) return undefined;
@@ -74,6 +78,12 @@ export function signalsBetween(before: Map<number, StatsSnapshot>, after: Map<nu
     ];
     if (elu === undefined || activeEnd === null || activeStart === null || idleEnd === null || idleStart === null) elu = undefined;
     else elu += (activeEnd - activeStart) / (activeEnd - activeStart + idleEnd - idleStart);
+    const handled = end.requestsHandled - start.requestsHandled;
+    if (handled > 0) {
+      serving += 1;
+      if (elu !== undefined && activeEnd !== null && activeStart !== null && idleEnd !== null && idleStart !== null)
+        servingElu += (activeEnd - activeStart) / (activeEnd - activeStart + idleEnd - idleStart);
+    }
     const workerCpuMs = end.cpuUserMs + end.cpuSystemMs - start.cpuUserMs - start.cpuSystemMs;
     cpuMs += workerCpuMs;
     cpu += workerCpuMs / wallMs;
@@ -82,11 +92,13 @@ export function signalsBetween(before: Map<number, StatsSnapshot>, after: Map<nu
     requests += end.requestsHandled - start.requestsHandled;
   }
   return {
-    ...(elu === undefined ? {} : { eventLoopUtilization: elu / before.size }),
+    // Of the workers that had requests to serve: an idle one says nothing of how its model waits.
+    ...(elu === undefined ? {} : { eventLoopUtilization: serving > 0 ? servingElu / serving : elu / before.size }),
     cpuUtilization: cpu,
     maxInFlight,
     ...(delayP99 === undefined ? {} : { eventLoopDelayP99Ms: delayP99 }),
     requestsHandled: requests,
+    workersServing: serving,
     cpuPerRequestMs: requests > 0 ? cpuMs / requests : Number.NaN,
   };
 }

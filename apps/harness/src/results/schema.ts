@@ -43,6 +43,7 @@ export const METRIC_NAMES = [
   'cpuUtilization',
   'machineCpuUtilization',
   'maxInFlight',
+  'workersServing',
   'eventLoopDelayP99Ms',
   'cpuPerRequestMs',
 ] as const;

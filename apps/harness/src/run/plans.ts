@@ -22,12 +22,21 @@ const measuredInputs = ({ metrics }: Evidence) => ({
   cpuMs: metrics.cpuPerRequestMs?.median || Number.NaN,
 });
 
+/**
+ * Processes that got connections to serve: node:cluster or the kernel deals them out, and now and
+ * then one process gets them all. The models are of the processes that serve.
+ */
+const servingOf = ({ metrics }: Evidence, workers: number) => {
+  const serving = metrics.workersServing?.median;
+  return serving !== undefined && serving >= 1 ? Math.min(workers, serving) : workers;
+};
+
 const ioTheory =
   (sleepMs: number) =>
   (evidence: Evidence, { connections, workers }: Pick<ClosedLoopSettings, 'connections' | 'workers'>): Predictions =>
     expectIoBound(evidence.model, {
       connections,
-      workers,
+      workers: servingOf(evidence, workers),
       sleepMs,
       ...measuredInputs(evidence),
       ...(evidence.poolSize ? { poolSize: evidence.poolSize } : {}),
@@ -36,7 +45,7 @@ const ioTheory =
 const cpuTheory = (evidence: Evidence, { connections, workers }: Pick<ClosedLoopSettings, 'connections' | 'workers'>): Predictions =>
   expectCpuBound(evidence.model, {
     connections,
-    workers,
+    workers: servingOf(evidence, workers),
     cores: evidence.cores,
     ...measuredInputs(evidence),
     cpuOffload: evidence.cpuOffload,
