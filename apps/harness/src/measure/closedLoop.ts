@@ -211,10 +211,12 @@ function shiftTimeline(timeline: Timeline, byMs: number): Timeline {
  * latency mean agrees with Little's law at any window length; picked by when they end, as a cut at a
  * fixed instant does, the long ones still in flight are left out.
  *
- * Throughput is each connection's measured 2xx answers over the time from its first measured send
- * to its last measured answer, summed over connections: a connection's measured cycles run back to
- * back, so that time is theirs alone, and connections run side by side, so their rates add. One
- * window cut for all at arbitrary instants would count partial cycles.
+ * Throughput is every measured 2xx answer over the connections' mean span (each from its first
+ * measured send to its last measured answer), times the connections timed: a connection's measured
+ * cycles run back to back, so its span is theirs alone, and connections run side by side. One window
+ * cut for all at arbitrary instants would count partial cycles; each connection's own rate, summed,
+ * reads high when a server serves its connections unevenly (a few cycles over their time
+ * over-estimate a rate whose cycles vary).
  *
  * Neither the warm-up nor the window waits on a connection left waiting STARVED_AFTER times the
  * longest answer yet (a server that leaves it unanswered, or answers nothing), nor on anything
@@ -344,7 +346,8 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
         const shiftMs = (steadyFrom ?? warmupEnds) - warmupEnds;
         const timeline = recorder && shiftTimeline(await recorder.finish(shiftMs), shiftMs);
         if (error) return reject(error);
-        let throughputRps = 0;
+        let cycleMs = 0;
+        let timed = 0;
         let measured = 0;
         let answeredConnections = 0;
         let windowStart = Number.POSITIVE_INFINITY;
@@ -352,7 +355,8 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
         for (const connection of connections.values()) {
           if (connection.answered) answeredConnections += 1;
           if (connection.cycles === 0) continue;
-          throughputRps += (connection.cycles / (connection.lastAnsweredAt - connection.firstSentAt)) * 1000;
+          cycleMs += connection.lastAnsweredAt - connection.firstSentAt;
+          timed += 1;
           measured += connection.cycles;
           windowStart = Math.min(windowStart, connection.firstSentAt);
           windowEnd = Math.max(windowEnd, connection.lastAnsweredAt);
@@ -366,7 +370,10 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
           windowMs: measured > 0 ? windowEnd - windowStart : Number.NaN,
           measured,
           answeredConnections,
-          throughputRps: measured > 0 ? throughputRps : Number.NaN,
+          // Pooled over the connections, not summed one by one: a connection's few cycles over their time
+          // over-estimate its rate when cycles vary (E[k/T] > k/E[T]), and a server that serves
+          // connections unevenly varies them; every connection still counts once in `timed`.
+          throughputRps: measured > 0 ? ((timed * measured) / cycleMs) * 1000 : Number.NaN,
           ...latencyFields(histogram),
           ...split.fields(),
           ...(timeline ? { timeline } : {}),

@@ -77,7 +77,7 @@ const ioBoundPlan =
 /** The mixed scenario's stall: fast traffic for T, one slow request of S inside it. */
 export function stallShape(options: Pick<RunOptions, 'quick'>) {
   // The stall covers most of the run, so every quantile from p50 up falls inside it.
-  return options.quick ? { durationMs: 500, stallAtMs: 50, stallMs: 400 } : { durationMs: 2000, stallAtMs: 200, stallMs: 1600 };
+  return options.quick ? { durationMs: 400, stallAtMs: 40, stallMs: 320 } : { durationMs: 2000, stallAtMs: 200, stallMs: 1600 };
 }
 
 /** How long the open-loop warm-up sends fast requests only, at the scenario's rate. */
