@@ -83,6 +83,9 @@ export interface LoadInput {
   cpuMs: number;
 }
 
+/** A wait that is nothing but floating-point residue (C/(C/S) − S) is none. */
+const waitOf = (ms: number) => (ms < 1e-9 ? 0 : ms);
+
 /** NaN and missing count as nothing. */
 const orZero = (value: number | undefined) => (value !== undefined && Number.isFinite(value) ? value : 0);
 
@@ -108,8 +111,8 @@ export function expectIoBound(model: Model, input: Omit<LoadInput, 'cores'> & { 
   const predictions: Predictions = {
     throughputRps,
     latencyMeanMs,
-    queueMsMean: through(latencyMeanMs, (w) => Math.max(0, w - servedMs)),
-    queueShare: through(latencyMeanMs, (w) => Math.max(0, 1 - servedMs / w)),
+    queueMsMean: through(latencyMeanMs, (w) => waitOf(w - servedMs)),
+    queueShare: through(latencyMeanMs, (w) => waitOf(1 - servedMs / w)),
     // Timers fire late, never early; a handler's own CPU adds to its wait.
     serviceMsMean: spanning(sleepMs, sleepMs + cpuMs),
     // A blocked thread is occupied all the time; an awaiting loop is busy only with each request's CPU.
