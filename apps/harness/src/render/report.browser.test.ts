@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { summarize } from '../analysis/stats.js';
 import type { ScenarioResult, ServerResult } from '../results/results.js';
-import { resultsOf } from '../results/results.testing.js';
+import { resultsOf, serverResultOf } from '../results/results.testing.js';
 import { discoverServers, findWorkspaceRoot, unavailableLines } from '../run/discover.js';
 import { browserTitle, haveBrowser, launchBrowser, openReport, paintedCanvases, requireBrowser } from './browser.testing.js';
 import { renderHtml } from './html.js';
@@ -77,13 +77,7 @@ function checked(
   const metrics = { throughputRps: summarize(runs) };
   const measured = metrics.throughputRps.median;
   return {
-    server,
-    model,
-    analogue: '',
-    valid: true,
-    failed: false,
-    problems: [],
-    metrics,
+    ...serverResultOf(server, metrics, model),
     expected: { throughputRps: expected },
     theory: [
       {
@@ -96,8 +90,6 @@ function checked(
         agrees: measured >= low && measured <= high,
       },
     ],
-    runs: [],
-    pids: [],
   };
 }
 

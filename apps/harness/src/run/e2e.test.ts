@@ -176,11 +176,7 @@ describe('loopbench run --quick', { timeout: 120_000 }, () => {
       firstOut,
       '--no-build',
     ]);
-    let stderr = '';
-    first.child.stderr?.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    for (let i = 0; i < 200 && !/run 1 of 1/.test(stderr); i++) await new Promise((r) => setTimeout(r, 50));
+    const stderr = await first.said(/run 1 of 1/);
     expect(stderr).toMatch(/run 1 of 1/);
     const second = loopbench(['run', '--quick', '--scenario', 'head-of-line', '--servers', 'koa', '--out', secondOut, '--no-build']);
     const [firstExit, secondExit] = await Promise.all([first.done, second.done]);
@@ -201,11 +197,7 @@ describe('loopbench run --quick', { timeout: 120_000 }, () => {
   ] as const)('on %s stops every server, keeps the results so far and exits %d', async (signal, exitCode) => {
     const out = mkdtempSync(path.join(tmpdir(), 'loopbench-e2e-'));
     const run = loopbench(['run', '--scenario', 'io-bound', '--repeats', '1', '--duration', '30', '--out', out, '--no-build']);
-    let stderr = '';
-    run.child.stderr?.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    for (let i = 0; i < 200 && !/run 1 of 1/.test(stderr); i++) await new Promise((r) => setTimeout(r, 50));
+    const stderr = await run.said(/run 1 of 1/);
     expect(stderr).toMatch(/run 1 of 1/);
     let generators: number[] = [];
     for (let i = 0; i < 100 && generators.length === 0; i++) {

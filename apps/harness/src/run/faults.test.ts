@@ -148,12 +148,8 @@ describe('harness faults', { timeout: 120_000 }, () => {
       out,
       '--no-build',
     ]);
-    let stderr = '';
-    run.child.stderr?.on('data', (chunk) => {
-      stderr += chunk;
-    });
     // slow never gets ready: the signal comes while it starts, and koa starts or is checked beside it.
-    for (let i = 0; i < 200 && !/starting slow/.test(stderr); i++) await new Promise((r) => setTimeout(r, 50));
+    const stderr = await run.said(/starting slow/);
     expect(stderr).toMatch(/starting slow/);
     run.child.kill('SIGINT');
     const { code, output } = await run.done;

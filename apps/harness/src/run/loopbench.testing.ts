@@ -15,8 +15,11 @@ export interface LoopbenchExit {
   output: string;
 }
 
-/** Runs `loopbench ARGS` as a child process, for tests; `done` settles once its output is drained. */
-export function loopbench(args: string[]): { child: ChildProcess; done: Promise<LoopbenchExit> } {
+/**
+ * Runs `loopbench ARGS` as a child process, for tests; `done` settles once its output is drained,
+ * `said(pattern)` once its stderr so far matches (or 10 s have passed), with that stderr.
+ */
+export function loopbench(args: string[]): { child: ChildProcess; done: Promise<LoopbenchExit>; said(pattern: RegExp): Promise<string> } {
   const child = spawn(process.execPath, [LOOPBENCH_BIN, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NO_COLOR: '1' },
@@ -28,7 +31,11 @@ export function loopbench(args: string[]): { child: ChildProcess; done: Promise<
       seen.output += chunk;
     });
   }
-  return { child, done: new Promise((resolve) => child.on('close', (code) => resolve({ code, ...seen }))) };
+  const said = async (pattern: RegExp) => {
+    for (let i = 0; i < 200 && !pattern.test(seen.stderr); i++) await new Promise((r) => setTimeout(r, 50));
+    return seen.stderr;
+  };
+  return { child, done: new Promise((resolve) => child.on('close', (code) => resolve({ code, ...seen }))), said };
 }
 
 /** Starts these workspace servers before a block of tests and stops them after; the result finds one by name. */
