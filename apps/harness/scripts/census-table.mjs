@@ -16,17 +16,20 @@ function entry(map, k, make) {
   return map.get(k);
 }
 
+/** Theory expects nothing (files before 7762134 wrote floating-point residue, ~1e-15, for a wait of none). */
+const expectsZero = (expected) => Math.abs(expected) < 1e-9;
+
 /** Half the interval theory predicts, relative to the expected value, in %; undefined where the check has none or expects 0. */
 export function halfWidthPercent(check) {
   const { low, high, expected } = check;
-  if (![low, high, expected].every(Number.isFinite) || expected === 0) return undefined;
+  if (![low, high, expected].every(Number.isFinite) || expectsZero(expected)) return undefined;
   return (100 * (high - low)) / 2 / Math.abs(expected);
 }
 
 /** Half the interval, in the metric's own unit, where theory expects 0 (no relative width); else undefined. */
 export function halfWidthWhereZero(check) {
   const { low, high, expected } = check;
-  return expected === 0 && Number.isFinite(low) && Number.isFinite(high) ? (high - low) / 2 : undefined;
+  return expectsZero(expected) && Number.isFinite(low) && Number.isFinite(high) ? (high - low) / 2 : undefined;
 }
 
 /** The checks of one run, and how many were ✗. */
