@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from './errors.js';
-import { lockOutDir, registerRun } from './runLock.js';
+import { lockOutDir, registerRun, startOf } from './runLock.js';
 
 /** A pid that no process has: far above Linux's default pid_max. */
 const DEAD_PID = 2 ** 30;
@@ -50,5 +50,22 @@ describe('registerRun', () => {
     expect(second.overlapping()).toEqual([process.ppid]);
     first.release();
     expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('a run file left by a run killed outright', () => {
+  it.skipIf(process.platform !== 'linux')('is not taken for a run when its pid now belongs to another process', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'loopbench-runs-'));
+    // The parent is alive, but it is not the process that started at tick 1 after boot.
+    writeFileSync(path.join(dir, String(process.ppid)), 'start 1\n');
+    expect(registerRun(process.pid, dir).others).toEqual([]);
+    writeFileSync(path.join(dir, String(process.ppid)), `start ${startOf(process.ppid)}\n`);
+    expect(registerRun(process.pid, dir).others).toEqual([process.ppid]);
+  });
+
+  it.skipIf(process.platform !== 'linux')('nor an out folder’s lock', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'loopbench-out-'));
+    writeFileSync(path.join(dir, '.loopbench.lock'), `${process.ppid} 1\n`);
+    expect(() => lockOutDir(dir, process.pid)()).not.toThrow();
   });
 });

@@ -9,13 +9,39 @@ const LOCK_FILE = '.loopbench.lock';
 /** Where every loopbench run on this machine leaves its pid while it measures. */
 export const RUNS_DIR = path.join(os.tmpdir(), 'loopbench-runs');
 
-function pidIn(file: string): number | undefined {
+/** When a process started (Linux: the 22nd field of /proc/<pid>/stat); undefined elsewhere, or when it is gone. */
+export function startOf(pid: number): string | undefined {
   try {
-    const pid = Number(readFileSync(file, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Whether the run that left `pid` (started at `start`) still runs: a run killed outright leaves its
+ * file, and the kernel may since have given its pid to another process (a kernel worker, once).
+ */
+function stillRunning(pid: number, start: string | undefined): boolean {
+  if (!processAlive(pid)) return false;
+  const now = start === undefined ? undefined : startOf(pid);
+  return now === undefined || now === start;
+}
+
+/** The pid and start time a lock or run file begins with ("<pid> <start>" or "start <start>"). */
+function firstLine(file: string): string[] {
+  try {
+    return (readFileSync(file, 'utf8').split('\n', 1)[0] ?? '').trim().split(' ');
+  } catch {
+    return [];
+  }
+}
+
+function holderOf(file: string): { pid: number; start: string | undefined } | undefined {
+  const [pid, start] = firstLine(file);
+  const n = Number(pid);
+  return Number.isInteger(n) && n > 0 ? { pid: n, start } : undefined;
 }
 
 /**
@@ -28,14 +54,16 @@ export function lockOutDir(dir: string, pid = process.pid): () => void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(file, 'wx');
-      writeFileSync(fd, `${pid}\n`);
+      writeFileSync(fd, `${pid} ${startOf(pid) ?? ''}`.trim() + '\n');
       closeSync(fd);
       return () => rmSync(file, { force: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = pidIn(file);
-      if (holder !== undefined && holder !== pid && processAlive(holder)) {
-        throw new UsageError(`another loopbench run (pid ${holder}) is writing to ${dir}; give another --out, or wait for it to finish`);
+      const holder = holderOf(file);
+      if (holder !== undefined && holder.pid !== pid && stillRunning(holder.pid, holder.start)) {
+        throw new UsageError(
+          `another loopbench run (pid ${holder.pid}) is writing to ${dir}; give another --out, or wait for it to finish`,
+        );
       }
       rmSync(file, { force: true });
     }
@@ -61,9 +89,14 @@ export function registerRun(pid = process.pid, dir = RUNS_DIR): RunRegistration 
   mkdirSync(dir, { recursive: true });
   const others = readdirSync(dir)
     .map(Number)
-    .filter((other) => Number.isInteger(other) && other !== pid && processAlive(other));
+    .filter((other) => {
+      if (!Number.isInteger(other) || other === pid) return false;
+      const [word, start] = firstLine(path.join(dir, String(other)));
+      return stillRunning(other, word === 'start' ? start : undefined);
+    });
   const file = path.join(dir, String(pid));
-  writeFileSync(file, '');
+  // Its start time first, so a later run can tell it from a process given its pid after it died.
+  writeFileSync(file, `start ${startOf(pid) ?? ''}\n`);
   for (const other of others) {
     try {
       // Append without creating: a file released meanwhile stays gone.
