@@ -257,14 +257,19 @@ function announce(options: ServeOptions, env: ServeEnv, address: { address: stri
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
+/** `action` on the first call only: for events that may come twice or from two sources. */
+function onlyOnce(action: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    action();
+  };
+}
+
 function onStopSignal(stop: () => void): void {
   // `on`, not `once`: a second signal (group kill plus the primary's own) must not kill mid-drain.
-  let stopping = false;
-  const once = () => {
-    if (stopping) return;
-    stopping = true;
-    stop();
-  };
+  const once = onlyOnce(stop);
   process.on('SIGTERM', once);
   process.on('SIGINT', once);
 }
@@ -287,12 +292,7 @@ async function listen(options: ServeOptions, env: ServeEnv, announceWhenReady: b
     }
     // Queued behind another answer on a pipelined connection: if its client leaves first, the
     // response never closes, so the connection's close ends it too (once).
-    let done = false;
-    const once = () => {
-      if (done) return;
-      done = true;
-      closed();
-    };
+    const once = onlyOnce(closed);
     res.on('close', once);
     res.req.socket.once('close', once);
   };

@@ -4,6 +4,9 @@ import { collectStats, type ServerSignals, signalsBetween } from '../measure/ser
 import type { ServerUnderTest } from './kind.js';
 import { runProblem } from './problems.js';
 
+/** The server's own signals, with the whole machine's busy cores over the load beside them (Linux). */
+export type RunSignals = ServerSignals & { machineCpuUtilization?: number };
+
 /**
  * Runs `load` between two readings of every worker's /stats, and returns what it returned with the
  * server-side signals of that window (undefined when a worker did not answer, or the server died).
@@ -11,7 +14,7 @@ import { runProblem } from './problems.js';
 export async function withServerSignals<T>(
   server: ServerUnderTest,
   load: () => Promise<T>,
-): Promise<{ load: T; signals: (ServerSignals & { machineCpuUtilization?: number }) | undefined; problems: string[] }> {
+): Promise<{ load: T; signals: RunSignals | undefined; problems: string[] }> {
   const before = await collectStats(server.name, server.url, server.workers, true);
   const machineBefore = readMachineCpu();
   const result = await load();
@@ -27,7 +30,7 @@ export async function withServerSignals<T>(
 }
 
 /** The signals every load kind reports; the event-loop delay only where the kind asks for it. */
-export function signalValues(signals: (ServerSignals & { machineCpuUtilization?: number }) | undefined, withDelay: boolean): MetricValues {
+export function signalValues(signals: RunSignals | undefined, withDelay: boolean): MetricValues {
   if (!signals) return {};
   return {
     ...(signals.machineCpuUtilization === undefined ? {} : { machineCpuUtilization: signals.machineCpuUtilization }),

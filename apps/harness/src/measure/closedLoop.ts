@@ -152,7 +152,8 @@ function openLater(client: unknown, index: number, spacingMs: number): void {
 const STARVED_AFTER = 4;
 /**
  * Answers each connection has before the warm-up ends: the first ends its wait to be taken into the
- * server's round, the second its first cycle in it, after which its place in the round is settled.
+ * server's round. A round it misses after that is absorbed by the window's MIN_CYCLES measured
+ * requests per connection (kinds/limits.ts), which a second warm-up answer only made longer.
  */
 const WARMUP_ANSWERS = 1;
 /** How often, from the warm-up's time to the window's close, it checks whether it may go on. */
