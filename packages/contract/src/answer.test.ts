@@ -1,18 +1,38 @@
 import { describe, expect, it } from 'vitest';
-import { type Answer, answerRoute, awaitingHandler, type RouteHandler, refusalOf, whenAnswered } from './answer.js';
+import { type Answer, answerRoute, awaiting as awaitingOn, type RouteHandler, refusalOf, whenAnswered } from './answer.js';
+import { blockingDatabase, NO_DATABASE, pooledDatabase } from './database.js';
 import { ROUTES, type RouteSpec } from './routes.js';
 import { createStatsRecorder } from './serverStats.js';
 import { sleepBlocking } from './work.js';
 
 const route = (name: RouteSpec['name']) => ROUTES.find((r) => r.name === name) as RouteSpec;
 
-const awaiting = awaitingHandler;
+const awaiting = awaitingOn(pooledDatabase({ url: undefined, pool: 1 }));
 const blocking: RouteHandler = (r, params) => {
   sleepBlocking(r.waitMs(params));
   return r.reply(params);
 };
 
 describe('answerRoute', () => {
+  it('answers /query 503 in JSON when the database cannot answer, awaited or blocking, and counts it done', async () => {
+    const stats = createStatsRecorder('non-blocking');
+    const unavailable = { status: 503, reply: { type: 'json', body: { error: NO_DATABASE } } };
+    expect(await answerRoute(route('query'), 'ms=10', stats, awaiting)).toEqual(unavailable);
+    const noConnection = blockingDatabase({ url: undefined });
+    const blockingQuery: RouteHandler = (r, params) => {
+      noConnection.query(r.waitMs(params));
+      return r.reply(params);
+    };
+    expect(await answerRoute(route('query'), 'ms=10', stats, blockingQuery)).toEqual(unavailable);
+    expect(stats.snapshot()).toMatchObject({ requestsHandled: 2, inFlight: 0 });
+  });
+
+  it('leaves any other failure to the framework (500)', async () => {
+    const stats = createStatsRecorder('non-blocking');
+    const broken: RouteHandler = () => Promise.reject(new Error('a bug'));
+    await expect(answerRoute(route('fast'), '', stats, broken)).rejects.toThrow('a bug');
+  });
+
   it('refuses bad input with 400 and does not count it', async () => {
     const stats = createStatsRecorder('non-blocking');
     expect(await answerRoute(route('sleep'), 'ms=1e3', stats, awaiting)).toEqual({

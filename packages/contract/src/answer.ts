@@ -1,3 +1,4 @@
+import { type AwaitedDatabase, DatabaseUnavailable } from './database.js';
 import { type Params, parseQuery, type Reply, type RouteSpec } from './routes.js';
 import type { StatsRecorder } from './serverStats.js';
 import { SHARED } from './shared.js';
@@ -19,18 +20,31 @@ export interface Answer {
 }
 
 /**
- * The non-blocking model's handler (FastAPI's async def): the wait is an awaited timer, so the
- * event loop serves other requests meanwhile. A route with nothing to wait for replies at once:
- * awaiting nothing still sent every /hello through the microtask queue.
+ * The non-blocking model's handler (FastAPI's async def): a wait is an awaited timer, or an awaited
+ * query on the server's pool (asyncpg), so the event loop serves other requests meanwhile. A route
+ * with nothing to wait for replies at once: awaiting nothing still sent every /hello through the
+ * microtask queue.
  */
-export const awaitingHandler: RouteHandler = (route, params) => {
-  const ms = route.waitMs(params);
-  return ms > 0 ? sleepAsync(ms).then(() => route.reply(params)) : route.reply(params);
-};
+export function awaiting(database: AwaitedDatabase): RouteHandler {
+  return (route, params) => {
+    const ms = route.waitMs(params);
+    if (route.waitsIn === 'database') return database.query(ms).then(() => route.reply(params));
+    return ms > 0 ? sleepAsync(ms).then(() => route.reply(params)) : route.reply(params);
+  };
+}
+
+const SERVICE_UNAVAILABLE = 503;
+
+/** The database's failure as the contract's 503; anything else is the framework's to answer. */
+function databaseRefusal(error: unknown): Answer {
+  if (error instanceof DatabaseUnavailable) return { status: SERVICE_UNAVAILABLE, reply: { type: 'json', body: { error: error.message } } };
+  throw error;
+}
 
 /**
  * Everything around a route's handler, for every framework: validate the raw query (400 with the
- * allowed range), count the request in flight, call the server's handler, reply. /stats reads this
+ * allowed range), count the request in flight, call the server's handler, reply (503 when the
+ * database could not answer). /stats reads this
  * process's StatsRecorder, so the contract answers it here, on the main thread.
  *
  * The answer is a promise only when the handler's reply is: a fast framework then answers /hello
@@ -46,9 +60,9 @@ export function answerRoute(route: RouteSpec, rawQuery: string, stats: StatsReco
     reply = handle(route, parsed.params);
   } catch (error) {
     end?.();
-    throw error;
+    return databaseRefusal(error);
   }
-  if (reply instanceof Promise) return reply.then((value): Answer => ({ status: 200, reply: value })).finally(end);
+  if (reply instanceof Promise) return reply.then((value): Answer => ({ status: 200, reply: value }), databaseRefusal).finally(end);
   end?.();
   return { status: 200, reply };
 }

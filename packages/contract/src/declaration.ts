@@ -39,7 +39,7 @@ export type ExceptionCase = (typeof EXCEPTION_NAMES)[number];
 export const RESERVED_SERVER_NAMES: readonly string[] = ['all'];
 
 /** What the harness sets in every server's environment: a declaration's "env" cannot. */
-export const HARNESS_ENV_NAMES: readonly string[] = ['PORT', 'HOST', 'WORKERS', 'SERVER_TIMING'];
+export const HARNESS_ENV_NAMES: readonly string[] = ['PORT', 'HOST', 'WORKERS', 'SERVER_TIMING', 'DATABASE_URL', 'DB_POOL'];
 
 const quoted = (names: readonly string[]) => names.map((name) => JSON.stringify(name)).join(', ');
 
@@ -99,6 +99,29 @@ const envSchema = z
       'the server starts in its package folder, so a relative path is relative to that folder.',
   );
 
+const DB_POOL = 'is how many connections the driver may use at once unless DB_POOL says otherwise, e.g. 10';
+
+const databaseSchema = z
+  .strictObject(
+    {
+      driver: nonEmpty('must name the driver and how it is called, e.g. "pg Pool, awaited"').describe(
+        'The driver /query uses and how it is called, e.g. "pg Pool, awaited" or "psycopg2, one connection per process".',
+      ),
+      pool: z
+        .int({ error: DB_POOL })
+        .min(1, { error: DB_POOL })
+        .optional()
+        .describe('Connections a pooled driver may use at once (DB_POOL changes it); absent, one connection per process, used one query at a time.'),
+    },
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys'
+          ? `names ${quoted(issue.keys)}; it knows "driver" and "pool"`
+          : 'must be an object, e.g. {"driver": "pg Pool, awaited", "pool": 10}',
+    },
+  )
+  .describe('How /query waits in the database.');
+
 /** The "loopbench" field of a server package's package.json: what the server says of itself. */
 export const declarationSchema = z
   .object(
@@ -136,6 +159,7 @@ export const declarationSchema = z
         .min(1, { error: POOL_SIZE })
         .optional()
         .describe('Threads of the pool, for the thread-pool model: a wait blocks one of them.'),
+      database: databaseSchema.optional(),
       requires: requiresSchema.optional(),
       install: nonEmpty(INSTALL)
         .optional()

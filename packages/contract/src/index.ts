@@ -1,4 +1,4 @@
-export { type Answer, answerRoute, awaitingHandler, REFUSED_METHODS, type RouteHandler, refusalOf, whenAnswered } from './answer.js';
+export { type Answer, answerRoute, awaiting, REFUSED_METHODS, type RouteHandler, refusalOf, whenAnswered } from './answer.js';
 export { type Availability, checkAvailability } from './availability.js';
 export { checkReply, ROUTE_CHECKS, type RouteCheck, verifyServer } from './checks.js';
 export { type HttpReply, request } from './client.js';
@@ -17,6 +17,18 @@ export {
   type ServerDeclaration,
   type ServerPackage,
 } from './declaration.js';
+export {
+  type AwaitedDatabase,
+  type BlockingDatabase,
+  blockingDatabase,
+  DATABASE_WAIT_MS,
+  type DatabaseSettings,
+  DatabaseUnavailable,
+  NO_DATABASE,
+  pooledDatabase,
+  QUERY_SQL,
+  readDatabaseEnv,
+} from './database.js';
 export { ConfigError, type IntegerRange, integerFromEnv } from './env.js';
 export {
   type ExitStatus,
@@ -58,3 +70,4 @@ export {
 export { createStatsRecorder, type LoopDelay, type MeasuredStats, type StatsRecorder, type StatsSnapshot } from './serverStats.js';
 export { parseServerTiming, SERVER_TIMING_METRIC, timeResponse } from './timing.js';
 export { countTo, sleepAsync, sleepBlocking } from './work.js';
+export { type Postgres, POSTGRES_INSTALL, PostgresUnavailable, postgresBinaries, startPostgres } from './postgres.js';

@@ -81,40 +81,65 @@ process.once('exit', () => {
 /**
  * The reaper: a small process in a group of its own that learns each server's process group over a
  * pipe and, when the pipe closes because its starter died (kill -9 runs no exit handler), wakes every
- * group it still knows (a frozen server acts on nothing) and stops it.
+ * group it still knows (a frozen server acts on nothing) and stops it. A group given with a folder (a
+ * throwaway database) gets SIGINT, PostgreSQL's fast shutdown, and its folder is deleted once it is gone.
  */
 const REAPER = `
 process.on('SIGINT', () => {});
-const groups = new Set();
+const groups = new Map();
 let pending = '';
 process.stdin.on('data', (chunk) => {
   pending += chunk;
   for (let at = pending.indexOf('\\n'); at !== -1; at = pending.indexOf('\\n')) {
     const line = pending.slice(0, at);
     pending = pending.slice(at + 1);
-    if (line[0] === '+') groups.add(Number(line.slice(1)));
-    else groups.delete(Number(line.slice(1)));
+    const space = line.indexOf(' ');
+    const group = Number(space === -1 ? line.slice(1) : line.slice(1, space));
+    if (line[0] === '+') groups.set(group, space === -1 ? '' : line.slice(space + 1));
+    else groups.delete(group);
   }
 });
-const signal = (name) => { for (const group of groups) { try { process.kill(-group, name); } catch {} } };
+const signal = (name, folders) => {
+  for (const [group, folder] of groups) {
+    if (folders !== undefined && folders !== (folder !== '')) continue;
+    try { process.kill(-group, name); } catch {}
+  }
+};
 process.stdin.on('end', () => {
   signal('SIGCONT');
-  signal('SIGTERM');
-  setTimeout(() => { signal('SIGCONT'); signal('SIGKILL'); process.exit(0); }, 2000);
+  signal('SIGTERM', false);
+  signal('SIGINT', true);
+  setTimeout(() => {
+    signal('SIGCONT');
+    signal('SIGKILL');
+    setTimeout(() => {
+      for (const folder of groups.values()) if (folder) require('node:fs').rmSync(folder, { recursive: true, force: true });
+      process.exit(0);
+    }, 200);
+  }, 2000);
 });
 `;
 
 let reaper: ChildProcess | undefined;
 
 /** Tells the reaper (started on first use) that a server's group was started (+) or is gone (-). */
-function toReaper(change: '+' | '-', pid: number): void {
+function toReaper(change: '+' | '-', pid: number, folder?: string): void {
   if (!reaper) {
     reaper = spawn(process.execPath, ['-e', REAPER], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
     reaper.unref();
     (reaper.stdin as NodeJS.WritableStream & { unref?: () => void }).unref?.();
     reaper.stdin?.on('error', () => {});
   }
-  reaper.stdin?.write(`${change}${pid}\n`);
+  reaper.stdin?.write(folder ? `${change}${pid} ${folder}\n` : `${change}${pid}\n`);
+}
+
+/** For a process group started elsewhere (a throwaway database): the reaper stops it, and deletes `folder`, if this process dies first. */
+export function tellReaper(pid: number, folder: string): void {
+  toReaper('+', pid, folder);
+}
+
+export function forgetWithReaper(pid: number): void {
+  toReaper('-', pid);
 }
 
 /** Process groups of every server started and not yet exited. */

@@ -20,7 +20,7 @@ export type Reply = { readonly type: 'json'; readonly body: unknown } | { readon
 
 /** What a server needs to answer one route; the waiting itself is the server's own model. */
 export interface RouteSpec {
-  readonly name: 'health' | 'hello' | 'fast' | 'sleep' | 'cpu' | 'stats';
+  readonly name: 'health' | 'hello' | 'fast' | 'sleep' | 'cpu' | 'query' | 'stats';
   readonly path: string;
   readonly summary: string;
   readonly params: readonly ParamSpec[];
@@ -28,6 +28,8 @@ export interface RouteSpec {
   readonly tracked: boolean;
   /** How long the server must wait before replying, in its own model (blocking or awaited). */
   readonly waitMs: (params: Params) => number;
+  /** Where the wait happens: in the server (a timer or a blocked thread) or in the database, through the server's driver. */
+  readonly waitsIn: 'server' | 'database';
   /** Work done on the thread in both models, then the reply; only /stats reads the server's StatsRecorder, which the contract passes. */
   readonly reply: (params: Params, stats?: (reset: boolean) => unknown) => Reply;
 }
@@ -36,14 +38,16 @@ const noWait = () => 0;
 const json = (body: unknown): Reply => ({ type: 'json', body });
 
 /** What each route does, by name; its path, summary and parameters come from contract.json. */
-const BEHAVIOUR: Record<RouteSpec['name'], Pick<RouteSpec, 'waitMs' | 'reply'>> = {
-  health: { waitMs: noWait, reply: () => json({ status: 'ok' }) },
-  hello: { waitMs: noWait, reply: () => ({ type: 'text', body: 'Hello' }) },
-  fast: { waitMs: noWait, reply: () => json({ message: 'fast' }) },
-  sleep: { waitMs: (p) => p.ms ?? 0, reply: (p) => json({ message: 'done', ms: p.ms }) },
-  cpu: { waitMs: noWait, reply: (p) => json({ iterations: countTo(p.iterations ?? 0) }) },
+const BEHAVIOUR: Record<RouteSpec['name'], Pick<RouteSpec, 'waitMs' | 'waitsIn' | 'reply'>> = {
+  health: { waitMs: noWait, waitsIn: 'server', reply: () => json({ status: 'ok' }) },
+  hello: { waitMs: noWait, waitsIn: 'server', reply: () => ({ type: 'text', body: 'Hello' }) },
+  fast: { waitMs: noWait, waitsIn: 'server', reply: () => json({ message: 'fast' }) },
+  sleep: { waitMs: (p) => p.ms ?? 0, waitsIn: 'server', reply: (p) => json({ message: 'done', ms: p.ms }) },
+  cpu: { waitMs: noWait, waitsIn: 'server', reply: (p) => json({ iterations: countTo(p.iterations ?? 0) }) },
+  query: { waitMs: (p) => p.ms ?? 0, waitsIn: 'database', reply: (p) => json({ message: 'done', ms: p.ms }) },
   stats: {
     waitMs: noWait,
+    waitsIn: 'server',
     reply: (p, stats) => {
       if (!stats) throw new Error('/stats is answered by answerRoute, which reads the StatsRecorder');
       return json(stats(p.reset === 1));

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { type DatabaseSettings, readDatabaseEnv } from './database.js';
 import { readServerPackage } from './declaration.js';
 import { integerFromEnv } from './env.js';
 import type { Model } from './model.js';
@@ -225,8 +226,10 @@ export interface ServeOptions {
   /** The display name, as in the package's "loopbench" field. */
   name: string;
   model: Model;
-  /** Builds the app; may be async for frameworks that must be made ready first. */
-  createListener: (stats: StatsRecorder) => http.RequestListener | Promise<http.RequestListener>;
+  /** Builds the app with its database (DATABASE_URL, DB_POOL); may be async for frameworks that must be made ready first. */
+  createListener: (stats: StatsRecorder, database: DatabaseSettings) => http.RequestListener | Promise<http.RequestListener>;
+  /** Connections the server's database pool holds unless DB_POOL says otherwise (the declaration's database.pool). */
+  databasePool?: number;
 }
 
 /** The line a server prints on stdout once it accepts connections. */
@@ -274,8 +277,8 @@ function onStopSignal(stop: () => void): void {
   process.on('SIGINT', once);
 }
 
-async function listen(options: ServeOptions, env: ServeEnv, announceWhenReady: boolean): Promise<void> {
-  const listener = await options.createListener(createStatsRecorder(options.model));
+async function listen(options: ServeOptions, env: ServeEnv, database: DatabaseSettings, announceWhenReady: boolean): Promise<void> {
+  const listener = await options.createListener(createStatsRecorder(options.model), database);
   // Requests being answered; once none is left, connections that never sent a whole request are dropped.
   let answering = 0;
   let stopping = false;
@@ -343,13 +346,15 @@ function runPrimary(options: ServeOptions, env: ServeEnv): void {
 }
 
 /**
- * Starts a server process: reads PORT, HOST and WORKERS, listens, prints the ready line, and on
+ * Starts a server process: reads PORT, HOST, WORKERS, DATABASE_URL and DB_POOL, listens, prints the ready line, and on
  * SIGTERM or SIGINT lets in-flight requests finish, then exits 0. Bad settings exit 2.
  */
 export function serve(options: ServeOptions): void {
   let env: ServeEnv;
+  let database: DatabaseSettings;
   try {
     env = readServeEnv();
+    database = readDatabaseEnv(options.databasePool ?? 1);
   } catch (error) {
     process.stderr.write(`${options.name}: ${(error as Error).message}\n`);
     process.exit(2);
@@ -360,7 +365,7 @@ export function serve(options: ServeOptions): void {
   }
   // A worker whose primary is gone must not linger as an orphan.
   if (cluster.isWorker) process.once('disconnect', () => process.exit(1));
-  listen(options, env, cluster.isPrimary).catch((error: Error) => {
+  listen(options, env, database, cluster.isPrimary).catch((error: Error) => {
     process.stderr.write(`${options.name}: cannot start: ${error.stack ?? error.message}\n`);
     process.exit(1);
   });
@@ -378,5 +383,5 @@ export function serveFromPackage(moduleUrl: string, createListener: ServeOptions
   }
   const declared = readServerPackage(dir);
   if (!declared) throw new Error(`${path.join(dir, 'package.json')} has no "loopbench" field`);
-  serve({ name: declared.name, model: declared.model, createListener });
+  serve({ name: declared.name, model: declared.model, createListener, ...(declared.database?.pool ? { databasePool: declared.database.pool } : {}) });
 }

@@ -7,25 +7,29 @@ import {
   ROUTES,
   type RouteHandler,
   refusalOf,
+  type BlockingDatabase,
   type StatsRecorder,
   sleepBlocking,
 } from '@loopbench/contract';
 import express, { type ErrorRequestHandler } from 'express';
 
 /**
- * Flask with threaded=False: the wait blocks the one thread (Atomics.wait, like time.sleep), so the
- * next request is not even read until this one is answered.
+ * Flask with threaded=False: the wait blocks the one thread (Atomics.wait, like time.sleep; a
+ * synchronous query, like psycopg2), so the next request is not even read until this one is answered.
  */
-export const blockingHandler: RouteHandler = (route, params) => {
-  sleepBlocking(route.waitMs(params));
-  return route.reply(params);
-};
+export function blocking(database: BlockingDatabase): RouteHandler {
+  return (route, params) => {
+    if (route.waitsIn === 'database') database.query(route.waitMs(params));
+    else sleepBlocking(route.waitMs(params));
+    return route.reply(params);
+  };
+}
 
 /**
- * Express, blocking by default. server-express-async passes an awaiting handler to the very same
- * app: the control that shows the difference is the I/O model, not Express.
+ * Express with the handler it is given: blocking here, awaiting in server-express-async, the very
+ * same app: the control that shows the difference is the I/O model, not Express.
  */
-export function createApp(stats: StatsRecorder, handle: RouteHandler = blockingHandler): express.Express {
+export function createApp(stats: StatsRecorder, handle: RouteHandler): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);

@@ -2,22 +2,22 @@ import http from 'node:http';
 import {
   ALLOWED_METHODS,
   answerRoute,
-  awaitingHandler,
   methodNotAllowedError,
   notFoundError,
   queryOf,
   REFUSED_METHODS,
   ROUTES,
+  type RouteHandler,
   refusalOf,
   type StatsRecorder,
 } from '@loopbench/contract';
 import Fastify, { type FastifyReply } from 'fastify';
 
 /**
- * Fastify, non-blocking: a wait is an awaited timer. serve() owns the http.Server, so Fastify is
+ * Fastify, non-blocking: a wait is awaited (`handle`: a timer, or a query on the pool). serve() owns the http.Server, so Fastify is
  * handed a server it never listens on and its request handler is taken from the factory.
  */
-export async function createApp(stats: StatsRecorder): Promise<http.RequestListener> {
+export async function createApp(stats: StatsRecorder, handle: RouteHandler): Promise<http.RequestListener> {
   let listener: http.RequestListener | undefined;
   const app = Fastify({
     serverFactory: (handler) => {
@@ -41,7 +41,7 @@ export async function createApp(stats: StatsRecorder): Promise<http.RequestListe
 
   for (const route of ROUTES) {
     app.get(route.path, async (request, reply) => {
-      const { status, reply: answer } = await answerRoute(route, queryOf(request.url), stats, awaitingHandler);
+      const { status, reply: answer } = await answerRoute(route, queryOf(request.url), stats, handle);
       void reply.status(status);
       return answer.type === 'text' ? reply.type('text/plain; charset=utf-8').send(answer.body) : reply.send(answer.body);
     });

@@ -3,24 +3,24 @@ import { getRequestListener, RequestError } from '@hono/node-server';
 import {
   ALLOWED_METHODS,
   answerRoute,
-  awaitingHandler,
   methodNotAllowedError,
   notFoundError,
   queryOf,
   REFUSED_METHODS,
   ROUTES,
+  type RouteHandler,
   refusalOf,
   type StatsRecorder,
 } from '@loopbench/contract';
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
-/** Hono on @hono/node-server, non-blocking: a wait is an awaited timer. HEAD is served by GET routes. */
-export function createApp(stats: StatsRecorder): http.RequestListener {
+/** Hono on @hono/node-server, non-blocking: a wait is awaited (`handle`: a timer, or a query on the pool). HEAD is served by GET routes. */
+export function createApp(stats: StatsRecorder, handle: RouteHandler): http.RequestListener {
   const app = new Hono();
   for (const route of ROUTES) {
     app.get(route.path, async (c) => {
-      const { status, reply } = await answerRoute(route, queryOf(c.req.url), stats, awaitingHandler);
+      const { status, reply } = await answerRoute(route, queryOf(c.req.url), stats, handle);
       const code = status as ContentfulStatusCode;
       return reply.type === 'text' ? c.text(reply.body, code) : c.json(reply.body as object, code);
     });

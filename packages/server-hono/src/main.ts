@@ -1,4 +1,4 @@
-import { serveFromPackage } from '@loopbench/contract';
+import { awaiting, pooledDatabase, serveFromPackage } from '@loopbench/contract';
 import { createApp } from './app.js';
 
-serveFromPackage(import.meta.url, createApp);
+serveFromPackage(import.meta.url, (stats, database) => createApp(stats, awaiting(pooledDatabase(database))));

@@ -2,11 +2,11 @@ import Router from '@koa/router';
 import {
   ALLOWED_METHODS,
   answerRoute,
-  awaitingHandler,
   methodNotAllowedError,
   notFoundError,
   queryOf,
   ROUTES,
+  type RouteHandler,
   refusalOf,
   type StatsRecorder,
   whenAnswered,
@@ -15,8 +15,8 @@ import Koa from 'koa';
 
 const PATHS = new Set(ROUTES.map((route) => route.path));
 
-/** Koa, non-blocking: many requests wait at once on one thread; the CPU loop still runs on it. */
-export function createApp(stats: StatsRecorder): Koa {
+/** Koa, non-blocking: many requests wait at once on one thread; the CPU loop still runs on it. `handle` awaits every wait. */
+export function createApp(stats: StatsRecorder, handle: RouteHandler): Koa {
   const app = new Koa();
   const router = new Router();
 
@@ -44,9 +44,9 @@ export function createApp(stats: StatsRecorder): Koa {
 
   for (const route of ROUTES) {
     // GET, and HEAD with it; Koa types a string body text/plain and an object JSON.
-    // The wait is an awaited timer (awaitingHandler); with none, the answer is written at once.
+    // The wait is awaited (a timer, or a query on the pool); with none, the answer is written at once.
     router.get(route.path, (ctx) =>
-      whenAnswered(answerRoute(route, queryOf(ctx.url), stats, awaitingHandler), ({ status, reply }) => {
+      whenAnswered(answerRoute(route, queryOf(ctx.url), stats, handle), ({ status, reply }) => {
         ctx.status = status;
         ctx.body = reply.body;
       }),

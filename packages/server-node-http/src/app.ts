@@ -2,7 +2,6 @@ import type http from 'node:http';
 import {
   ALLOWED_METHODS,
   answerRoute,
-  awaitingHandler,
   methodNotAllowedError,
   notFoundError,
   queryOf,
@@ -26,10 +25,9 @@ const refusal = (error: string): Reply => ({ type: 'json', body: { error } });
 
 /**
  * Bare node:http: a Map from path to route and nothing else, the ceiling every framework is
- * measured against. `handle` lets a caller wait and work elsewhere (server-worker-pool hands both
- * to worker threads).
+ * measured against. `handle` waits and works: awaiting here, on worker threads in server-worker-pool.
  */
-export function createApp(stats: StatsRecorder, handle: RouteHandler = awaitingHandler): http.RequestListener {
+export function createApp(stats: StatsRecorder, handle: RouteHandler): http.RequestListener {
   const byPath = new Map(ROUTES.map((route) => [route.path, route]));
   const allowed: readonly string[] = ALLOWED_METHODS;
 

@@ -1,4 +1,4 @@
 import { serveFromPackage } from '@loopbench/contract';
 import { createApp } from './app.js';
 
-serveFromPackage(import.meta.url, (stats) => createApp(stats));
+serveFromPackage(import.meta.url, createApp);
