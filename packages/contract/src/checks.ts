@@ -23,6 +23,7 @@ export const ROUTE_CHECKS: readonly RouteCheck[] = [
   { target: '/cpu?iterations=0', status: 200, json: { iterations: 0 } },
   { target: '/fast?unrelated=x', status: 200, json: { message: 'fast' } },
   { target: '/sleep', status: 400, error: true },
+  { target: '/query', status: 400, error: true },
   { target: '/nope', status: 404, error: true },
   { method: 'POST', target: '/fast', status: 405, error: true },
 ];

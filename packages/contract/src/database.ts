@@ -1,8 +1,8 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { createSyncFn } from 'synckit';
+import type { QueryRequest } from './databaseWorker.js';
 import { integerFromEnv } from './env.js';
 import { SHARED } from './shared.js';
-import type { QueryRequest } from './databaseWorker.js';
 
 /** How long a query may wait for a connection (the pool's queue included) before the server gives up: the contract's request timeout. */
 export const DATABASE_WAIT_MS = SHARED.settings.requestTimeoutMs;
@@ -13,6 +13,13 @@ export const QUERY_SQL = 'SELECT pg_sleep($1::float8 / 1000)';
 /** /query's statement; past its own sleep plus `graceMs` the driver gives up (pg reads query_timeout per query, its types do not say so). */
 export function sleepQuery(ms: number, graceMs: number): pg.QueryConfig {
   return { text: QUERY_SQL, values: [ms], query_timeout: ms + graceMs } as pg.QueryConfig;
+}
+
+/** pg, loaded on first use: a server that never queries (a worker thread, a run without a database) does not carry it. */
+let driver: Promise<typeof pg> | undefined;
+export function loadPg(): Promise<typeof pg> {
+  driver ??= import('pg').then((module) => module.default);
+  return driver;
 }
 
 /** DATABASE_URL and DB_POOL as a server reads them. */
@@ -35,7 +42,8 @@ export class DatabaseUnavailable extends Error {
   override name = 'DatabaseUnavailable';
 }
 
-export const NO_DATABASE = 'no database: this server was started without DATABASE_URL (e.g. DATABASE_URL=postgres://127.0.0.1:5432/postgres)';
+export const NO_DATABASE =
+  'no database: this server was started without DATABASE_URL (e.g. DATABASE_URL=postgres://127.0.0.1:5432/postgres)';
 
 /** A driver's error in the contract's words: what failed, never the query's text. */
 export function unavailable(error: unknown): DatabaseUnavailable {
@@ -55,18 +63,23 @@ export function pooledDatabase(settings: DatabaseSettings): AwaitedDatabase {
   if (url === undefined) {
     return { query: () => Promise.reject(new DatabaseUnavailable(NO_DATABASE)), end: () => Promise.resolve() };
   }
-  const pool = new pg.Pool({ connectionString: url, max: settings.pool, connectionTimeoutMillis: DATABASE_WAIT_MS });
-  // An idle connection the database dropped (it stopped) is an error on the pool, not a crash.
-  pool.on('error', () => {});
+  let pool: Promise<pg.Pool> | undefined;
+  const opened = () =>
+    (pool ??= loadPg().then(({ Pool }) => {
+      const fresh = new Pool({ connectionString: url, max: settings.pool, connectionTimeoutMillis: DATABASE_WAIT_MS });
+      // An idle connection the database dropped (it stopped) is an error on the pool, not a crash.
+      fresh.on('error', () => {});
+      return fresh;
+    }));
   return {
     query: async (ms) => {
       try {
-        await pool.query(sleepQuery(ms, DATABASE_WAIT_MS));
+        await (await opened()).query(sleepQuery(ms, DATABASE_WAIT_MS));
       } catch (error) {
         throw unavailable(error);
       }
     },
-    end: () => pool.end(),
+    end: async () => (await pool)?.end(),
   };
 }
 

@@ -1,6 +1,6 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { runAsWorker } from 'synckit';
-import { sleepQuery } from './database.js';
+import { loadPg, sleepQuery } from './database.js';
 
 export interface QueryRequest {
   url: string;
@@ -13,7 +13,8 @@ let client: pg.Client | undefined;
 
 async function connected(url: string, timeoutMs: number): Promise<pg.Client> {
   if (client) return client;
-  const fresh = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+  const { Client } = await loadPg();
+  const fresh = new Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
   fresh.on('error', () => {
     if (client === fresh) client = undefined;
   });

@@ -70,7 +70,7 @@ describe('readServerPackage', () => {
     expect(problems({ ...valid, env: { PORT: '3000' } })).toEqual([
       [
         'loopbench.env',
-        'names "PORT": a variable\'s name is letters, digits and _, and not one the harness sets (PORT, HOST, WORKERS, SERVER_TIMING)',
+        'names "PORT": a variable\'s name is letters, digits and _, and not one the harness sets (PORT, HOST, WORKERS, SERVER_TIMING, DATABASE_URL, DB_POOL)',
       ],
     ]);
     expect(problems({ ...valid, env: { 'NO-DASH': 'x', N: 1 } })).toEqual([

@@ -111,7 +111,9 @@ const databaseSchema = z
         .int({ error: DB_POOL })
         .min(1, { error: DB_POOL })
         .optional()
-        .describe('Connections a pooled driver may use at once (DB_POOL changes it); absent, one connection per process, used one query at a time.'),
+        .describe(
+          'Connections a pooled driver may use at once (DB_POOL changes it); absent, one connection per process, used one query at a time.',
+        ),
     },
     {
       error: (issue) =>

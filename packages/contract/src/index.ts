@@ -3,6 +3,18 @@ export { type Availability, checkAvailability } from './availability.js';
 export { checkReply, ROUTE_CHECKS, type RouteCheck, verifyServer } from './checks.js';
 export { type HttpReply, request } from './client.js';
 export {
+  type AwaitedDatabase,
+  type BlockingDatabase,
+  blockingDatabase,
+  DATABASE_WAIT_MS,
+  type DatabaseSettings,
+  DatabaseUnavailable,
+  NO_DATABASE,
+  pooledDatabase,
+  QUERY_SQL,
+  readDatabaseEnv,
+} from './database.js';
+export {
   DeclarationError,
   type DeclarationProblem,
   declarationJsonSchema,
@@ -17,18 +29,6 @@ export {
   type ServerDeclaration,
   type ServerPackage,
 } from './declaration.js';
-export {
-  type AwaitedDatabase,
-  type BlockingDatabase,
-  blockingDatabase,
-  DATABASE_WAIT_MS,
-  type DatabaseSettings,
-  DatabaseUnavailable,
-  NO_DATABASE,
-  pooledDatabase,
-  QUERY_SQL,
-  readDatabaseEnv,
-} from './database.js';
 export { ConfigError, type IntegerRange, integerFromEnv } from './env.js';
 export {
   type ExitStatus,
@@ -42,6 +42,7 @@ export {
   waitForExit,
 } from './launch.js';
 export { MODELS, type Model } from './model.js';
+export { POSTGRES_INSTALL, type Postgres, PostgresUnavailable, postgresBinaries, startPostgres } from './postgres.js';
 export {
   ALLOWED_METHODS,
   LIMITS,
@@ -70,4 +71,3 @@ export {
 export { createStatsRecorder, type LoopDelay, type MeasuredStats, type StatsRecorder, type StatsSnapshot } from './serverStats.js';
 export { parseServerTiming, SERVER_TIMING_METRIC, timeResponse } from './timing.js';
 export { countTo, sleepAsync, sleepBlocking } from './work.js';
-export { type Postgres, POSTGRES_INSTALL, PostgresUnavailable, postgresBinaries, startPostgres } from './postgres.js';

@@ -3,7 +3,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
+import { loadPg } from './database.js';
 import { forgetWithReaper, tellReaper } from './launch.js';
 
 /** What a machine without PostgreSQL's server binaries should run. */
@@ -63,7 +63,8 @@ function freePort(): Promise<number> {
 }
 
 async function acceptsQueries(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
+  const { Client } = await loadPg();
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
   client.on('error', () => {});
   try {
     await client.connect();

@@ -37,7 +37,7 @@ describe('queryOf', () => {
 
 describe('the route table', () => {
   it('has the contract routes, each path once', () => {
-    expect(ROUTES.map((r) => r.path)).toEqual(['/health', '/hello', '/fast', '/sleep', '/cpu', '/stats']);
+    expect(ROUTES.map((r) => r.path)).toEqual(['/health', '/hello', '/fast', '/sleep', '/cpu', '/query', '/stats']);
   });
 
   it('waits only on /sleep and counts on /cpu', () => {

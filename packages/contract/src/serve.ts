@@ -383,5 +383,10 @@ export function serveFromPackage(moduleUrl: string, createListener: ServeOptions
   }
   const declared = readServerPackage(dir);
   if (!declared) throw new Error(`${path.join(dir, 'package.json')} has no "loopbench" field`);
-  serve({ name: declared.name, model: declared.model, createListener, ...(declared.database?.pool ? { databasePool: declared.database.pool } : {}) });
+  serve({
+    name: declared.name,
+    model: declared.model,
+    createListener,
+    ...(declared.database?.pool ? { databasePool: declared.database.pool } : {}),
+  });
 }

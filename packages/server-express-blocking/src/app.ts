@@ -1,13 +1,13 @@
 import {
   ALLOWED_METHODS,
   answerRoute,
+  type BlockingDatabase,
   methodNotAllowedError,
   notFoundError,
   queryOf,
   ROUTES,
   type RouteHandler,
   refusalOf,
-  type BlockingDatabase,
   type StatsRecorder,
   sleepBlocking,
 } from '@loopbench/contract';

@@ -27,6 +27,18 @@ export function isSlow(target: string): boolean {
   return parsed.ok && ((parsed.params.ms ?? 0) > 50 || (parsed.params.iterations ?? 0) > 2_000_000);
 }
 
+/**
+ * The status the contract gives a target on a server started without a database: 400 for bad input,
+ * 503 for a valid /query (there is no database to wait in), 200 for any other valid request;
+ * undefined where the path is no route.
+ */
+export function statusWithoutDatabase(target: string): number | undefined {
+  const route = ROUTES.find((r) => r.path === target.split('?')[0]);
+  if (!route) return undefined;
+  if (!parseQuery(route, queryOf(target)).ok) return 400;
+  return route.waitsIn === 'database' ? 503 : 200;
+}
+
 export interface HostileRequest {
   method: string;
   target: string;

@@ -5,6 +5,7 @@ import { describeBadInput } from './badInput.js';
 import { describeConcurrencyModel } from './concurrencyModel.js';
 import { suiteContext } from './context.js';
 import { describeRoutes } from './coreRoutes.js';
+import { describeDatabase } from './database.js';
 import { describeHostileInput } from './hostileInput.js';
 import { describeLifecycle } from './lifecycle.js';
 import { describeWorkers } from './workers.js';
@@ -18,7 +19,7 @@ const REQUIRE_AVAILABLE = process.env.LOOPBENCH_REQUIRE_SERVERS === '1';
 
 /**
  * The suite every server package runs in its own tests: routes, /stats, bad input, the
- * concurrency model it declares, and its process behaviour (binding, settings, graceful stop).
+ * concurrency model it declares, /query in a real database, and its process behaviour (binding, settings, graceful stop).
  */
 export function defineConformanceSuite(packageDir: string | URL): void {
   const dir = packageDir instanceof URL ? packageDir.pathname : packageDir;
@@ -44,6 +45,7 @@ export function defineConformanceSuite(packageDir: string | URL): void {
   describeBadInput(context);
   describeHostileInput(context);
   describeConcurrencyModel(context);
+  describeDatabase(context);
   describeWorkers(context);
   describeLifecycle(context);
 }
