@@ -87,8 +87,13 @@ describe('loopbench new', () => {
     expect(readFileSync(path.join(pkgDir, 'README.md'), 'utf8')).toContain('# @loopbench/server-demo');
     // The server's own code shows its model.
     const app = readFileSync(path.join(pkgDir, 'src', 'app.ts'), 'utf8');
-    expect(app).toContain(model === 'blocking' ? '  sleepBlocking(route.waitMs(params));' : 'handle: RouteHandler = awaitingHandler');
-    if (model === 'blocking') expect(app).not.toContain('awaitingHandler');
+    const main = readFileSync(path.join(pkgDir, 'src', 'main.ts'), 'utf8');
+    if (model === 'blocking') {
+      expect(app).toContain('    else sleepBlocking(route.waitMs(params));');
+      expect(main).toContain('blocking(blockingDatabase(database))');
+    } else {
+      expect(main).toContain('awaiting(pooledDatabase(database))');
+    }
 
     // As docs/adding-a-framework.md says, with nothing built: the package's own npm test builds it.
     expect(existsSync(path.join(pkgDir, 'dist'))).toBe(false);

@@ -55,39 +55,57 @@ results record its version. See docs/adding-a-framework.md at the repository roo
 
 function handlerNote(model: Model): string {
   return model === 'blocking'
-    ? 'the handler at the top of the file, which blocks the thread (`sleepBlocking`)'
-    : "the contract's `awaitingHandler`, whose wait is an awaited timer";
+    ? 'the `blocking` handler at the top of the file, which blocks the thread (`sleepBlocking`, a synchronous query)'
+    : "the contract's `awaiting` handler, whose waits are an awaited timer and an awaited query on a pg Pool";
 }
 
 /**
- * The template awaits its waits (the contract's awaitingHandler); a blocking server's handler holds
- * the thread instead, written at the top of its file, in plain sight.
+ * The template awaits its waits (the contract's `awaiting`, on a pg Pool); a blocking server's
+ * handler holds the thread instead (a timer's wait, a synchronous query), written at the top of its
+ * app, in plain sight, and its main gives it the blocking driver.
  */
-const BLOCKING_EDITS: readonly [string, string][] = [
-  ['  awaitingHandler,\n', ''],
-  ['  type RouteHandler,\n', '  type RouteHandler,\n  sleepBlocking,\n'],
-  [
-    '\nconst refusal = ',
-    `
-/** Flask with threaded=False: the wait blocks the one thread, so nothing else is served until it returns. */
-export const blockingHandler: RouteHandler = (route, params) => {
-  sleepBlocking(route.waitMs(params));
-  return route.reply(params);
-};
+const BLOCKING_EDITS: Readonly<Record<'src/app.ts' | 'src/main.ts', readonly [string, string][]>> = {
+  'src/app.ts': [
+    ['  type RouteHandler,\n', '  type BlockingDatabase,\n  type RouteHandler,\n  sleepBlocking,\n'],
+    [
+      '\nconst refusal = ',
+      `
+/** Flask with threaded=False: a wait blocks the one thread, so nothing else is served until it returns. */
+export function blocking(database: BlockingDatabase): RouteHandler {
+  return (route, params) => {
+    if (route.waitsIn === 'database') database.query(route.waitMs(params));
+    else sleepBlocking(route.waitMs(params));
+    return route.reply(params);
+  };
+}
 
 const refusal = `,
+    ],
   ],
-  ['handle: RouteHandler = awaitingHandler', 'handle: RouteHandler = blockingHandler'],
-];
+  'src/main.ts': [
+    ['import { awaiting, pooledDatabase, serveFromPackage }', 'import { blockingDatabase, serveFromPackage }'],
+    ["import { createApp } from './app.js';", "import { blocking, createApp } from './app.js';"],
+    ['awaiting(pooledDatabase(database))', 'blocking(blockingDatabase(database))'],
+  ],
+};
 
-function makeBlocking(appFile: string): void {
-  let source = readFileSync(appFile, 'utf8');
-  for (const [from, to] of BLOCKING_EDITS) {
-    if (!source.includes(from))
-      throw new ScaffoldError(`the template's src/app.ts has changed: no ${JSON.stringify(from)} to make blocking`);
-    source = source.replace(from, to);
+/** How /query waits, as the new server's declaration says: the template's pool, or one connection used synchronously. */
+function databaseOf(model: Model, template: { database?: unknown }): unknown {
+  return model === 'blocking'
+    ? { driver: 'pg on a synckit worker thread, called synchronously: the one thread is blocked until the database answers' }
+    : template.database;
+}
+
+function makeBlocking(target: string): void {
+  for (const [file, edits] of Object.entries(BLOCKING_EDITS)) {
+    let source = readFileSync(path.join(target, file), 'utf8');
+    for (const [from, to] of edits) {
+      if (!source.includes(from))
+        throw new ScaffoldError(`the template's ${file} has changed: no ${JSON.stringify(from)} to make blocking`);
+      source = source.replace(from, to);
+    }
+    writeFileSync(path.join(target, file), source);
   }
-  writeFileSync(appFile, source);
 }
 
 /** Creates packages/server-NAME from the template; returns its folder. */
@@ -110,12 +128,13 @@ export function scaffoldServer({ root, name, model, analogue }: ScaffoldOptions)
     mkdirSync(path.dirname(path.join(target, file)), { recursive: true });
     copyFileSync(path.join(template, file), path.join(target, file));
   }
-  if (model === 'blocking') makeBlocking(path.join(target, 'src/app.ts'));
+  if (model === 'blocking') makeBlocking(target);
   const templateManifest = JSON.parse(readFileSync(path.join(template, 'package.json'), 'utf8')) as {
     name: string;
     version: string;
     scripts: Record<string, string>;
     dependencies: Record<string, string>;
+    loopbench: { database?: unknown };
   };
   const pkg = `@loopbench/server-${name}`;
   const manifest = {
@@ -124,7 +143,7 @@ export function scaffoldServer({ root, name, model, analogue }: ScaffoldOptions)
     private: true,
     description: `A loopbench server standing for ${analogue}.`,
     type: 'module',
-    loopbench: { name, model, analogue, start: ['node', 'dist/main.js'] },
+    loopbench: { name, model, analogue, database: databaseOf(model, templateManifest.loopbench), start: ['node', 'dist/main.js'] },
     // Its prestart and pretest build it (and the contract) through turbo: its npm test works before any build.
     scripts: Object.fromEntries(
       Object.entries(templateManifest.scripts).map(([script, command]) => [script, command.replaceAll(templateManifest.name, pkg)]),
