@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NotRequired, TypedDict, cast
+from typing import Literal, NotRequired, TypedDict, cast
 from urllib.parse import unquote
 
 # packages/contract/python/loopbench/ → packages/contract/contract.json: one source for both languages.
@@ -159,6 +159,9 @@ class ParamSpec:
     default: int | None  # None: the parameter is required
 
 
+WaitsIn = Literal["server", "database"]
+
+
 @dataclass(frozen=True)
 class Route:
     name: str
@@ -166,6 +169,9 @@ class Route:
     summary: str
     params: tuple[ParamSpec, ...]
     tracked: bool  # counted in requestsHandled and maxInFlight; /stats is not, so reading it does not disturb it
+    # Where the route's wait happens, as routes.ts's waitsIn: in the server (a timer or a blocked thread), or in
+    # the database, through the server's own driver (/query).
+    waits_in: WaitsIn = "server"
 
 
 def limit_value(value: int | str, limits: Limits = LIMITS) -> int:
@@ -178,6 +184,10 @@ def limit_value(value: int | str, limits: Limits = LIMITS) -> int:
     return found
 
 
+# The routes whose wait is a query, by name: routes.ts's BEHAVIOUR says the same of each.
+WAITS_IN_DATABASE = frozenset({"query"})
+
+
 def _route(data: RouteData) -> Route:
     params = tuple(
         ParamSpec(
@@ -187,7 +197,10 @@ def _route(data: RouteData) -> Route:
         )
         for p in data["params"]
     )
-    return Route(data["name"], data["path"], data["summary"], params, data["tracked"])
+    waits_in: WaitsIn = "database" if data["name"] in WAITS_IN_DATABASE else "server"
+    return Route(
+        data["name"], data["path"], data["summary"], params, data["tracked"], waits_in
+    )
 
 
 ROUTES: tuple[Route, ...] = tuple(_route(r) for r in CONTRACT["routes"])

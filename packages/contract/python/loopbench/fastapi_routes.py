@@ -1,4 +1,5 @@
-"""The contract's routes on a FastAPI app: each endpoint gets its validated parameters; refusals are JSON."""
+"""The contract's routes on a FastAPI app: each endpoint gets its validated parameters; refusals are JSON, a
+database that could not answer a 503."""
 
 import inspect
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from .contract import (
     not_found_error,
     parse_query,
 )
+from .database import DatabaseUnavailable, refusal
 from .stats import PROBE, StatsSnapshot
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
@@ -33,7 +35,8 @@ def _params(spec: Route, request: Request) -> Params | Response:
 
 def route(app: FastAPI, name: str) -> Callable[[Endpoint], Endpoint]:
     """Registers the endpoint for GET and HEAD on the contract's route `name`, called with its parameters.
-    An async def stays a coroutine (run on the event loop); a plain def stays plain (run in the thread pool).
+    An async def stays a coroutine (run on the event loop); a plain def stays plain (run in the thread pool). A
+    DatabaseUnavailable it raises is the contract's 503, the request counted in /stats as any other.
     """
     spec = ROUTES_BY_NAME[name]
 
@@ -46,7 +49,10 @@ def route(app: FastAPI, name: str) -> Callable[[Endpoint], Endpoint]:
                 if isinstance(params, Response):
                     return params
                 with PROBE.track() if spec.tracked else nullcontext():
-                    return await endpoint(**params)
+                    try:
+                        return await endpoint(**params)
+                    except DatabaseUnavailable as error:
+                        return JSONResponse(*refusal(error))
 
         else:
 
@@ -55,7 +61,10 @@ def route(app: FastAPI, name: str) -> Callable[[Endpoint], Endpoint]:
                 if isinstance(params, Response):
                     return params
                 with PROBE.track() if spec.tracked else nullcontext():
-                    return endpoint(**params)
+                    try:
+                        return endpoint(**params)
+                    except DatabaseUnavailable as error:
+                        return JSONResponse(*refusal(error))
 
         # FastAPI reads only `request` from the signature; the contract, not FastAPI, parses the query.
         methods = list(ALLOWED_METHODS)

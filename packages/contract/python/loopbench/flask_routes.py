@@ -1,4 +1,5 @@
-"""The contract's routes on a Flask app: each view gets its validated parameters; refusals are JSON."""
+"""The contract's routes on a Flask app: each view gets its validated parameters; refusals are JSON, a database
+that could not answer a 503."""
 
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -18,13 +19,16 @@ from .contract import (
     parse_query,
     upgrade_error,
 )
+from .database import DatabaseUnavailable, refusal
 from .stats import PROBE, StatsSnapshot
 
 View = TypeVar("View", bound=Callable[..., Any])
 
 
 def route(app: Flask, name: str) -> Callable[[View], View]:
-    """Registers the view for GET (and HEAD) on the contract's route `name`, called with its parameters."""
+    """Registers the view for GET (and HEAD) on the contract's route `name`, called with its parameters; a
+    DatabaseUnavailable it raises is the contract's 503, the request counted in /stats as any other.
+    """
     spec = ROUTES_BY_NAME[name]
 
     def register(view: View) -> View:
@@ -34,7 +38,10 @@ def route(app: Flask, name: str) -> Callable[[View], View]:
             except BadQuery as error:
                 return {"error": str(error)}, 400
             with PROBE.track() if spec.tracked else nullcontext():
-                return view(**params)  # type: ignore[no-any-return]
+                try:
+                    return view(**params)  # type: ignore[no-any-return]
+                except DatabaseUnavailable as error:
+                    return refusal(error)
 
         # No automatic OPTIONS: every method but GET and HEAD is a 405.
         app.add_url_rule(

@@ -1,4 +1,5 @@
-"""What every Python server reads and prints: its declaration, PORT/HOST/WORKERS/SERVER_TIMING, the ready line."""
+"""What every Python server reads and prints: its declaration, PORT/HOST/WORKERS/SERVER_TIMING, DATABASE_URL and
+DB_POOL, the ready line."""
 
 import json
 import os
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from .contract import SETTINGS
+from .database import configure, read_database_env
 from .env import ConfigError, int_from_env
 from .stats import PROBE
 
@@ -20,6 +22,9 @@ class Declaration:
 
     name: str
     model: str
+    # The declaration's database.pool: connections its driver may use at once unless DB_POOL says otherwise;
+    # 1 without one (a driver that holds one connection per process).
+    database_pool: int = 1
 
 
 @dataclass(frozen=True)
@@ -32,7 +37,9 @@ class ServeEnv:
 
 def read_declaration(package_dir: Path) -> Declaration:
     manifest = json.loads((package_dir / "package.json").read_text(encoding="utf-8"))
-    return Declaration(manifest["loopbench"]["name"], manifest["loopbench"]["model"])
+    declared = manifest["loopbench"]
+    pool = declared.get("database", {}).get("pool", 1)
+    return Declaration(declared["name"], declared["model"], pool)
 
 
 def read_serve_env(env: Mapping[str, str] = os.environ) -> ServeEnv:
@@ -51,13 +58,16 @@ def fail(declared: Declaration, message: str, code: int) -> NoReturn:
 
 
 def start(package_dir: Path) -> tuple[Declaration, ServeEnv]:
-    """The declaration and the environment; bad settings exit 2 with the contract's message."""
+    """The declaration and the environment, the database's settings given to this process's driver (a forked
+    worker inherits them); bad settings exit 2 with the contract's message."""
     declared = read_declaration(package_dir)
     PROBE.model = declared.model
     try:
-        return declared, read_serve_env()
+        env = read_serve_env()
+        configure(read_database_env(declared.database_pool))
     except ConfigError as error:
         fail(declared, str(error), 2)
+    return declared, env
 
 
 def announce(

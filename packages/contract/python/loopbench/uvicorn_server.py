@@ -13,6 +13,7 @@ from uvicorn.supervisors import Multiprocess
 
 from .asgi import ContractH11Protocol, ContractMiddleware
 from .contract import SETTINGS
+from .database import DatabaseSettings, configure, configured
 from .serve import Declaration, ServeEnv, announce, fail, start
 from .stats import PROBE
 
@@ -21,20 +22,28 @@ KEEP_ALIVE_S = SETTINGS["keepAliveTimeoutMs"] // 1000
 
 
 class ContractConfig(uvicorn.Config):  # type: ignore[misc]
-    """uvicorn's config, loading the app inside the contract's middleware (in every worker process)."""
+    """uvicorn's config, loading the app inside the contract's middleware (in every worker process, spawned, so
+    given the model and the database's settings start() read)."""
 
     loaded_app: Any
 
     def __init__(
-        self, app: str, model: str, server_timing: bool, **options: Any
+        self,
+        app: str,
+        model: str,
+        server_timing: bool,
+        database: DatabaseSettings,
+        **options: Any,
     ) -> None:
         super().__init__(app, **options)
         self.model = model
         self.server_timing = server_timing
+        self.database = database
 
     def load(self) -> None:
-        super().load()
         PROBE.model = self.model
+        configure(self.database)
+        super().load()
         self.loaded_app = ContractMiddleware(
             self.loaded_app, self.server_timing, self.timeout_keep_alive
         )
@@ -116,6 +125,7 @@ def serve_uvicorn(package_dir: Path, app: str) -> None:
         app,
         model=declared.model,
         server_timing=env.server_timing,
+        database=configured(),
         loop="asyncio",
         http=ContractH11Protocol,
         # No WebSocket: no app here serves one, and ContractH11Protocol refuses every upgrade in JSON.

@@ -4,11 +4,13 @@ that .ci/run sums with vitest's."""
 import importlib
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 from _pytest.terminal import TerminalReporter
+from postgres import PostgresUnavailable, running_postgres
 
 # packages/contract/test/vectors: read by the TypeScript tests too.
 VECTORS_DIR = Path(__file__).resolve().parents[2] / "test" / "vectors"
@@ -29,6 +31,20 @@ def require(module: str) -> ModuleType:
         module, reason=f"{module} is not installed (see the servers' install)"
     )
     return found
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """One throwaway PostgreSQL for the session's tests that need a real database; without PostgreSQL's server
+    they are skipped, saying what to install, unless LOOPBENCH_REQUIRE_SERVERS=1."""
+    require("psycopg2")  # how the cluster is known to accept queries
+    try:
+        with running_postgres() as url:
+            yield url
+    except PostgresUnavailable as error:
+        if os.environ.get("LOOPBENCH_REQUIRE_SERVERS") == "1":
+            raise
+        pytest.skip(str(error))
 
 
 def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:

@@ -51,6 +51,7 @@ def test_loads_contract_json_with_exactly_the_typed_keys() -> None:
         "/fast",
         "/sleep",
         "/cpu",
+        "/query",
         "/stats",
     ]
 
@@ -64,6 +65,9 @@ def test_routes_have_their_limits_by_name() -> None:
     )
     assert ROUTES_BY_NAME["sleep"].params[0].default is None  # required
     assert not ROUTES_BY_NAME["stats"].tracked and ROUTES_BY_NAME["sleep"].tracked
+    # /query takes /sleep's ms, required, and waits in the database, as routes.ts says of it.
+    assert ROUTES_BY_NAME["query"].params == ROUTES_BY_NAME["sleep"].params
+    assert [r.name for r in ROUTES if r.waits_in == "database"] == ["query"]
 
 
 def test_load_contract_reads_a_good_file(tmp_path: Path) -> None:

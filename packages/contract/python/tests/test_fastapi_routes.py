@@ -54,7 +54,7 @@ def test_refusals_are_json_and_a_slash_is_no_redirect(app: "FastAPI") -> None:
     missing = call(app, "GET", "/fast/")
     assert missing.status == 404
     assert missing.json() == {
-        "error": 'no route "/fast/"; routes are /health, /hello, /fast, /sleep, /cpu, /stats'
+        "error": 'no route "/fast/"; routes are /health, /hello, /fast, /sleep, /cpu, /query, /stats'
     }
     deleted = call(app, "DELETE", "/sleep")
     assert deleted.status == 405 and deleted.headers["allow"] == "GET, HEAD"
@@ -64,3 +64,40 @@ def test_health_and_stats_come_with_the_contract(app: "FastAPI") -> None:
     assert call(app, "GET", "/health").json() == {"status": "ok"}
     stats = call(app, "GET", "/stats").json()
     assert isinstance(stats, dict) and "maxInFlight" in stats
+
+
+@pytest.mark.parametrize("endpoint", ["async def", "def"])
+def test_a_database_that_cannot_answer_is_a_503_counted_as_done(
+    endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fastapi = require("fastapi")
+    from loopbench import database
+    from loopbench.asyncpg_database import AsyncpgPool
+    from loopbench.database import NO_DATABASE, DatabaseSettings
+    from loopbench.fastapi_routes import route
+    from loopbench.psycopg_database import PsycopgPool
+    from loopbench.stats import PROBE
+
+    monkeypatch.setattr(database, "_settings", DatabaseSettings(None, 10))
+    app: FastAPI = fastapi.FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    if endpoint == "def":
+        pool = PsycopgPool()
+
+        @route(app, "query")
+        def query(ms: int) -> dict[str, object]:
+            pool.sleep(ms)
+            return {"message": "done", "ms": ms}
+
+    else:
+        awaited = AsyncpgPool()
+
+        @route(app, "query")
+        async def query_awaited(ms: int) -> dict[str, object]:
+            await awaited.sleep(ms)
+            return {"message": "done", "ms": ms}
+
+    handled = PROBE.requests_handled
+    answer = call(app, "GET", "/query?ms=5")
+    assert (answer.status, answer.json()) == (503, {"error": NO_DATABASE})
+    assert answer.headers["content-type"] == "application/json"
+    assert (PROBE.requests_handled, PROBE.in_flight) == (handled + 1, 0)

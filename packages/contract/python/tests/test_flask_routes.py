@@ -48,7 +48,7 @@ def test_refusals_are_json(client: "FlaskClient") -> None:
     missing = client.get("/nope%20x")
     assert missing.status_code == 404
     assert missing.json == {
-        "error": 'no route "/nope%20x"; routes are /health, /hello, /fast, /sleep, /cpu, /stats'
+        "error": 'no route "/nope%20x"; routes are /health, /hello, /fast, /sleep, /cpu, /query, /stats'
     }
     posted = client.post("/sleep?ms=1")
     assert posted.status_code == 405 and posted.headers["Allow"] == "GET, HEAD"
@@ -79,3 +79,26 @@ def test_health_and_stats_come_with_the_contract(client: "FlaskClient") -> None:
     stats = client.get("/stats?reset=1").json
     assert isinstance(stats, dict) and stats["eventLoopUtilization"] is None
     assert client.get("/stats?reset=2").status_code == 400
+
+
+def test_a_database_that_cannot_answer_is_a_503_counted_as_done(
+    app: "Flask", monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from loopbench import database
+    from loopbench.database import NO_DATABASE, DatabaseSettings
+    from loopbench.flask_routes import route
+    from loopbench.psycopg2_database import Psycopg2Connection
+    from loopbench.stats import PROBE
+
+    monkeypatch.setattr(database, "_settings", DatabaseSettings(None, 1))
+    connection = Psycopg2Connection()
+
+    @route(app, "query")
+    def query(ms: int) -> dict[str, object]:
+        connection.sleep(ms)
+        return {"message": "done", "ms": ms}
+
+    handled = PROBE.requests_handled
+    answer = app.test_client().get("/query?ms=5")
+    assert (answer.status_code, answer.json) == (503, {"error": NO_DATABASE})
+    assert (PROBE.requests_handled, PROBE.in_flight) == (handled + 1, 0)
