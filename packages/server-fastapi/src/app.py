@@ -6,11 +6,18 @@ import asyncio
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 
+from loopbench.asyncpg_database import AsyncpgPool
 from loopbench.contract import count_to
 from loopbench.fastapi_routes import route, serve_contract
 
+# asyncpg, the driver made for asyncio: a query is awaited, so the loop serves other requests while the database
+# sleeps. A pool of DB_POOL connections (10 by default), created on the loop by the first /query; closed at the stop.
+database = AsyncpgPool()
+
 # No /docs or /openapi.json: every path outside the contract is a 404.
-app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+app = FastAPI(
+    openapi_url=None, docs_url=None, redoc_url=None, on_shutdown=[database.close]
+)
 serve_contract(app)
 
 
@@ -18,6 +25,13 @@ serve_contract(app)
 async def sleep(ms: int) -> dict[str, object]:
     # The loop serves other requests while this one waits.
     await asyncio.sleep(ms / 1000)
+    return {"message": "done", "ms": ms}
+
+
+@route(app, "query")
+async def query(ms: int) -> dict[str, object]:
+    # DB_POOL queries wait in the database at once; the next awaits a connection, and the loop goes on.
+    await database.sleep(ms)
     return {"message": "done", "ms": ms}
 
 

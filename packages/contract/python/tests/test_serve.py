@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from loopbench import database
+from loopbench.database import DatabaseSettings, configured
 from loopbench.serve import Declaration, announce, raw_refusal, read_declaration, start
 from loopbench.stats import PROBE
 
@@ -15,8 +17,8 @@ PACKAGES = Path(__file__).resolve().parents[3]
     ("package", "declared"),
     [
         ("server-flask", Declaration("flask", "blocking")),
-        ("server-fastapi", Declaration("fastapi", "non-blocking")),
-        ("server-fastapi-def", Declaration("fastapi-def", "thread-pool")),
+        ("server-fastapi", Declaration("fastapi", "non-blocking", database_pool=10)),
+        ("server-fastapi-def", Declaration("fastapi-def", "thread-pool", 10)),
     ],
 )
 def test_reads_the_declaration_of_a_server_package(
@@ -69,4 +71,29 @@ def test_start_exits_2_naming_the_server_and_the_setting(
     assert stopped.value.code == 2
     assert capsys.readouterr().err == (
         'flask: PORT must be an integer from 0 to 65535 (got "abc"), e.g. PORT=3000\n'
+    )
+
+
+def test_start_gives_the_driver_database_url_and_the_declared_pool(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(PROBE, "model", PROBE.model)
+    monkeypatch.setattr(database, "_settings", None)
+    monkeypatch.setenv("DATABASE_URL", "postgres://127.0.0.1:5432/postgres")
+    monkeypatch.delenv("DB_POOL", raising=False)
+    start(PACKAGES / "server-fastapi")
+    assert configured() == DatabaseSettings("postgres://127.0.0.1:5432/postgres", 10)
+
+
+def test_start_exits_2_on_a_bad_db_pool(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(PROBE, "model", PROBE.model)
+    monkeypatch.setattr(database, "_settings", None)
+    monkeypatch.setenv("DB_POOL", "0")
+    with pytest.raises(SystemExit) as stopped:
+        start(PACKAGES / "server-fastapi-def")
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err == (
+        'fastapi-def: DB_POOL must be an integer from 1 to 1000 (got "0"), e.g. DB_POOL=10\n'
     )
