@@ -43,20 +43,21 @@ class Psycopg2Connection:
                 timeout = str(query_timeout_ms(ms))
                 cursor.execute(f"{TIMEOUT_SQL}; {QUERY_SQL}", (timeout, ms))
         except psycopg2.Error as error:
-            self._close()
+            self.close()
             raise unavailable(error) from error
 
     def _open(self, url: str) -> "connection":
         import psycopg2
 
         if self._connection is not None and _ended(self._connection):
-            self._close()
+            self.close()
         if self._connection is None:
             self._connection = psycopg2.connect(url, connect_timeout=DATABASE_WAIT_S)
             self._connection.autocommit = True
         return self._connection
 
-    def _close(self) -> None:
+    def close(self) -> None:
+        """Closes the connection, if one is open; the next query opens another."""
         if self._connection is not None:
             self._connection.close()
             self._connection = None

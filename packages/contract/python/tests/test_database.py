@@ -5,7 +5,7 @@ import asyncio
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -31,23 +31,42 @@ DATABASE_TS = Path(__file__).resolve().parents[2] / "src" / "database.ts"
 DRIVERS = ["psycopg2", "psycopg", "asyncpg"]
 
 
-def driver(name: str) -> Callable[[int], None]:
-    """A fresh driver object's sleep(ms) as a plain call (asyncpg's on a loop of its own); skipped if not installed."""
-    if name == "psycopg2":
-        require("psycopg2")
-        from loopbench.psycopg2_database import Psycopg2Connection
+Driver = Callable[[str], Callable[[int], None]]
 
-        return Psycopg2Connection().sleep
-    if name == "psycopg":
-        require("psycopg_pool")
-        from loopbench.psycopg_database import PsycopgPool
 
-        return PsycopgPool().sleep
-    require("asyncpg")
-    from loopbench.asyncpg_database import AsyncpgPool
+@pytest.fixture
+def driver() -> Iterator[Driver]:
+    """Makes a driver object by the name of its module, its sleep(ms) a plain call (asyncpg's on a loop of the
+    test's own); skipped if the driver is not installed. Each is closed after the test.
+    """
+    closers: list[Callable[[], None]] = []
 
-    pool = AsyncpgPool()
-    return lambda ms: asyncio.run(pool.sleep(ms))
+    def make(name: str) -> Callable[[int], None]:
+        if name == "psycopg2":
+            require("psycopg2")
+            from loopbench.psycopg2_database import Psycopg2Connection
+
+            connection = Psycopg2Connection()
+            closers.append(connection.close)
+            return connection.sleep
+        if name == "psycopg":
+            require("psycopg_pool")
+            from loopbench.psycopg_database import PsycopgPool
+
+            threaded = PsycopgPool()
+            closers.append(threaded.close)
+            return threaded.sleep
+        require("asyncpg")
+        from loopbench.asyncpg_database import AsyncpgPool
+
+        awaited, loop = AsyncpgPool(), asyncio.new_event_loop()
+        closers.append(lambda: loop.run_until_complete(awaited.close()))
+        closers.append(loop.close)
+        return lambda ms: loop.run_until_complete(awaited.sleep(ms))
+
+    yield make
+    for close in closers:
+        close()
 
 
 @pytest.fixture
@@ -107,7 +126,7 @@ def test_refusal_is_a_503_with_the_error_in_json() -> None:
 
 @pytest.mark.parametrize("name", DRIVERS)
 def test_without_database_url_a_driver_refuses_at_once(
-    name: str, settings: Callable[[str | None, int], None]
+    name: str, settings: Callable[[str | None, int], None], driver: Driver
 ) -> None:
     settings(None, 2)
     with pytest.raises(DatabaseUnavailable, match="^no database: "):
@@ -123,6 +142,7 @@ def test_a_pool_runs_db_pool_queries_at_once_and_queues_the_rest(
     at_once: int,
     postgres_url: str,
     settings: Callable[[str | None, int], None],
+    driver: Driver,
 ) -> None:
     settings(postgres_url, 2)
     if name == "asyncpg":
@@ -157,7 +177,7 @@ def test_a_pool_runs_db_pool_queries_at_once_and_queues_the_rest(
 
 
 def test_a_blocking_query_shows_in_the_database_while_it_waits(
-    postgres_url: str, settings: Callable[[str | None, int], None]
+    postgres_url: str, settings: Callable[[str | None, int], None], driver: Driver
 ) -> None:
     settings(postgres_url, 1)
     sleep = driver("psycopg2")
@@ -174,6 +194,7 @@ def test_a_query_past_its_timeout_is_given_up(
     postgres_url: str,
     settings: Callable[[str | None, int], None],
     monkeypatch: pytest.MonkeyPatch,
+    driver: Driver,
 ) -> None:
     settings(postgres_url, 1)
     sleep = driver(name)
@@ -188,7 +209,10 @@ def test_a_query_past_its_timeout_is_given_up(
 
 @pytest.mark.parametrize("name", DRIVERS)
 def test_a_connection_the_database_ended_is_opened_again(
-    name: str, postgres_url: str, settings: Callable[[str | None, int], None]
+    name: str,
+    postgres_url: str,
+    settings: Callable[[str | None, int], None],
+    driver: Driver,
 ) -> None:
     settings(postgres_url, 1)
     if name == "asyncpg":
@@ -237,6 +261,7 @@ def test_a_database_that_does_not_listen_is_a_database_unavailable(
     name: str,
     settings: Callable[[str | None, int], None],
     monkeypatch: pytest.MonkeyPatch,
+    driver: Driver,
 ) -> None:
     from postgres import _free_port
 
