@@ -70,6 +70,7 @@ export function serverResult(
     model: server.model,
     cpuOffload: server.cpuOffload === true,
     ...(server.poolSize === undefined ? {} : { poolSize: server.poolSize }),
+    ...(server.database?.pool === undefined ? {} : { databasePool: server.database.pool }),
     cores: context.cores,
     metrics: summarizeRuns([run]),
     warmup,

@@ -6,12 +6,14 @@ import {
   checkTheory,
   exactly,
   expectCpuBound,
+  expectDatabaseBound,
   expectHeadOfLine,
   expectIoBound,
   expectShare,
   expectSplit,
   expectStall,
   pollaczekKhinchineWaitMs,
+  queriesPerProcess,
   shareWaitRangeMs,
   spanning,
   stallMeanMs,
@@ -29,6 +31,58 @@ describe('expectHeadOfLine', () => {
       slowLatencyMs: exactly(2000),
     });
     expect(expectHeadOfLine('non-blocking', { sleepMs: 2000, offsetMs: 200, baselineLatencyMs: 1 }).blockingIndex).toEqual(exactly(0));
+  });
+});
+
+describe('expectDatabaseBound', () => {
+  // db-bound: 20 connections on /query?ms=50.
+  const input = { connections: 20, workers: 1, queryMs: 50, servedMs: 50, cpuMs: 0.5 };
+  const QRT = INSTRUMENT.queryRoundTripMs;
+
+  it('has each model hold as many queries at once as its thread, threads or pool allow, and its processes add them', () => {
+    expect(queriesPerProcess('blocking', { ...input, databasePool: 10 })).toBe(1);
+    expect(queriesPerProcess('non-blocking', { ...input, databasePool: 10 })).toBe(10);
+    expect(queriesPerProcess('non-blocking', { ...input, databasePool: 40 })).toBe(20);
+    // A pooled driver declared without a pool holds one connection.
+    expect(queriesPerProcess('non-blocking', input)).toBe(1);
+    expect(queriesPerProcess('thread-pool', { ...input, poolSize: 40, databasePool: 5 })).toBe(5);
+    expect(queriesPerProcess('thread-pool', { ...input, poolSize: 4, databasePool: 10 })).toBe(4);
+    expect(expectDatabaseBound('blocking', { ...input, workers: 2 }).databaseQueriesMax?.expected).toBe(2);
+  });
+
+  it('gives one thread with one connection 1/S, with S its own Server-Timing, and the rest of C·S waiting in line', () => {
+    const p = expectDatabaseBound('blocking', { ...input, servedMs: 52 });
+    expect(p.throughputRps?.expected).toBeCloseTo(1000 / 52);
+    expect(p.throughputRps?.high).toBeCloseTo(1000 / 52);
+    expect(p.throughputRps?.low).toBeCloseTo(1000 / 52.5);
+    expect(p.databaseQueriesMax).toEqual(exactly(1));
+    expect(p.queueShare?.expected).toBeCloseTo(1 - 52 / (20 * 52));
+    expect(p.maxInFlight).toEqual(exactly(1));
+    expect(p.serviceMsMean).toEqual({ expected: 50, low: 50, high: 50 + QRT + 0.5 });
+  });
+
+  it('gives a pool of P min(C, P)/S, down to a query trip and the CPU of its P requests more, and counts the wait for it as served', () => {
+    const p = expectDatabaseBound('non-blocking', { ...input, databasePool: 10, servedMs: 99 });
+    expect(p.throughputRps?.expected).toBe(200);
+    expect(p.throughputRps?.high).toBe(200);
+    expect(p.throughputRps?.low).toBeCloseTo(10_000 / (50 + QRT + 10 * 0.5));
+    expect(p.databaseQueriesMax).toEqual({ expected: 10, low: 9, high: 10 });
+    // Served (Server-Timing) is the wait for a connection too: not the query's S, and not an input.
+    expect(p.serviceMsMean?.expected).toBe(100);
+    expect(p.queueShare?.low).toBe(0);
+    expect(p.maxInFlight?.expected).toBe(20);
+    expect(expectDatabaseBound('non-blocking', { ...input, databasePool: 5 }).throughputRps?.expected).toBe(100);
+    // More connections in the pool than requests: every connection served at once, the round trip in the cycle.
+    const free = expectDatabaseBound('non-blocking', { ...input, databasePool: 40 });
+    expect(free.throughputRps?.expected).toBe(400);
+    expect(free.throughputRps?.low).toBeCloseTo(20_000 / (50 + QRT + 20 * 0.5 + RT));
+  });
+
+  it('gives a thread pool min(threads, P)/S and leaves its requests in flight to the pool', () => {
+    const p = expectDatabaseBound('thread-pool', { ...input, poolSize: 40, databasePool: 10 });
+    expect(p.throughputRps?.expected).toBe(200);
+    expect(p.maxInFlight).toBeUndefined();
+    expect(expectDatabaseBound('thread-pool', { ...input, poolSize: 4, databasePool: 10 }).throughputRps?.expected).toBe(80);
   });
 });
 

@@ -16,6 +16,8 @@ export interface Evidence {
   cpuOffload: boolean;
   /** Threads of a thread-pool server's pool (its package declares poolSize). */
   poolSize?: number;
+  /** Connections its database driver pools (its package declares database.pool); absent, one per process. */
+  databasePool?: number;
   /** Cores the servers may use (one fewer with --pin). */
   cores: number;
   /** Of the one run being predicted: each run is judged by its own inputs. */
@@ -124,6 +126,89 @@ export function expectIoBound(model: Model, input: Omit<LoadInput, 'cores'> & { 
   return {
     ...predictions,
     maxInFlight: model === 'blocking' ? exactly(1) : spanning(perProcess, Math.min(connections, perProcess * workers)),
+  };
+}
+
+export interface DatabaseInput {
+  connections: number;
+  workers: number;
+  /** How long the database sleeps per query (/query?ms=S). */
+  queryMs: number;
+  /** Mean time a request is served, by the server's own Server-Timing (NaN when not measured). */
+  servedMs: number;
+  /** CPU time per request the server reported (NaN when not measured). */
+  cpuMs: number;
+  /** Threads of a thread-pool server's pool. */
+  poolSize?: number;
+  /** Connections a pooled driver holds per process (DB_POOL, else the declared pool); absent, one. */
+  databasePool?: number;
+}
+
+/** Queries one process has in the database at once: its model's limit, its threads' and its pool's, whichever is least. */
+export function queriesPerProcess(
+  model: Model,
+  input: Pick<DatabaseInput, 'connections' | 'workers' | 'poolSize' | 'databasePool'>,
+): number {
+  if (model === 'blocking') return 1;
+  const perProcess = Math.ceil(input.connections / input.workers);
+  const threads = model === 'thread-pool' ? (input.poolSize ?? Number.NaN) : Number.POSITIVE_INFINITY;
+  return Math.min(perProcess, threads, input.databasePool ?? 1);
+}
+
+/**
+ * A closed loop on /query (Little's law with the pool as a limit): a request holds one of its
+ * process's database connections while PostgreSQL sleeps S, and a process has k of them at work: a
+ * blocking one 1 (its one thread waits on its one connection), a pooled one min(P, its connections),
+ * a thread pool min(threads, P, its connections); N processes give X = min(C, N·k)/S.
+ *
+ * S is the query's own time. Where the limit is a thread, the rest wait in line outside the handler,
+ * and Server-Timing times the query alone: the measured served time is S. Where it is a pool, the rest
+ * wait for a connection inside the handler, so Server-Timing times that wait too, and only the
+ * query's length bounds the cycle: from S up to S plus a query's trip to PostgreSQL and back
+ * (INSTRUMENT.queryRoundTripMs), the CPU of the k requests on the process's one thread, and the
+ * instrument's round trip when every connection is served at once.
+ */
+export function expectDatabaseBound(model: Model, input: DatabaseInput): Predictions {
+  const { connections, workers, queryMs } = input;
+  const cpuMs = orZero(input.cpuMs);
+  const k = queriesPerProcess(model, input);
+  const concurrent = Math.min(connections, workers * k);
+  const keepsUp = concurrent >= connections;
+  const inLine = waitsInLine(model);
+  const servedMs = inLine && Number.isFinite(input.servedMs) ? input.servedMs : queryMs;
+  const slowestCycleMs = Math.max(servedMs, queryMs + INSTRUMENT.queryRoundTripMs) + k * cpuMs + (keepsUp ? INSTRUMENT.roundTripMs : 0);
+  const throughputRps = spanning((concurrent / servedMs) * 1000, (concurrent / slowestCycleMs) * 1000);
+  const latencyMeanMs = through(throughputRps, (x) => (connections / x) * 1000);
+  const perProcess = Math.ceil(connections / workers);
+  const predictions: Predictions = {
+    throughputRps,
+    latencyMeanMs,
+    // pg_stat_activity, read every few ms, may catch the pool between two queries: one fewer.
+    databaseQueriesMax: spanning(concurrent, Math.max(1, concurrent - 1)),
+    eventLoopUtilization: model === 'blocking' ? exactly(1) : spanning(0, Math.min(1, (k * cpuMs) / queryMs)),
+  };
+  if (inLine) {
+    return {
+      ...predictions,
+      serviceMsMean: spanning(queryMs, queryMs + INSTRUMENT.queryRoundTripMs + cpuMs),
+      queueMsMean: through(latencyMeanMs, (w) => waitOf(w - servedMs)),
+      queueShare: through(latencyMeanMs, (w) => waitOf(1 - servedMs / w)),
+      maxInFlight: exactly(1),
+    };
+  }
+  // Waiting for a connection is inside the handler: by Server-Timing a request is served nearly all of
+  // its latency, short of the trip to the server and back and its parse and write.
+  const outsideMs = INSTRUMENT.roundTripMs + cpuMs;
+  const served: Predictions = {
+    serviceMsMean: spanning(latencyMeanMs.expected, latencyMeanMs.low - outsideMs, latencyMeanMs.high),
+    queueShare: spanning(0, 0, Math.min(1, outsideMs / latencyMeanMs.low)),
+  };
+  // A pool counts its requests where it takes them: in flight is not fixed by the model (as in io-bound).
+  if (model === 'thread-pool') return { ...predictions, ...served };
+  return {
+    ...predictions,
+    ...served,
+    maxInFlight: spanning(perProcess, Math.min(connections, perProcess * workers)),
   };
 }
 

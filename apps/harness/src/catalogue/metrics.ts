@@ -8,10 +8,12 @@ export type Better = 'higher' | 'lower';
 
 /**
  * What the instrument cannot resolve, stated once: theory's intervals include it, and nothing else
- * widens them. The loopback round trip, the generator's own turn and the server's parse and write
- * outside its Server-Timing, on a shared 2-core machine.
+ * widens them. `roundTripMs`: the loopback round trip, the generator's own turn and the server's
+ * parse and write outside its Server-Timing, on a shared 2-core machine. `queryRoundTripMs`: a
+ * query's trip to PostgreSQL on loopback and back and pg_sleep's own timer, beyond the sleep, which
+ * no instrument times where a pool's queue hides it inside the handler.
  */
-export const INSTRUMENT = { roundTripMs: 2 } as const;
+export const INSTRUMENT = { roundTripMs: 2, queryRoundTripMs: 2 } as const;
 
 export interface MetricInfo {
   /** What it is, as a table row says it (the unit follows in brackets). */
@@ -69,6 +71,8 @@ export const METRICS = {
   // Every process's, the load generators' and the harness's too: what a busy machine leaves the server.
   machineCpuUtilization: { label: 'CPU, whole machine', unit: 'cores', resolution: { relative: 0.05, absolute: 0.1 }, optional: true },
   maxInFlight: { label: 'max in flight', resolution: { relative: 0.2, absolute: 0 } },
+  // pg_stat_activity read every few ms during the run: a count, give or take a reading between two queries.
+  databaseQueriesMax: { label: 'queries at once in the database, max', resolution: { relative: 0, absolute: 0.5 }, optional: true },
   // Processes that handled any request: how many the load reached, not how many ran.
   workersServing: { label: 'processes serving', resolution: { relative: 0, absolute: 0 } },
   eventLoopDelayP99Ms: { label: 'event-loop delay p99', unit: 'ms', resolution: { relative: 0.5, absolute: 5 }, optional: true },

@@ -15,6 +15,7 @@ export { writeFileAtomic } from './files.js';
 export {
   BASES,
   type Basis,
+  type DatabaseRecord,
   type Environment,
   type Expectation,
   type GeneratorHealth,

@@ -43,6 +43,7 @@ export const METRIC_NAMES = [
   'cpuUtilization',
   'machineCpuUtilization',
   'maxInFlight',
+  'databaseQueriesMax',
   'workersServing',
   'eventLoopDelayP99Ms',
   'cpuPerRequestMs',
@@ -245,6 +246,21 @@ export const scenarioResultSchema = z
   .meta({ id: 'ScenarioResult' });
 export type ScenarioResult = z.infer<typeof scenarioResultSchema>;
 
+export const databaseRecordSchema = z
+  .object({
+    source: z.enum(['embedded', 'given']).meta({
+      description:
+        "embedded: a throwaway PostgreSQL cluster loopbench started from this machine's binaries and deleted at the end; given: --database-url.",
+    }),
+    serverVersion: z.string().meta({ description: "PostgreSQL's SHOW server_version." }),
+    url: z.string().optional().meta({ description: 'given: the URL, without its password.' }),
+  })
+  .meta({
+    id: 'Database',
+    description: 'The database the scenarios on /query waited in; absent when none of them ran.',
+  });
+export type DatabaseRecord = z.infer<typeof databaseRecordSchema>;
+
 export const environmentSchema = z
   .object({
     node: z.string(),
@@ -262,6 +278,7 @@ export const environmentSchema = z
       description:
         'Pids of other loopbench runs that measured on this machine during this one: they shared its cores, so neither run is to be trusted. Absent when there were none.',
     }),
+    database: databaseRecordSchema.optional(),
   })
   .meta({ id: 'Environment' });
 export type Environment = z.infer<typeof environmentSchema>;
