@@ -103,6 +103,50 @@ describe('claimsTable', () => {
   });
 });
 
+describe('the synchronous database library claim', () => {
+  // 20 connections on /query?ms=50; `limit` is what theory gave each (its queries at once).
+  const on = (server: string, throughputRps: number, limit: number) => ({
+    ...measured(server, { throughputRps }),
+    expected: { databaseQueriesMax: limit },
+  });
+  const database = (results: ServerResult[]) =>
+    claimsTable({
+      scenarios: [{ ...scenario('article-database', results, { target: '/query?ms=50', connections: 20 }), kind: 'closed-loop' }],
+    });
+
+  it('is partly reproduced: right inside async def (≈ 1/S), not in a plain def (min(threads, P)/S), and says both plainly', () => {
+    const [row] = database([
+      on('fastapi-trap', 19.6, 1),
+      on('fastapi-def', 196, 10),
+      on('fastapi', 198, 10),
+      on('express-blocking', 19.4, 1),
+      on('worker-pool', 194, 10),
+      on('koa', 197, 10),
+    ]);
+    expect(row).toMatchObject({ id: 'sync-driver', verdict: 'partly reproduced' });
+    expect(row?.originals).toBe(
+      'fastapi-trap 19.6 req/s, 0.980 at a time (limit 1.00); fastapi-def 196 req/s, 9.80 at a time (limit 10.0); fastapi 198 req/s, 9.90 at a time (limit 10.0)',
+    );
+    expect(row?.analogue).toMatch(
+      /^express-blocking 19\.4 req\/s, .*; koa 197 req\/s, 9\.85 at a time \(limit 10\.0\): partly reproduced$/,
+    );
+    expect(row?.reason).toMatch(
+      /^The article is right about a synchronous call inside async def: fastapi-trap .* made 0\.980 query at a time, 19\.6 req\/s ≈ 1\/S/,
+    );
+    expect(row?.reason).toContain(
+      "It is not right about the library itself: the same kind of synchronous driver in a plain def (fastapi-def, psycopg's pool) made 9.80 queries at a time, 196 req/s, up to min(threads, pool) = 10.0",
+    );
+    expect(row?.reason).toContain('An async driver (fastapi, asyncpg) made 9.90 at a time, its pool of 10.0');
+  });
+
+  it('is reproduced only when the sync driver gives no boost in def either, and not measured without the originals', () => {
+    expect(database([on('fastapi-trap', 19.6, 1), on('fastapi-def', 19.9, 1)])[0]?.verdict).toBe('reproduced');
+    expect(database([on('fastapi-trap', 150, 1), on('fastapi-def', 196, 10)])[0]?.verdict).toBe('not reproduced');
+    const [missing] = database([on('koa', 197, 10)]);
+    expect(missing).toMatchObject({ verdict: 'not measured', originals: 'fastapi-trap, fastapi-def, fastapi did not run' });
+  });
+});
+
 describe('the verdict rule, as the code applies it (#27)', () => {
   const articleRatios = { 'async-hello': 13_190.52 / 7_103.43, 'async-cpu': 31.47 / 15.56, 'async-workers': 454.22 / 367.9 };
 

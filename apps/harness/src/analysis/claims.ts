@@ -1,9 +1,10 @@
 import type { MetricName } from '../catalogue/metrics.js';
 import type { Results, ScenarioResult, ServerResult } from '../results/results.js';
+import { atOnce, queryMsOf } from './findings.js';
 import { formatNumber, formatPercent, formatRatio } from './format.js';
 import { medianOf } from './stats.js';
 
-export type ClaimVerdict = 'reproduced' | 'not reproduced' | 'reversed' | 'not measured';
+export type ClaimVerdict = 'reproduced' | 'partly reproduced' | 'not reproduced' | 'reversed' | 'not measured';
 
 /** One claim of the articles: their figure, what the originals and the Node analogues did here, and the verdict. */
 export interface ClaimRow {
@@ -31,6 +32,8 @@ const AT_ONCE_BETA = 0.1;
 const BLOCKED_BETA = 0.9;
 /** "The thread is utilised 100%": FastAPI's event loop occupied at least this share of the time. */
 const FULL_THREAD = 0.9;
+/** A synchronous driver gave "no boost" when fewer than this many queries overlapped (N = X·S): one at a time, as the probe calls blocking. */
+const NO_BOOST = 1.5;
 
 const NOISE_WORDS = `±${formatPercent(CLAIM_NOISE)}`;
 const SHARE_WORDS = CLAIM_SHARE === 0.5 ? 'half' : formatPercent(CLAIM_SHARE);
@@ -143,6 +146,25 @@ function asyncDefClaim(id: string, scenario: string, claim: string, article: str
   };
 }
 
+/** "fastapi-trap 19.9 req/s, 1.00 query at a time" for each server that ran, with its model's limit where theory gave one. */
+function queriesAtOnce(find: Find, servers: readonly string[], queryMs: number | undefined): string {
+  const ran = servers.filter((s) => find(s));
+  if (ran.length === 0) return `${servers.join(', ')} did not run`;
+  return ran
+    .map((s) => {
+      const limit = find(s)?.expected.databaseQueriesMax;
+      return `${s} ${formatNumber(medianOf(find(s), 'throughputRps'))} req/s, ${formatNumber(atOnce(find(s), queryMs))} at a time${limit === undefined ? '' : ` (limit ${formatNumber(limit)})`}`;
+    })
+    .join('; ');
+}
+
+/** Whether a synchronous driver inside async def, and the same in def, gave a boost: the verdict of the database claim. */
+function driverVerdict(inAsyncDef: number | undefined, inDef: number | undefined): ClaimVerdict {
+  if (inAsyncDef === undefined || inDef === undefined) return 'not measured';
+  if (inAsyncDef >= NO_BOOST) return 'not reproduced';
+  return inDef < NO_BOOST ? 'reproduced' : 'partly reproduced';
+}
+
 const CLAIMS: readonly ClaimSpec[] = [
   {
     id: 'dummy',
@@ -229,6 +251,41 @@ const CLAIMS: readonly ClaimSpec[] = [
     454.22 / 367.9,
     'With workers = cores both use every core; what is left between them is the hand-off cost per request.',
   ),
+  {
+    id: 'sync-driver',
+    scenario: 'article-database',
+    claim: 'with a synchronous database library async gives little boost',
+    article:
+      '"Certain database libraries for Python only have synchronous implementations. In such cases you likely won\'t get much of a performance boost." (no figure)',
+    row: (find, scenario) => {
+      const queryMs = queryMsOf(scenario);
+      const n = (server: string) => atOnce(find(server), queryMs);
+      const [trap, def, async] = [n(ORIGINAL.trap), n(ORIGINAL.def), n(ORIGINAL.async)];
+      const limitOf = (server: string) => formatNumber(find(server)?.expected.databaseQueriesMax);
+      const right =
+        trap === undefined
+          ? 'fastapi-trap did not run, so a synchronous driver inside async def was not measured.'
+          : trap < NO_BOOST
+            ? `The article is right about a synchronous call inside async def: fastapi-trap (psycopg2 in async def) made ${formatNumber(trap)} query at a time, ${formatNumber(medianOf(find(ORIGINAL.trap), 'throughputRps'))} req/s ≈ 1/S: the driver holds the event loop for the whole query, as time.sleep does, so async gave no boost at all.`
+            : `fastapi-trap (psycopg2 in async def) made ${formatNumber(trap)} queries at a time: more than one, so it did not hold its event loop as the article expects.`;
+      const wrong =
+        def === undefined
+          ? ' fastapi-def did not run, so the same driver in a plain def was not measured.'
+          : def >= NO_BOOST
+            ? ` It is not right about the library itself: the same kind of synchronous driver in a plain def (fastapi-def, psycopg's pool) made ${formatNumber(def)} queries at a time, ${formatNumber(medianOf(find(ORIGINAL.def), 'throughputRps'))} req/s, up to min(threads, pool) = ${limitOf(ORIGINAL.def)}: each query blocks only its pool thread, and the waits overlap.`
+            : ` The same kind of driver in a plain def (fastapi-def) made ${formatNumber(def)} query at a time: no boost either.`;
+      const awaited =
+        async === undefined
+          ? ''
+          : ` An async driver (fastapi, asyncpg) made ${formatNumber(async)} at a time, its pool of ${limitOf(ORIGINAL.async)}: the boost the article means, and no more than the pool.`;
+      return {
+        originals: queriesAtOnce(find, [ORIGINAL.trap, ORIGINAL.def, ORIGINAL.async], queryMs),
+        analogue: `${queriesAtOnce(find, [ANALOGUE.blocking, ANALOGUE.def, ANALOGUE.async], queryMs)}: ${driverVerdict(n(ANALOGUE.blocking), n(ANALOGUE.def))}`,
+        verdict: driverVerdict(trap, def),
+        reason: `${right}${wrong}${awaited}`,
+      };
+    },
+  },
 ];
 
 /**
@@ -248,6 +305,7 @@ export const CLAIM_RULE =
   `not reproduced otherwise: within ${NOISE_WORDS}, or the same way but under ${SHARE_WORDS} the effect. ` +
   `/dummy is reproduced when FastAPI's blocking index β is under ${AT_ONCE_BETA} and Flask's over ${BLOCKED_BETA} (reversed the other way round); ` +
   `the thread is "utilised 100%" when FastAPI's event loop was occupied ${formatPercent(FULL_THREAD)} of the time or more. ` +
+  `A synchronous database library gives "no boost" when fewer than ${NO_BOOST} queries overlapped (N = X·S): reproduced when that holds inside async def (fastapi-trap) and in a plain def (fastapi-def), partly reproduced when it holds only inside async def, not reproduced otherwise. ` +
   `Not measured: the servers a claim needs did not run. The row's verdict is the originals'; the Node analogues' column judges their ratio by the same rule.`;
 
 /** The claims table: one row per claim whose scenario ran, judged from its numbers. */

@@ -47,6 +47,31 @@ function waitingSentence({ blocking: b, nonBlocking: nb }: Pair): string {
   return ` ${b.server}: ${formatPercent(m(b, 'queueShare'))} of the latency was waiting in line; ${nb.server}: ${formatPercent(m(nb, 'queueShare'))}.`;
 }
 
+/** The query's length S in a scenario on /query?ms=S, from the target it sent. */
+export function queryMsOf(scenario: Pick<ScenarioResult, 'parameters'>): number | undefined {
+  const target = scenario.parameters.target;
+  const ms = typeof target === 'string' ? /^\/query\?ms=(\d+)$/.exec(target)?.[1] : undefined;
+  return ms === undefined ? undefined : Number(ms);
+}
+
+/** Requests served at once by Little's law, N = X·S, with S the query's length. */
+export const atOnce = (result: ServerResult | undefined, queryMs: number | undefined) => {
+  const x = m(result, 'throughputRps');
+  return x === undefined || queryMs === undefined ? undefined : (x * queryMs) / 1000;
+};
+
+/** Each server on /query: its throughput, its queries at once by Little's law and, where read, in the database. */
+function queriesSentence(scenario: ScenarioResult): string {
+  const queryMs = queryMsOf(scenario);
+  const each = scenario.results
+    .filter((r) => m(r, 'throughputRps') !== undefined)
+    .map((r) => {
+      const seen = m(r, 'databaseQueriesMax');
+      return `${r.server} ${n(r, 'throughputRps')} req/s, ${formatNumber(atOnce(r, queryMs))} at a time${seen === undefined ? '' : ` (${formatNumber(seen)} at most in pg_stat_activity)`}`;
+    });
+  return each.length > 0 ? ` Queries at once, X·S with S = ${formatNumber(queryMs)} ms: ${each.join('; ')}.` : '';
+}
+
 /** Each scenario's finding, by what the scenario shows. */
 export const findings = {
   headOfLine: ({ blocking: b, nonBlocking: nb }, scenario) =>
@@ -82,4 +107,13 @@ export const findings = {
     `With ${formatPercent(Number(scenario.parameters.slowShare))} of requests waiting ${parameter(scenario, 'slowMs')} ms, ` +
     `${b.server}'s /fast users waited ${n(b, 'fastLatencyMeanMs')} ms on average (p99 ${n(b, 'fastLatencyP99Ms')} ms), ` +
     `${nb.server}'s ${n(nb, 'fastLatencyMeanMs')} ms (p99 ${n(nb, 'fastLatencyP99Ms')} ms).`,
+  database: (pair, scenario) => {
+    const { blocking: b, nonBlocking: nb } = pair;
+    const pool = scenario.parameters.databasePool;
+    return (
+      `${throughputSentence(pair)}${expectedRatio(pair)}.${queriesSentence(scenario)} ` +
+      `A server with one connection per thread queries one at a time whatever its framework; a pool${pool === undefined ? '' : ` of ${pool}`} lets as many queries wait at once, and no more: ` +
+      `the requests beyond it wait for a connection inside the handler, which Server-Timing counts as served (${nb.server}: ${formatPercent(m(nb, 'queueShare'))} of the latency waiting in line, ${b.server}: ${formatPercent(m(b, 'queueShare'))}).`
+    );
+  },
 } satisfies Record<FindingName, Finding>;

@@ -1,3 +1,4 @@
+import { QUERY, QUERY_TARGET } from './database.js';
 import { IO_BOUND_TARGET, ioBoundEntry, type Scenario } from './scenarios.js';
 
 /**
@@ -21,11 +22,14 @@ export const ARTICLE_SERVERS = {
   dummy: ['flask', 'flask-gunicorn', 'fastapi', 'fastapi-trap', 'express-blocking', 'koa'],
   asyncDef: ['fastapi', 'fastapi-def', 'koa', 'worker-pool'],
   utilisation: ['flask', 'fastapi', 'fastapi-trap', 'express-blocking', 'koa'],
+  /** A synchronous driver inside async def, the same in def, an async driver; and their analogues. */
+  database: ['fastapi-trap', 'fastapi-def', 'fastapi', 'express-blocking', 'worker-pool', 'koa'],
 } as const;
 
 /** The headline's pairs: Flask against FastAPI async def, and def against async def, each with its analogues. */
 const FLASK_FASTAPI = { article: ['flask', 'fastapi'], analogues: ['express-blocking', 'koa'] } as const;
 const DEF_ASYNC_DEF = { article: ['fastapi-def', 'fastapi'], analogues: ['worker-pool', 'koa'] } as const;
+const SYNC_ASYNC_DRIVER = { article: ['fastapi-trap', 'fastapi'], analogues: ['express-blocking', 'koa'] } as const;
 
 export const ARTICLE_SCENARIOS: readonly Scenario[] = [
   {
@@ -80,5 +84,18 @@ export const ARTICLE_SCENARIOS: readonly Scenario[] = [
     finding: 'cpuBound',
     servers: ARTICLE_SERVERS.asyncDef,
     headlinePairs: DEF_ASYNC_DEF,
+  },
+  {
+    id: 'article-database',
+    kind: 'closed-loop',
+    title: `Articles 000/001: "a synchronous database library gives no boost": ${QUERY.connections} connections on ${QUERY_TARGET}`,
+    claim:
+      'some database libraries for Python only have synchronous implementations, and with them async gives little boost: a synchronous query inside async def holds the event loop (1/S), the same driver in a plain def holds only its pool thread (min(threads, P)/S), an async driver its pool connection (P/S)',
+    processes: 'one',
+    headline: 'throughputRps',
+    finding: 'database',
+    servers: ARTICLE_SERVERS.database,
+    headlinePairs: SYNC_ASYNC_DRIVER,
+    database: {},
   },
 ];

@@ -2,7 +2,7 @@ import type { KindName } from '../results/results.js';
 import type { MetricName } from './metrics.js';
 
 /** The finding a scenario's results get (analysis/findings.ts writes each from the numbers). */
-export type FindingName = 'headOfLine' | 'ioBound' | 'hello' | 'cpuBound' | 'mixed' | 'mixedShare';
+export type FindingName = 'headOfLine' | 'ioBound' | 'hello' | 'cpuBound' | 'mixed' | 'mixedShare' | 'database';
 
 /**
  * One scenario as data: its kind, title, claim, headline metric and finding. How it loads a server
@@ -27,6 +27,11 @@ export interface Scenario {
    * slower first; summary.md's headline row compares these instead of the default suite's pair.
    */
   readonly headlinePairs?: { readonly article: readonly [string, string]; readonly analogues: readonly [string, string] };
+  /**
+   * It waits in PostgreSQL (/query): the run needs a database (one it starts, or --database-url), and
+   * a server that declares no driver sits it out. `pool`, where set, is every server's DB_POOL.
+   */
+  readonly database?: { readonly pool?: number };
 }
 
 /** The servers the default bench compares: the articles' pair. */

@@ -1,6 +1,7 @@
 import { findings, headlinePair } from '../analysis/findings.js';
 import { formatNumber, formatRatio } from '../analysis/format.js';
 import { medianOf } from '../analysis/stats.js';
+import { QUERY_TARGET } from '../catalogue/database.js';
 import { IO_BOUND_TARGET } from '../catalogue/scenarios.js';
 import { scenarioById } from '../catalogue/suites.js';
 import type { ScenarioResult, TheoryCheck } from '../results/results.js';
@@ -17,7 +18,8 @@ export function scenarioText(scenario: Pick<ScenarioResult, 'id'> & Partial<Pick
   if (!known) return { title: scenario.id, claim: 'unknown to this loopbench, so shown without its claim' };
   // --quick waits less than the catalogue's title says: name the target the run sent.
   const target = scenario.parameters?.target;
-  const title = typeof target === 'string' && target.startsWith('/sleep') ? known.title.replace(IO_BOUND_TARGET, target) : known.title;
+  const catalogued = typeof target === 'string' && target.startsWith('/query') ? QUERY_TARGET : IO_BOUND_TARGET;
+  const title = typeof target === 'string' && /^\/(sleep|query)\?/.test(target) ? known.title.replace(catalogued, target) : known.title;
   return { title, claim: known.claim };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ALL_SCENARIOS } from '../catalogue/suites.js';
 import { DEFAULT_OPTIONS } from './options.js';
-import { hasPlan, planScenario } from './plans.js';
+import { databasePoolOf, hasPlan, planScenario } from './plans.js';
 
 describe('plans', () => {
   it('give every scenario of the catalogue its kind, with quick and full settings', () => {
@@ -11,6 +11,32 @@ describe('plans', () => {
         expect(bound.kind, scenario.id).toBe(scenario.kind);
       }
     }
+  });
+
+  it("give a database scenario's DB_POOL to a pooled server's theory, and one connection to a blocking server", () => {
+    const scenario = (id: string) => {
+      const found = ALL_SCENARIOS.find((s) => s.id === id);
+      if (!found) throw new Error(`the catalogue has no ${id}`);
+      return found;
+    };
+    const evidence = (model: 'blocking' | 'non-blocking', databasePool?: number) => ({
+      model,
+      cpuOffload: false,
+      ...(databasePool === undefined ? {} : { databasePool }),
+      cores: 2,
+      metrics: {},
+      warmup: {},
+      otherCores: 0,
+    });
+    const limited = planScenario(scenario('pool-limited'), DEFAULT_OPTIONS);
+    expect(limited.parameters).toMatchObject({ target: '/query?ms=50', connections: 20 });
+    expect(limited.expect(evidence('non-blocking', 10)).throughputRps?.expected).toBe(100);
+    expect(limited.expect(evidence('blocking')).throughputRps?.expected).toBe(20);
+    // The articles' scenario sets no pool: each server's own declaration.
+    const article = planScenario(scenario('article-database'), { ...DEFAULT_OPTIONS, quick: true });
+    expect(article.parameters.target).toBe('/query?ms=20');
+    expect(article.expect(evidence('non-blocking', 8)).databaseQueriesMax?.expected).toBe(8);
+    expect(databasePoolOf({}, 5)).toBeUndefined();
   });
 
   it('refuse a scenario the catalogue has and the plans do not', () => {

@@ -1,5 +1,6 @@
-import { expectCpuBound, expectIoBound, expectShare, expectStall } from '../analysis/theory.js';
+import { expectCpuBound, expectDatabaseBound, expectIoBound, expectShare, expectStall } from '../analysis/theory.js';
 import { ARTICLE } from '../catalogue/articles.js';
+import { QUERY, queryWait } from '../catalogue/database.js';
 import { CPU_BOUND_TARGET, ioBoundWait, type Scenario, SHARE } from '../catalogue/scenarios.js';
 import { type ClosedLoopSettings, closedLoop } from '../kinds/closedLoop.js';
 import { type FixedCountSettings, fixedCount } from '../kinds/fixedCount.js';
@@ -14,7 +15,9 @@ export function processesFor(scenario: Pick<Scenario, 'processes'>, options: Run
   return scenario.processes === 'workers' ? options.workers : 1;
 }
 
-type Plan = (options: RunOptions, workers: number) => BoundScenario;
+/** A scenario's plan: most need only the options and the processes; a database scenario reads its DB_POOL. */
+type Plan = (options: RunOptions, workers: number, scenario: Scenario) => BoundScenario;
+type Load = (options: Pick<RunOptions, 'connections' | 'warmupS' | 'durationS'>, workers: number) => BoundScenario;
 
 /** What the runs measured that the models take as input: the served time and the CPU time per request. */
 const measuredInputs = ({ metrics }: Evidence) => ({
@@ -54,7 +57,7 @@ const cpuTheory = (evidence: Evidence, { connections, workers }: Pick<ClosedLoop
 
 /** C closed-loop connections on one target, for the run's duration. */
 const closedLoopPlan =
-  (target: string, theory?: ClosedLoopSettings['theory'], timeline = false): Plan =>
+  (target: string, theory?: ClosedLoopSettings['theory'], timeline = false, primeRounds = 0): Load =>
   ({ connections, warmupS, durationS }, workers) =>
     bind(closedLoop, {
       target,
@@ -64,6 +67,7 @@ const closedLoopPlan =
       durationS,
       ...(theory ? { theory } : {}),
       ...(timeline ? { timeline } : {}),
+      ...(primeRounds > 0 ? { primeRounds } : {}),
     });
 
 /** C closed-loop connections waiting S ms each (--quick: shorter), checked by Little's law. */
@@ -73,6 +77,36 @@ const ioBoundPlan =
     const { sleepMs, target } = ioBoundWait(options.quick);
     return closedLoopPlan(target, ioTheory(sleepMs), timeline)(options, workers);
   };
+
+/**
+ * The pool each server has in a database scenario: the scenario's DB_POOL where it sets one, for a
+ * server whose driver pools (it declares database.pool); else what it declares, or one connection.
+ */
+export function databasePoolOf(evidence: Pick<Evidence, 'databasePool'>, scenarioPool: number | undefined): number | undefined {
+  if (evidence.databasePool === undefined) return undefined;
+  return scenarioPool ?? evidence.databasePool;
+}
+
+/**
+ * QUERY.connections closed-loop connections on /query (--quick: a shorter query), checked by Little's
+ * law with the pool as a limit; the scenario's DB_POOL, where it sets one, is every pooled server's.
+ */
+const databasePlan: Plan = (options, workers, scenario) => {
+  const { queryMs, target } = queryWait(options.quick);
+  const theory: ClosedLoopSettings['theory'] = (evidence, { connections, workers }) => {
+    const p = databasePoolOf(evidence, scenario.database?.pool);
+    return expectDatabaseBound(evidence.model, {
+      connections,
+      workers: servingOf(evidence, workers),
+      queryMs,
+      ...measuredInputs(evidence),
+      ...(evidence.poolSize ? { poolSize: evidence.poolSize } : {}),
+      ...(p === undefined ? {} : { databasePool: p }),
+    });
+  };
+  // The timeline shows where each request waited: in line (a thread's), or served (a pool's, inside the handler).
+  return closedLoopPlan(target, theory, true, QUERY.primeRounds)({ ...options, connections: QUERY.connections }, workers);
+};
 
 /** The mixed scenario's stall: fast traffic for T, one slow request of S inside it. */
 export function stallShape(options: Pick<RunOptions, 'quick'>) {
@@ -164,6 +198,9 @@ const PLANS: Readonly<Record<string, Plan>> = {
   'article-hello': abPlan('/hello'),
   'article-cpu': abPlan(ARTICLE_CPU_TARGET, cpuTheory),
   'article-workers-cpu': abPlan(ARTICLE_CPU_TARGET, cpuTheory),
+  'article-database': databasePlan,
+  'db-bound': databasePlan,
+  'pool-limited': databasePlan,
 };
 
 export function hasPlan(id: string): boolean {
@@ -174,7 +211,7 @@ export function hasPlan(id: string): boolean {
 export function planScenario(scenario: Scenario, options: RunOptions): BoundScenario {
   const plan = PLANS[scenario.id];
   if (!plan) throw new Error(`scenario ${scenario.id} has no plan in run/plans.ts`);
-  const bound = plan(options, processesFor(scenario, options));
+  const bound = plan(options, processesFor(scenario, options), scenario);
   if (bound.kind !== scenario.kind)
     throw new Error(`scenario ${scenario.id} is ${scenario.kind} in the catalogue but its plan is ${bound.kind}`);
   return bound;
