@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+import { request } from '@loopbench/contract';
 import type { MetricName } from '../catalogue/metrics.js';
 import { generateClosedLoop } from '../measure/generators.js';
 import type { Evidence, Predictions, ScenarioKind } from './kind.js';
@@ -18,6 +20,22 @@ export interface ClosedLoopSettings {
   timeline?: boolean;
   /** What theory predicts for one server; none for scenarios that have no theory. */
   theory?: (evidence: Evidence, settings: ClosedLoopSettings) => Predictions;
+  /**
+   * Before a server's first run, this many rounds of `connections` requests at once on the target,
+   * thrown away: a cold driver opens its pool's connections, a thread pool its threads and their
+   * connections, on its first requests (worker-pool took seconds), and that is not its steady state.
+   */
+  primeRounds?: number;
+}
+
+/** `rounds` rounds of `connections` requests at once, each answered (or failed) before the next; nothing is kept. */
+async function prime(url: string, connections: number, rounds: number, signal?: AbortSignal): Promise<void> {
+  // Each request of a round listens for Ctrl-C on the run's signal.
+  if (signal) setMaxListeners(connections + 10, signal);
+  for (let round = 0; round < rounds && !signal?.aborted; round++) {
+    const once = () => request(url, { timeoutMs: REQUEST_TIMEOUT_S * 1000, ...(signal ? { signal } : {}) }).catch(() => undefined);
+    await Promise.all(Array.from({ length: connections }, once));
+  }
 }
 
 /**
@@ -30,6 +48,7 @@ export const closedLoop: ScenarioKind<ClosedLoopSettings> = {
   name: 'closed-loop',
   parameters: ({ target, connections, warmupS, durationS }) => ({ target, connections, warmupS, durationS }),
   async run(settings, server, repeat, signal) {
+    if (settings.primeRounds && repeat === 1) await prime(server.url + settings.target, settings.connections, settings.primeRounds, signal);
     const { load, signals, problems } = await withServerSignals(server, () =>
       generateClosedLoop(
         {

@@ -17,6 +17,8 @@ export interface ServerUnderTest {
   readonly generators: number;
   /** True once its process has exited on its own. */
   readonly exited: boolean;
+  /** The database its /query waits in, in a scenario that queries one: its activity is read during each run. */
+  readonly databaseUrl?: string;
   /** Records process ids seen during a run (workers that answered /stats). */
   seen(pids: Iterable<number>): void;
 }

@@ -12,6 +12,8 @@ export interface AnswerCounts {
   errors: number;
   timeouts: number;
   non2xx: number;
+  /** Of the non-2xx, 503s, where the generator counts them: /query's answer when the database cannot answer. */
+  unavailable?: number;
 }
 
 /** Requests that got no good answer: connection errors, timeouts after REQUEST_TIMEOUT_S, non-2xx. */
@@ -19,7 +21,10 @@ export function answerProblems(load: AnswerCounts): string[] {
   const found: string[] = [];
   if (load.errors > 0) found.push(`${load.errors} connection errors`);
   if (load.timeouts > 0) found.push(`${load.timeouts} requests timed out after ${REQUEST_TIMEOUT_S} s`);
-  if (load.non2xx > 0) found.push(`${load.non2xx} non-2xx answers`);
+  if (load.non2xx > 0) {
+    const unavailable = load.unavailable ? ` (${load.unavailable} of them 503 Service Unavailable)` : '';
+    found.push(`${load.non2xx} non-2xx answers${unavailable}`);
+  }
   return found;
 }
 
@@ -56,6 +61,11 @@ export const runProblem = {
   sendLag: (p99Ms: number) => `the generator fell behind its plan (send lag p99 ${p99Ms.toFixed(1)} ms > ${SEND_LAG_LIMIT_MS} ms)`,
   listenOverflows: (connections: number) => `${connections} connections overflowed a listen backlog (TcpExt ListenOverflows)`,
   statsMissing: () => 'server-side /stats did not answer from every worker',
+  /** The database stopped answering during the run: the server's /query answered 503 without it. */
+  databaseLost: (database: string) =>
+    `the database (${database}) stopped answering during this run: /query answers 503 without it, so the figures are not the server's`,
+  /** A run not made, because the database had stopped answering before it. */
+  databaseGone: (database: string) => `not run: the database (${database}) had stopped answering during an earlier run`,
   wrongStatus: (route: string, status: number) => `${route} answered ${status}`,
   /** A route that answered, but not as the contract says; undefined when it did. */
   wrongAnswer(route: string, reply: HttpReply, expected: unknown): string | undefined {

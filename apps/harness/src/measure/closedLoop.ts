@@ -42,6 +42,8 @@ export interface ClosedLoopOptions {
 export interface ClosedLoopResult {
   responses: number;
   non2xx: number;
+  /** Of the non-2xx, 503 Service Unavailable: the contract's answer to /query when the database cannot answer. */
+  unavailable: number;
   errors: number;
   timeouts: number;
   resets: number;
@@ -228,6 +230,7 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
   const minCycles = options.minCycles ?? 1;
   let responses = 0;
   let non2xx = 0;
+  let unavailable = 0;
   const connections = new Map<unknown, Connection>();
   const stopWatching = watchGenerator();
   const started = performance.now();
@@ -365,6 +368,7 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
         resolve({
           responses,
           non2xx,
+          unavailable,
           errors: result.errors - result.timeouts,
           timeouts: result.timeouts,
           resets: result.resets,
@@ -387,6 +391,7 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
       responses += 1;
       const ok = statusCode >= 200 && statusCode <= 299;
       if (!ok) non2xx += 1;
+      if (statusCode === 503) unavailable += 1;
       const connection = connections.get(client);
       const request = connection?.inFlight;
       if (!connection || !request) return;

@@ -17,6 +17,7 @@ export function mergeClosedLoop(results: readonly ClosedLoopResult[]): Merged<Cl
   return {
     responses: sum(results, (r) => r.responses),
     non2xx: sum(results, (r) => r.non2xx),
+    unavailable: sum(results, (r) => r.unavailable),
     errors: sum(results, (r) => r.errors),
     timeouts: sum(results, (r) => r.timeouts),
     resets: sum(results, (r) => r.resets),

@@ -1,0 +1,57 @@
+import pg from 'pg';
+
+/** How often pg_stat_activity is read: a 15–50 ms query is caught many times over, at a few hundred µs of the database's time each. */
+export const DATABASE_SAMPLE_EVERY_MS = 10;
+
+/**
+ * Sleeping queries running now, other than this connection's: pg_sleep is what /query waits in, so
+ * every server's driver shows here (Python's psycopg and asyncpg word the statement their own way).
+ */
+const ACTIVE_SLEEPS = `SELECT count(*)::int AS active FROM pg_stat_activity
+  WHERE state = 'active' AND query ILIKE '%pg_sleep%' AND pid <> pg_backend_pid() AND datname = current_database()`;
+
+export interface DatabaseActivity {
+  /** The most sleeping queries any reading saw at once. */
+  maxQueries: number;
+  readings: number;
+}
+
+export interface DatabaseWatch {
+  /** Stops reading; what was read, or undefined when nothing was (the database did not answer). */
+  stop(): Promise<DatabaseActivity | undefined>;
+}
+
+/**
+ * Reads pg_stat_activity every DATABASE_SAMPLE_EVERY_MS over its own connection until stopped: how
+ * many queries the server under load had in the database at once (only one server runs at a time).
+ * A database that stops answering ends the readings, never the run.
+ */
+export function watchDatabase(url: string): DatabaseWatch {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  client.on('error', () => {});
+  let stopping = false;
+  let maxQueries = 0;
+  let readings = 0;
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const reading = (async () => {
+    try {
+      await client.connect();
+      while (!stopping) {
+        const result = await client.query<{ active: number }>({ text: ACTIVE_SLEEPS, query_timeout: 2_000 } as pg.QueryConfig);
+        maxQueries = Math.max(maxQueries, result.rows[0]?.active ?? 0);
+        readings += 1;
+        await sleep(DATABASE_SAMPLE_EVERY_MS);
+      }
+    } catch {
+      // The database stopped answering: what was read so far stands, and the run says why it failed.
+    }
+  })();
+  return {
+    async stop() {
+      stopping = true;
+      await reading;
+      await client.end().catch(() => {});
+      return readings > 0 ? { maxQueries, readings } : undefined;
+    },
+  };
+}
