@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { afterAll, describe, expect, it } from 'vitest';
+import { type Postgres, postgresBinaries, type RunningServer, startPostgres, startServer } from '@loopbench/contract';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeProbe } from '../cli/commands/probe.js';
+import { discoverServers, findWorkspaceRoot } from '../run/discover.js';
 import { loopbench, withWorkspaceServers } from '../run/loopbench.testing.js';
 import { classify, type ProbeResult } from './probe.js';
 
@@ -293,6 +295,10 @@ describe('loopbench probe against the workspace servers', { timeout: 60_000 }, (
     const notSlower = await loopbench(['probe', url, '--slow', '/fast', '--fast', '/hello']).done;
     expect(notSlower.code).toBe(2);
     expect(notSlower.stderr).toMatch(/is not slower than GET \/hello .* give a --slow path that waits/);
+    // Started without DATABASE_URL: /query says so, and the probe quotes it.
+    const noDatabase = await loopbench(['probe', url, '--slow', '/query?ms=50', '--fast', '/fast']).done;
+    expect(noDatabase.code).toBe(2);
+    expect(noDatabase.stderr).toMatch(/GET \/query\?ms=50 answered 503 .*no database: this server was started without DATABASE_URL/);
   });
 
   it('exits 1 when nothing answers', async () => {
@@ -301,3 +307,52 @@ describe('loopbench probe against the workspace servers', { timeout: 60_000 }, (
     expect(stderr).toMatch(/nothing answers at http:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)/);
   });
 });
+
+describe.skipIf(!postgresBinaries() && process.env.LOOPBENCH_REQUIRE_SERVERS !== '1')(
+  "loopbench probe on /query, koa with DB_POOL=5 (skipped where PostgreSQL's server is not installed, unless LOOPBENCH_REQUIRE_SERVERS=1)",
+  { timeout: 60_000 },
+  () => {
+    let postgres: Postgres;
+    let koa: RunningServer;
+    beforeAll(async () => {
+      postgres = await startPostgres();
+      const server = discoverServers(findWorkspaceRoot()).servers.find((s) => s.name === 'koa');
+      if (!server) throw new Error('koa is not in the workspace');
+      koa = await startServer(server, { env: { DATABASE_URL: postgres.url, DB_POOL: '5' } });
+    });
+    afterAll(async () => {
+      await koa?.stop();
+      await postgres?.stop();
+    });
+
+    it('finds it limited ≈ 5, as pg_stat_activity counts it, and list finds the database it is given', async () => {
+      const { code, stdout, stderr } = await loopbench([
+        'probe',
+        koa.url,
+        '--slow',
+        '/query?ms=50',
+        '--fast',
+        '/fast',
+        '--duration',
+        '1',
+        '--database-url',
+        postgres.url,
+        '--json',
+      ]).done;
+      expect(code, stderr).toBe(0);
+      const result = JSON.parse(stdout) as ProbeResult;
+      expect(result.verdict).toBe('limited');
+      expect(Math.round(result.concurrency)).toBe(5);
+      expect(result.databaseQueriesMax).toBe(5);
+      expect(result.blockingIndex).toBeLessThan(0.1);
+      expect(describeProbe(result)).toMatch(
+        /^limited: about 5\.\d+ requests at a time of 10 connections; a pool or worker count of about 5$/m,
+      );
+      expect(describeProbe(result)).toMatch(/in the database meanwhile +5\.00 queries at once at most \(pg_stat_activity\)/);
+
+      const listed = await loopbench(['list', '--database-url', postgres.url]).done;
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(listed.stdout).toMatch(/they wait in postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres \(PostgreSQL \d+/);
+    });
+  },
+);

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { median } from '../analysis/stats.js';
 import { generatorsProblems } from '../kinds/problems.js';
+import { watchDatabase } from '../measure/databaseActivity.js';
 import { blockingIndex, type HeadOfLineTrial, headOfLineTrial } from '../measure/headOfLine.js';
 import { readListenOverflows } from '../measure/listenOverflows.js';
 import { type Answer, excerpt, get, NoAnswer } from './client.js';
@@ -18,6 +19,8 @@ export interface ProbeSettings {
   fast: string;
   connections: number;
   durationS: number;
+  /** The PostgreSQL the server queries: pg_stat_activity is read during the load, a second view of the limit. */
+  databaseUrl?: string;
 }
 
 export interface ProbeResult {
@@ -59,7 +62,9 @@ export interface ProbeResult {
   listenOverflows?: number;
   /** Why the load figure may be the generator's, not the server's; absent when it is not. */
   generatorWarning?: string;
-  settings: ProbeSettings & { offsetMs: number; warmupS: number };
+  /** With --database-url: the most sleeping queries pg_stat_activity showed at once during the load (the database's view of N). */
+  databaseQueriesMax?: number;
+  settings: Omit<ProbeSettings, 'databaseUrl'> & { offsetMs: number; warmupS: number };
 }
 
 /** What went wrong, with the exit code: 2 when the user can change a setting, 1 when the server cannot be reached or measured. */
@@ -246,6 +251,7 @@ export async function probeServer(settings: ProbeSettings, step: (text: string) 
   const { connectSpacingMs } = PROBE_LIMITS;
   const warmupS = Math.min(2, Math.max(0.2, (2 * slowLatencyMs) / 1000)) + ((connections - 1) * connectSpacingMs) / 1000;
   const overflowsBefore = readListenOverflows();
+  const database = settings.databaseUrl === undefined ? undefined : watchDatabase(settings.databaseUrl);
   const load = await runLoad({
     url: url + slow,
     connections,
@@ -256,6 +262,7 @@ export async function probeServer(settings: ProbeSettings, step: (text: string) 
     silentMs: PROBE_LIMITS.silentCycles * connections * slowLatencyMs + 1000,
   });
   const overflowsAfter = readListenOverflows();
+  const activity = await database?.stop();
   const listenOverflows = overflowsBefore === undefined || overflowsAfter === undefined ? undefined : overflowsAfter - overflowsBefore;
   if (load.non2xx > 0) throw new ProbeError(`${load.non2xx} of ${load.responses} ${slow} requests under load answered non-2xx`, 2);
   if (load.errors + load.timeouts > 0) {
@@ -302,6 +309,7 @@ export async function probeServer(settings: ProbeSettings, step: (text: string) 
     unansweredConnections,
     ...(listenOverflows !== undefined ? { listenOverflows } : {}),
     ...(warning ? { generatorWarning: warning } : {}),
-    settings: { ...settings, offsetMs, warmupS },
+    ...(activity ? { databaseQueriesMax: activity.maxQueries } : {}),
+    settings: { url, slow, fast, connections, durationS, offsetMs, warmupS },
   };
 }

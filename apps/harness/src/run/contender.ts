@@ -25,6 +25,8 @@ export interface StartOptions {
   wrap: string[];
   /** Ctrl-C or SIGTERM: once aborted, the harness is stopping every server, and no exit is the server's fault. */
   signal?: AbortSignal;
+  /** The scenario's database: its URL as DATABASE_URL, and DB_POOL where the scenario sets the pool; absent, neither is set. */
+  database?: { url: string; pool?: number };
 }
 
 /**
@@ -38,6 +40,7 @@ export class Contender implements ServerUnderTest {
   /** The harness stopped it, or is stopping every server (Ctrl-C): an exit from then on is not a crash. */
   #stopped = false;
   #signal: AbortSignal | undefined;
+  #databaseUrl: string | undefined;
   readonly #runs: RunRecord[] = [];
   readonly #warmup: MetricValues = {};
   readonly #pids = new Set<number>();
@@ -59,6 +62,11 @@ export class Contender implements ServerUnderTest {
   get url(): string {
     if (!this.running) throw new Error(`${this.name} is not running`);
     return this.running.url;
+  }
+
+  /** The database its /query waits in, in a scenario on /query. */
+  get databaseUrl(): string | undefined {
+    return this.#databaseUrl;
   }
 
   /** Its process, once started. */
@@ -124,10 +132,20 @@ export class Contender implements ServerUnderTest {
   /** Starts the server and checks every route against the contract; a failure is kept, not thrown. */
   async start(options: StartOptions, reporter: StartReporter): Promise<void> {
     this.#signal = options.signal;
-    reporter.step(`starting ${this.name}${this.workers > 1 ? ` with WORKERS=${this.workers}` : ''}`);
+    this.#databaseUrl = options.database?.url;
+    const pool = options.database?.pool;
+    reporter.step(
+      `starting ${this.name}${this.workers > 1 ? ` with WORKERS=${this.workers}` : ''}${pool === undefined ? '' : ` with DB_POOL=${pool}`}`,
+    );
     try {
       const running = await startServer(this.server, {
-        env: { WORKERS: String(this.workers), HOST: options.host },
+        // Set or unset here, never inherited: a DATABASE_URL or DB_POOL in the caller's shell is not the run's.
+        env: {
+          WORKERS: String(this.workers),
+          HOST: options.host,
+          DATABASE_URL: options.database?.url,
+          DB_POOL: pool === undefined ? undefined : String(pool),
+        },
         wrap: options.wrap,
         readyTimeoutMs: options.readyTimeoutS * 1000,
       });

@@ -16,13 +16,17 @@ export interface LoopbenchExit {
 }
 
 /**
- * Runs `loopbench ARGS` as a child process, for tests; `done` settles once its output is drained,
- * `said(pattern)` once its stderr so far matches (or 10 s have passed), with that stderr.
+ * Runs `loopbench ARGS` as a child process, for tests (with `env` on top of this process's);
+ * `done` settles once its output is drained, `said(pattern)` once its stderr so far matches (or 10 s
+ * have passed), with that stderr.
  */
-export function loopbench(args: string[]): { child: ChildProcess; done: Promise<LoopbenchExit>; said(pattern: RegExp): Promise<string> } {
+export function loopbench(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): { child: ChildProcess; done: Promise<LoopbenchExit>; said(pattern: RegExp): Promise<string> } {
   const child = spawn(process.execPath, [LOOPBENCH_BIN, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...env },
   });
   const seen = { stdout: '', stderr: '', output: '' };
   for (const stream of ['stdout', 'stderr'] as const) {

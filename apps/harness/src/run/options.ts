@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option } from 'commander';
 import type { RunOptions } from '../results/results.js';
+import { DATABASE_URL_EXAMPLE, databaseUrlOption } from './database.js';
 import { UsageError } from './errors.js';
 import { isLoopbackHost } from './loopback.js';
 
@@ -111,6 +112,9 @@ export const shared = {
   workspace: (what = 'the workspace to look in') => new Option('--workspace <dir>', `${what} (default: the one loopbench belongs to)`),
   noBuild: () => new Option('--no-build', 'do not build the server packages first'),
   json: (what = 'print as JSON') => new Option('--json', what),
+  databaseUrl: (
+    what = 'the scenarios on /query wait in this PostgreSQL instead of a throwaway cluster loopbench starts (and deletes) itself',
+  ) => new Option('--database-url <url>', `${what}, e.g. ${DATABASE_URL_EXAMPLE}`).argParser(databaseUrlOption),
   readyTimeout: () =>
     new Option(
       '--ready-timeout <s>',

@@ -3,16 +3,22 @@ import type { ServerPackage } from '@loopbench/contract';
 import { serverResult } from '../analysis/assemble.js';
 import { derivedSeed, seededRandom, shuffled } from '../analysis/random.js';
 import type { Scenario } from '../catalogue/scenarios.js';
+import { usesDatabase } from '../catalogue/suites.js';
 import type { BoundScenario } from '../kinds/kind.js';
 import { REQUEST_TIMEOUT_S } from '../kinds/limits.js';
 import { runProblem } from '../kinds/problems.js';
 import { isGeneratorBound } from '../measure/generator.js';
 import { RESULTS_SCHEMA, RESULTS_SCHEMA_VERSION, type Results, type ScenarioResult, writeFileAtomic } from '../results/results.js';
 import { Contender } from './contender.js';
+import type { RunDatabase } from './database.js';
 import type { Environment } from './environment.js';
 import type { RunOptions } from './options.js';
 import { serverCores, serverWrap } from './pinning.js';
 import { planScenario, processesFor } from './plans.js';
+
+/** Why a server sits out a scenario on /query. */
+const NO_DRIVER =
+  'it declares no database driver ("database" in its package.json\'s "loopbench" field), so its /query has nothing to wait in';
 
 export interface Reporter {
   scenarioStart(scenario: Scenario, index: number, total: number): void;
@@ -31,10 +37,42 @@ export interface RunPlan {
   /** Other loopbench runs that have measured on this machine during this one so far (pids); asked before each write. */
   otherRuns?: () => readonly number[];
   signal?: AbortSignal;
+  /** Where the scenarios on /query wait: started or checked before the run (cli/commands/run.ts); absent when none runs. */
+  database?: RunDatabase;
 }
 
-/** One warm-up (repeat 0) or measured run of one contender; a crash or an error becomes a problem of the run. */
-async function runOnce(bound: BoundScenario, contender: Contender, repeat: number, signal?: AbortSignal): Promise<void> {
+/** The database as one scenario sees it: whether it still answers, checked after every run, once lost known lost. */
+class DatabaseWatch {
+  #lost = false;
+  constructor(readonly database: RunDatabase) {}
+
+  get lost(): boolean {
+    return this.#lost;
+  }
+
+  /** After a run: whether the database stopped answering during it. */
+  async lostDuring(): Promise<boolean> {
+    if (this.#lost) return false;
+    this.#lost = !(await this.database.answering());
+    return this.#lost;
+  }
+}
+
+/**
+ * One warm-up (repeat 0) or measured run of one contender; a crash or an error becomes a problem of the
+ * run, and so does a database that stopped answering during it (a run after that is not made).
+ */
+async function runOnce(
+  bound: BoundScenario,
+  contender: Contender,
+  repeat: number,
+  signal?: AbortSignal,
+  database?: DatabaseWatch,
+): Promise<void> {
+  if (database?.lost) {
+    contender.recordRun({ repeat, valid: false, problems: [runProblem.databaseGone(database.database.describe)], values: {} });
+    return;
+  }
   try {
     if (repeat === 0 && bound.warmup) {
       const warmup = await bound.warmup(contender, signal);
@@ -50,6 +88,7 @@ async function runOnce(bound: BoundScenario, contender: Contender, repeat: numbe
     }
     const run = await bound.run(contender, repeat, signal);
     if (contender.crashed) run.problems.push(contender.crashProblem());
+    if (await database?.lostDuring()) run.problems.push(runProblem.databaseLost(database?.database.describe ?? ''));
     contender.recordRun({
       repeat,
       valid: run.problems.length === 0,
@@ -82,16 +121,29 @@ async function runScenario(scenario: Scenario, plan: RunPlan, reporter: Reporter
   const workers = processesFor(scenario, options);
   const bound = planScenario(scenario, options);
   const about = plan.servers.filter((s) => scenario.servers === undefined || scenario.servers.includes(s.name));
-  // A server that declares it cannot run WORKERS processes sits out the workers scenarios, saying why.
-  const leftOut = Object.fromEntries(
-    workers > 1 ? about.flatMap((s) => (s.exceptions?.workers ? [[s.name, s.exceptions.workers]] : [])) : [],
-  );
+  if (usesDatabase(scenario) && !plan.database) throw new Error(`${scenario.id} waits in a database, and the run has none`);
+  const database = usesDatabase(scenario) && plan.database ? plan.database : undefined;
+  // A server that declares it cannot run WORKERS processes sits out the workers scenarios, saying why;
+  // one that declares no database driver, the scenarios on /query.
+  const leftOut = Object.fromEntries([
+    ...(workers > 1 ? about.flatMap((s) => (s.exceptions?.workers ? [[s.name, s.exceptions.workers]] : [])) : []),
+    ...(database ? about.flatMap((s) => (s.database ? [] : [[s.name, NO_DRIVER]])) : []),
+  ]);
   for (const [name, reason] of Object.entries(leftOut)) reporter.warn(`${name} sits out ${scenario.id}: ${reason}`);
   const contenders = about.filter((s) => leftOut[s.name] === undefined).map((server) => new Contender(server, workers, options.generators));
   const order: string[][] = [];
   const random = seededRandom(derivedSeed(options.seed, scenario.id));
   try {
-    const start = { workers, host: options.host, readyTimeoutS: options.readyTimeoutS, wrap: serverWrap(options.pin), signal };
+    const pool = scenario.database?.pool;
+    const start = {
+      workers,
+      host: options.host,
+      readyTimeoutS: options.readyTimeoutS,
+      wrap: serverWrap(options.pin),
+      signal,
+      ...(database ? { database: { url: database.url, ...(pool === undefined ? {} : { pool }) } } : {}),
+    };
+    const watch = database ? new DatabaseWatch(database) : undefined;
     await Promise.all(contenders.map((contender) => contender.start(start, reporter)));
     for (let repeat = bound.warmup ? 0 : 1; repeat <= options.repeats; repeat++) {
       const round = shuffled(contenders, random);
@@ -101,7 +153,12 @@ async function runScenario(scenario: Scenario, plan: RunPlan, reporter: Reporter
         for (const other of contenders) if (other !== contender) other.running?.pause();
         contender.running?.resume();
         reporter.step(repeat === 0 ? `warming up ${contender.name}` : `${contender.name}: run ${repeat} of ${options.repeats}`);
-        await runOnce(bound, contender, repeat, signal);
+        const lostBefore = watch?.lost === true;
+        await runOnce(bound, contender, repeat, signal, watch);
+        if (watch?.lost && !lostBefore)
+          reporter.warn(
+            `the database (${watch.database.describe}) stopped answering during ${contender.name}'s run ${repeat} of ${scenario.id}: that run is invalid, and the scenario's later runs are not made`,
+          );
         // Stopped by Ctrl-C or SIGTERM: the harness's own stop, not the server's failure.
         if (signal?.aborted) {
           contender.dropRun(repeat);
@@ -131,7 +188,11 @@ async function runScenario(scenario: Scenario, plan: RunPlan, reporter: Reporter
     kind: scenario.kind,
     valid: results.every((r) => r.valid) && !signal?.aborted,
     ...(signal?.aborted ? { interrupted: true } : {}),
-    parameters: { workers, ...bound.parameters },
+    parameters: {
+      workers,
+      ...bound.parameters,
+      ...(scenario.database?.pool === undefined ? {} : { databasePool: scenario.database.pool }),
+    },
     results,
     ...(Object.keys(leftOut).length > 0 ? { leftOut } : {}),
     order,

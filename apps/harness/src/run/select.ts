@@ -1,6 +1,7 @@
 import type { ServerPackage } from '@loopbench/contract';
 import { HEADLINE_SERVERS, SCENARIO_ALIASES, type Scenario } from '../catalogue/scenarios.js';
-import { ALL_SCENARIOS, SUITES, type SuiteName } from '../catalogue/suites.js';
+import { ALL_SCENARIOS, SUITES, type SuiteName, usesDatabase } from '../catalogue/suites.js';
+import { DATABASE_URL_EXAMPLE } from './database.js';
 import { type Discovery, unavailableLines } from './discover.js';
 import { UsageError } from './errors.js';
 
@@ -72,4 +73,26 @@ export function unavailableWanted(
 ): string[] {
   const wanted = names?.includes('all') ? undefined : (names ?? defaults);
   return unavailableLines(discovery.unavailable.filter((u) => wanted === undefined || wanted.includes(u.server.name)));
+}
+
+/**
+ * The selected scenarios that can run here: those on /query only where a database can be had. When it
+ * cannot, they are left out with what to type (one line each), as unavailable servers are; it is a
+ * usage error when they were named with --scenario, or are all that was selected.
+ */
+export function withDatabase(
+  scenarios: readonly Scenario[],
+  { named, unavailable }: { named: boolean; unavailable: { reason: string; install: string } | undefined },
+): { scenarios: Scenario[]; leftOut: string[] } {
+  const needing = scenarios.filter(usesDatabase);
+  if (!unavailable || needing.length === 0) return { scenarios: [...scenarios], leftOut: [] };
+  const how = `install with: ${unavailable.install}, or give --database-url ${DATABASE_URL_EXAMPLE}`;
+  if (named || needing.length === scenarios.length) {
+    const ids = needing.map((s) => s.id).join(', ');
+    throw new UsageError(`${ids} cannot run here: ${unavailable.reason}; ${how}`);
+  }
+  return {
+    scenarios: scenarios.filter((s) => !usesDatabase(s)),
+    leftOut: needing.map((s) => `${s.id}: ${unavailable.reason}; ${how}`),
+  };
 }

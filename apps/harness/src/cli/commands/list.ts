@@ -1,8 +1,9 @@
 import type { ServerPackage } from '@loopbench/contract';
 import { Command } from 'commander';
 import { HEADLINE_SERVERS, SCENARIO_ALIASES } from '../../catalogue/scenarios.js';
-import { SUITE_NAMES, SUITES } from '../../catalogue/suites.js';
+import { SUITE_NAMES, SUITES, usesDatabase } from '../../catalogue/suites.js';
 import { wrap } from '../../render/terminal.js';
+import { databaseAvailability, openDatabase } from '../../run/database.js';
 import { discoverServers, workspaceRoot } from '../../run/discover.js';
 import { shared } from '../../run/options.js';
 import type { CommandContext, Io } from './context.js';
@@ -10,15 +11,36 @@ import type { CommandContext, Io } from './context.js';
 interface ListFlags {
   json?: boolean;
   workspace?: string;
+  databaseUrl?: string;
 }
 
-function list(flags: ListFlags, io: Io): number {
+async function list(flags: ListFlags, io: Io): Promise<number> {
   const discovery = discoverServers(workspaceRoot(flags.workspace));
+  // The scenarios on /query: unavailable without PostgreSQL's binaries; a given database must answer.
+  const noDatabase = databaseAvailability(flags.databaseUrl);
+  const given = flags.databaseUrl === undefined ? undefined : await openDatabase(flags.databaseUrl);
+  const database = given
+    ? `they wait in ${given.describe} (PostgreSQL ${given.record.serverVersion})`
+    : noDatabase
+      ? undefined
+      : 'they wait in a throwaway PostgreSQL cluster that run starts, and deletes at the end (or --database-url)';
+  await given?.close();
   if (flags.json) {
-    const describe = ({ name, model, poolSize, analogue, packageName, framework, frameworkVersion, exceptions }: ServerPackage) => ({
+    const describe = ({
+      name,
+      model,
+      poolSize,
+      database,
+      analogue,
+      packageName,
+      framework,
+      frameworkVersion,
+      exceptions,
+    }: ServerPackage) => ({
       name,
       model,
       ...(poolSize === undefined ? {} : { poolSize }),
+      ...(database === undefined ? {} : { database }),
       analogue,
       packageName,
       framework,
@@ -30,7 +52,11 @@ function list(flags: ListFlags, io: Io): number {
       ...discovery.unavailable.map(({ server, reason, install }) => ({ ...describe(server), available: false, reason, install })),
     ];
     const scenarios = SUITE_NAMES.flatMap((suite) =>
-      SUITES[suite].map(({ id, kind, title, claim, servers }) => ({ id, suite, kind, title, claim, ...(servers ? { servers } : {}) })),
+      SUITES[suite].map((scenario) => {
+        const { id, kind, title, claim, servers } = scenario;
+        const unavailable = usesDatabase(scenario) && noDatabase ? { available: false, ...noDatabase } : {};
+        return { id, suite, kind, title, claim, ...(servers ? { servers } : {}), ...unavailable };
+      }),
     );
     io.out.write(`${JSON.stringify({ servers, scenarios, problems: discovery.problems }, null, 2)}\n`);
     return 0;
@@ -42,6 +68,10 @@ function list(flags: ListFlags, io: Io): number {
   for (const s of discovery.servers) {
     const pkg = `${s.packageName}${s.frameworkVersion ? `, ${s.framework} ${s.frameworkVersion}` : ''}`;
     io.out.write(`${s.name} (${model(s)})\n${wrap(`stands for ${s.analogue}`, width, '    ')}\n${wrap(pkg, width, '    ')}\n`);
+    if (s.database)
+      io.out.write(
+        `${wrap(`database: ${s.database.driver}${s.database.pool === undefined ? '' : `; pool ${s.database.pool}`}`, width, '    ')}\n`,
+      );
     for (const [name, reason] of Object.entries(s.exceptions ?? {}))
       io.out.write(`${wrap(`exception "${name}": ${reason}`, width, '    ')}\n`);
   }
@@ -51,9 +81,15 @@ function list(flags: ListFlags, io: Io): number {
   }
   for (const suite of SUITE_NAMES) {
     io.out.write(`\nScenarios of the ${suite} suite${suite === 'default' ? '' : ` (run --suite ${suite})`}:\n\n`);
+    if (SUITES[suite].every(usesDatabase) && database) io.out.write(`${wrap(`(${database})`, width)}\n`);
     for (const s of SUITES[suite]) {
       const about = s.servers ? wrap(`about ${s.servers.join(', ')}`, width, '    ') : '';
-      io.out.write(`${s.id} (${s.kind})\n${wrap(s.title, width, '    ')}\n${about ? `${about}\n` : ''}`);
+      const unavailable = usesDatabase(s) && noDatabase;
+      io.out.write(
+        `${s.id} (${s.kind})${unavailable ? ': UNAVAILABLE' : ''}\n${wrap(s.title, width, '    ')}\n${about ? `${about}\n` : ''}`,
+      );
+      if (unavailable)
+        io.out.write(`${wrap(noDatabase.reason, width, '    ')}\n${wrap(`install with: ${noDatabase.install}`, width, '    ')}\n`);
     }
   }
   const aliases = Object.entries(SCENARIO_ALIASES).map(([alias, ids]) => `"${alias}" selects ${ids.join(' and ')}`);
@@ -67,4 +103,5 @@ export const listCommand = ({ io, setExit }: CommandContext) =>
     .description('list the servers found in the workspace and the scenarios')
     .addOption(shared.json())
     .addOption(shared.workspace())
-    .action((flags: ListFlags) => setExit(list(flags, io)));
+    .addOption(shared.databaseUrl('the database the scenarios on /query would wait in: checked that it answers'))
+    .action(async (flags: ListFlags) => setExit(await list(flags, io)));

@@ -2,9 +2,10 @@ import { Command, Option } from 'commander';
 import { formatNumber } from '../../analysis/format.js';
 import { stopGenerators } from '../../measure/pool.js';
 import { BEHAVIOURS, type Behaviour, PROBE_LIMITS, ProbeError, type ProbeResult, probeServer } from '../../probe/probe.js';
+import { openDatabase } from '../../run/database.js';
 import { UsageError } from '../../run/errors.js';
 import { isLoopbackHost } from '../../run/loopback.js';
-import { integer, seconds } from '../../run/options.js';
+import { integer, seconds, shared } from '../../run/options.js';
 import type { CommandContext, Io } from './context.js';
 
 interface ProbeFlags {
@@ -15,6 +16,7 @@ interface ProbeFlags {
   json?: boolean;
   expect?: Behaviour;
   allowNonLoopback?: boolean;
+  databaseUrl?: string;
 }
 
 /** The base every path is appended to: the URL without a trailing slash, refused unless it is plain http on this machine. */
@@ -114,6 +116,14 @@ export function describeProbe(result: ProbeResult): string {
       `${s.slow}, ${s.connections} connections, ${s.durationS} s`,
       `${formatNumber(result.throughputRps)} req/s (X) → N = ${result.stallOutside ? 'X·(S − stall)' : 'X·S'} = ${n} at a time`,
     ],
+    ...(result.databaseQueriesMax === undefined
+      ? []
+      : [
+          ['in the database meanwhile', `${formatNumber(result.databaseQueriesMax)} queries at once at most (pg_stat_activity)`] as [
+            string,
+            string,
+          ],
+        ]),
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   return [
@@ -136,7 +146,10 @@ async function probe(rawUrl: string, flags: ProbeFlags, io: Io): Promise<number>
     fast: path('--fast', flags.fast),
     connections: flags.connections,
     durationS: flags.duration,
+    ...(flags.databaseUrl === undefined ? {} : { databaseUrl: flags.databaseUrl }),
   };
+  // The database is the server's, never started here: it must answer before the probe begins.
+  if (flags.databaseUrl !== undefined) await (await openDatabase(flags.databaseUrl)).close();
   let result: ProbeResult;
   try {
     result = await probeServer(settings, (text) => io.err.write(`probe: ${text}\n`));
@@ -177,4 +190,9 @@ export const probeCommand = ({ io, setExit }: CommandContext) =>
     .option('--json', 'print the result as JSON')
     .addOption(new Option('--expect <verdict>', 'exit 1 unless the verdict is this one (for CI)').choices(BEHAVIOURS))
     .option('--allow-non-loopback', 'allow a URL that is not on 127.0.0.0/8 or ::1')
+    .addOption(
+      shared.databaseUrl(
+        "the PostgreSQL the server queries (the probe starts none): pg_stat_activity is read during the load, the database's count of the queries at once",
+      ),
+    )
     .action(async (url: string, flags: ProbeFlags) => setExit(await probe(url, flags, io)));

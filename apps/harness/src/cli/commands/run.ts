@@ -4,10 +4,11 @@ import { installedVersion, type ServerPackage, stopAllServers } from '@loopbench
 import { Command, Option } from 'commander';
 import { claimsTable } from '../../analysis/claims.js';
 import { HEADLINE_SERVERS, SCENARIO_ALIASES, type Scenario } from '../../catalogue/scenarios.js';
-import { ALL_SCENARIOS, SUITE_NAMES, type SuiteName, suiteServers } from '../../catalogue/suites.js';
+import { ALL_SCENARIOS, SUITE_NAMES, type SuiteName, suiteServers, usesDatabase } from '../../catalogue/suites.js';
 import { MAX_GENERATORS, stopGenerators } from '../../measure/pool.js';
 import { writeReports } from '../../render/report.js';
 import { detectStyle, renderClaims, renderHeader, renderScenario } from '../../render/terminal.js';
+import { databaseAvailability, openDatabase, type RunDatabase } from '../../run/database.js';
 import { buildServers, discoverServers, workspaceRoot } from '../../run/discover.js';
 import { collectEnvironment } from '../../run/environment.js';
 import {
@@ -25,7 +26,7 @@ import { outDirOf, prepareOutDir } from '../../run/outDir.js';
 import { checkPinning, pinHarness } from '../../run/pinning.js';
 import { lockOutDir, registerRun } from '../../run/runLock.js';
 import { resultsOptions, runBenchmarks } from '../../run/runner.js';
-import { selectScenarios, selectServers, unavailableWanted } from '../../run/select.js';
+import { selectScenarios, selectServers, unavailableWanted, withDatabase } from '../../run/select.js';
 import { createProgress } from '../progress.js';
 import type { CommandContext, Io } from './context.js';
 
@@ -36,6 +37,7 @@ interface Flags extends RunFlags {
   build: boolean;
   workspace?: string;
   strict?: boolean;
+  databaseUrl?: string;
 }
 
 function timestamp(): string {
@@ -56,8 +58,19 @@ async function run(flags: Flags, io: Io, argv: readonly string[]): Promise<numbe
   const defaults = suiteServers(suite, HEADLINE_SERVERS);
   const servers = selectServers(discovery, flags.servers, defaults);
   for (const line of unavailableWanted(discovery, flags.servers, defaults)) io.err.write(`left out, unavailable here: ${line}\n`);
-  const scenarios = selectScenarios(flags.scenario, suite);
+  const selection = withDatabase(selectScenarios(flags.scenario, suite), {
+    named: flags.scenario !== undefined,
+    unavailable: databaseAvailability(flags.databaseUrl),
+  });
+  for (const line of selection.leftOut) io.err.write(`left out, unavailable here: ${line}\n`);
+  const { scenarios } = selection;
   const options = resolveOptions(flags);
+  const needsDatabase = scenarios.some(usesDatabase);
+  if (flags.databaseUrl !== undefined && !needsDatabase) {
+    io.err.write('warning: --database-url is not used: none of the selected scenarios queries a database (--suite database does)\n');
+  }
+  // A given database is checked before anything is written: unreachable is a usage error naming it.
+  const given = needsDatabase && flags.databaseUrl !== undefined ? await openDatabase(flags.databaseUrl) : undefined;
   if (options.pin) checkPinning();
   const outDir = prepareOutDir(outDirOf(flags.out, path.join(root, 'results', timestamp()), 'for results/<timestamp>/'));
   const releaseOutDir = lockOutDir(outDir);
@@ -68,7 +81,15 @@ async function run(flags: Flags, io: Io, argv: readonly string[]): Promise<numbe
     );
   }
   try {
-    return await measure(flags, io, argv, { root, servers, scenarios, options, outDir, otherRuns: registration.overlapping });
+    return await measure(flags, io, argv, {
+      root,
+      servers,
+      scenarios,
+      options,
+      outDir,
+      otherRuns: registration.overlapping,
+      database: needsDatabase ? (given ?? 'embedded') : undefined,
+    });
   } finally {
     // The first of two runs learns of the second only now: say so here too (results.json has it).
     for (const other of registration.overlapping().filter((pid) => !registration.others.includes(pid))) {
@@ -89,13 +110,15 @@ interface Selected {
   options: RunOptions;
   outDir: string;
   otherRuns: () => readonly number[];
+  /** The database the scenarios on /query wait in: a given one, checked; 'embedded', started in measure(); absent when none runs. */
+  database: RunDatabase | 'embedded' | undefined;
 }
 
 async function measure(
   flags: Flags,
   io: Io,
   argv: readonly string[],
-  { root, servers, scenarios, options, outDir, otherRuns }: Selected,
+  { root, servers, scenarios, options, outDir, otherRuns, database: wanted }: Selected,
 ): Promise<number> {
   if (flags.build) buildServers(root, servers);
 
@@ -128,7 +151,14 @@ async function measure(
   const progress = createProgress(io.err, (scenario) => {
     if (!flags.json) io.out.write(`\n${renderScenario(scenario, style)}\n`);
   });
+  let database: RunDatabase | undefined;
   try {
+    if (wanted === 'embedded') {
+      io.err.write('database: starting a throwaway PostgreSQL cluster\n');
+      database = await openDatabase(undefined);
+      io.err.write(`database: PostgreSQL ${database.record.serverVersion}, ${database.describe}, stopped and deleted at the end\n`);
+    } else database = wanted;
+    if (database) environment.database = database.record;
     const plan = {
       scenarios,
       servers,
@@ -138,6 +168,7 @@ async function measure(
       environment,
       otherRuns,
       signal: controller.signal,
+      ...(database ? { database } : {}),
     };
     if (!flags.json) io.out.write(`${renderHeader(environment, resultsOptions(plan))}\n`);
     const results = await runBenchmarks(plan, progress);
@@ -161,6 +192,8 @@ async function measure(
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await Promise.all([stopAllServers(2_000), stopGenerators()]);
+    // After the servers: they hold its connections. The reaper deletes it if this process is killed first.
+    await database?.close();
   }
 }
 
@@ -170,7 +203,10 @@ export const runCommand = ({ io, setExit, argv }: CommandContext) =>
   new Command('run')
     .description('run scenarios against the servers, print a table per scenario, write results.json, summary.md and report.html')
     .addOption(
-      new Option('--suite <name>', "the default scenarios, or the articles' own experiments and the claims table")
+      new Option(
+        '--suite <name>',
+        "the default scenarios; the articles' own experiments and the claims table; or the database's (/query: a throwaway PostgreSQL, or --database-url)",
+      )
         .choices(SUITE_NAMES)
         .default('default'),
     )
@@ -225,6 +261,7 @@ export const runCommand = ({ io, setExit, argv }: CommandContext) =>
     .option('--strict', 'exit 1 when any run was invalid, not only when a server failed')
     .option('--host <addr>', `where servers listen and load goes (default ${DEFAULT_OPTIONS.host}; loopback only)`)
     .option('--allow-non-loopback', 'allow a --host that is not 127.0.0.0/8 or ::1')
+    .addOption(shared.databaseUrl())
     .addOption(shared.readyTimeout())
     .addOption(shared.workspace())
     .addOption(shared.noBuild())
