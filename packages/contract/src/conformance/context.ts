@@ -8,11 +8,8 @@ export interface SuiteContext {
   server: ServerPackage;
   blocking: boolean;
   exceptions: NonNullable<ServerPackage['exceptions']>;
-  /**
-   * it() for a hardening case, or a skipped test that names the server's declared exception and its reason;
-   * with `concurrent`, it.concurrent(), which runs alongside the concurrent tests next to it in its block.
-   */
-  hardening: (name: ExceptionCase, options?: { concurrent?: boolean }) => typeof it;
+  /** it() for a hardening case, or a skipped test that names the server's declared exception and its reason. */
+  hardening: (name: ExceptionCase) => typeof it;
 }
 
 export function suiteContext(server: ServerPackage): SuiteContext {
@@ -21,9 +18,9 @@ export function suiteContext(server: ServerPackage): SuiteContext {
     server,
     blocking: server.model === 'blocking',
     exceptions,
-    hardening: (name, { concurrent = false } = {}) => {
+    hardening: (name) => {
       const reason = exceptions[name];
-      if (reason === undefined) return concurrent ? (it.concurrent as unknown as typeof it) : it;
+      if (reason === undefined) return it;
       return ((title: string) => it.skip(`${title} — declared exception "${name}": ${reason}`, () => {})) as unknown as typeof it;
     },
   };

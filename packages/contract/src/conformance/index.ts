@@ -6,7 +6,7 @@ import { describeConcurrencyModel } from './concurrencyModel.js';
 import { suiteContext } from './context.js';
 import { describeRoutes } from './coreRoutes.js';
 import { describeDatabase } from './database.js';
-import { describeHostileInput } from './hostileInput.js';
+import { describeHostileInput, withSlowClientBeside } from './hostileInput.js';
 import { describeLifecycle } from './lifecycle.js';
 import { describeWorkers } from './workers.js';
 
@@ -41,11 +41,13 @@ export function defineConformanceSuite(packageDir: string | URL): void {
   }
   const context = suiteContext(server);
   for (const [name, reason] of Object.entries(context.exceptions)) console.info(`${server.name}: declared exception "${name}": ${reason}`);
-  describeRoutes(context);
-  describeBadInput(context);
-  describeHostileInput(context);
-  describeConcurrencyModel(context);
-  describeDatabase(context);
-  describeWorkers(context);
-  describeLifecycle(context);
+  withSlowClientBeside(context, () => {
+    describeRoutes(context);
+    describeBadInput(context);
+    describeHostileInput(context);
+    describeConcurrencyModel(context);
+    describeDatabase(context);
+    describeWorkers(context);
+    describeLifecycle(context);
+  });
 }
