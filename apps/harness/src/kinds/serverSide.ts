@@ -23,6 +23,7 @@ export async function withServerSignals<T>(
   const before = await collectStats(server.name, server.url, server.workers, true);
   const machineBefore = readMachineCpu();
   const database = server.databaseUrl === undefined ? undefined : watchDatabase(server.databaseUrl);
+  await database?.ready;
   const result = await load();
   const machine = machineBusyCores(machineBefore, readMachineCpu());
   const activity = await database?.stop();

@@ -4,11 +4,14 @@ import pg from 'pg';
 export const DATABASE_SAMPLE_EVERY_MS = 10;
 
 /**
- * Sleeping queries running now, other than this connection's: pg_sleep is what /query waits in, so
- * every server's driver shows here (Python's psycopg and asyncpg word the statement their own way).
+ * Sleeping queries running now that began since the watch did ($1), other than this connection's:
+ * pg_sleep is what /query waits in, so every server's driver shows here (Python's psycopg and asyncpg
+ * word the statement their own way). Queries that began before are not the measured server's: the
+ * server before it, frozen now, may have left a few sleeping when its load stopped.
  */
 const ACTIVE_SLEEPS = `SELECT count(*)::int AS active FROM pg_stat_activity
-  WHERE state = 'active' AND query ILIKE '%pg_sleep%' AND pid <> pg_backend_pid() AND datname = current_database()`;
+  WHERE state = 'active' AND query ILIKE '%pg_sleep%' AND query_start >= $1::timestamptz
+    AND pid <> pg_backend_pid() AND datname = current_database()`;
 
 export interface DatabaseActivity {
   /** The most sleeping queries any reading saw at once. */
@@ -17,6 +20,8 @@ export interface DatabaseActivity {
 }
 
 export interface DatabaseWatch {
+  /** Settles once the watch has its connection and its start (or has given up): start the load after it. */
+  ready: Promise<void>;
   /** Stops reading; what was read, or undefined when nothing was (the database did not answer). */
   stop(): Promise<DatabaseActivity | undefined>;
 }
@@ -33,11 +38,19 @@ export function watchDatabase(url: string): DatabaseWatch {
   let maxQueries = 0;
   let readings = 0;
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const query = <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) =>
+    client.query<R>({ text, values, query_timeout: 2_000 } as pg.QueryConfig);
+  // The database's own clock, as query_start is: the watch counts only what began from here on.
+  const since = (async () => {
+    await client.connect();
+    // As text, to the microsecond: a JavaScript Date would cut it to the millisecond.
+    return (await query<{ since: string }>('SELECT clock_timestamp()::text AS since')).rows[0]?.since;
+  })();
   const reading = (async () => {
     try {
-      await client.connect();
+      const from = await since;
       while (!stopping) {
-        const result = await client.query<{ active: number }>({ text: ACTIVE_SLEEPS, query_timeout: 2_000 } as pg.QueryConfig);
+        const result = await query<{ active: number }>(ACTIVE_SLEEPS, [from]);
         maxQueries = Math.max(maxQueries, result.rows[0]?.active ?? 0);
         readings += 1;
         await sleep(DATABASE_SAMPLE_EVERY_MS);
@@ -47,6 +60,10 @@ export function watchDatabase(url: string): DatabaseWatch {
     }
   })();
   return {
+    ready: since.then(
+      () => undefined,
+      () => undefined,
+    ),
     async stop() {
       stopping = true;
       await reading;

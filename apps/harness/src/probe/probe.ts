@@ -252,6 +252,7 @@ export async function probeServer(settings: ProbeSettings, step: (text: string) 
   const warmupS = Math.min(2, Math.max(0.2, (2 * slowLatencyMs) / 1000)) + ((connections - 1) * connectSpacingMs) / 1000;
   const overflowsBefore = readListenOverflows();
   const database = settings.databaseUrl === undefined ? undefined : watchDatabase(settings.databaseUrl);
+  await database?.ready;
   const load = await runLoad({
     url: url + slow,
     connections,

@@ -50,7 +50,7 @@ describe('--database-url and the database scenarios where PostgreSQL cannot be h
     expect(withDatabase(SUITES.database, { named: false, unavailable: undefined }).scenarios).toHaveLength(2);
   });
 
-  it('without the binaries, lists them as unavailable and exits 2 with the install command; the default suite needs none', async () => {
+  it('without the binaries, lists them as unavailable and exits 2 with the install command', async () => {
     const nowhere = { POSTGRES_BIN: '/nonexistent/postgresql/bin' };
     const listed = await loopbench(['list'], nowhere).done;
     expect(listed.code, listed.output).toBe(0);

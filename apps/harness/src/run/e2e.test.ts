@@ -69,6 +69,9 @@ describe('loopbench run --quick', { timeout: 120_000 }, () => {
       node: process.version,
       frameworks: { express: expect.any(String), koa: expect.any(String) },
     });
+    // The default suite queries no database, so the run started none.
+    expect(results.environment.database).toBeUndefined();
+    expect(stderr).not.toContain('database:');
 
     // Servers in a seeded random order each round, the seed and the orders recorded.
     expect(Number.isInteger(results.options.seed)).toBe(true);
