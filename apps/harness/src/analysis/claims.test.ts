@@ -125,18 +125,16 @@ describe('the synchronous database library claim', () => {
     ]);
     expect(row).toMatchObject({ id: 'sync-driver', verdict: 'partly reproduced' });
     expect(row?.originals).toBe(
-      'fastapi-trap 19.6 req/s, 0.980 at a time (limit 1.00); fastapi-def 196 req/s, 9.80 at a time (limit 10.0); fastapi 198 req/s, 9.90 at a time (limit 10.0)',
+      'fastapi-trap 19.6 req/s, 0.980 at a time (limit 1); fastapi-def 196 req/s, 9.80 at a time (limit 10); fastapi 198 req/s, 9.90 at a time (limit 10)',
     );
-    expect(row?.analogue).toMatch(
-      /^express-blocking 19\.4 req\/s, .*; koa 197 req\/s, 9\.85 at a time \(limit 10\.0\): partly reproduced$/,
-    );
+    expect(row?.analogue).toMatch(/^express-blocking 19\.4 req\/s, .*; koa 197 req\/s, 9\.85 at a time \(limit 10\): partly reproduced$/);
     expect(row?.reason).toMatch(
-      /^The article is right about a synchronous call inside async def: fastapi-trap .* made 0\.980 query at a time, 19\.6 req\/s ≈ 1\/S/,
+      /^The article is right about a synchronous call inside async def: fastapi-trap .* made 0\.980 query at a time, 19\.6 req\/s ≈ 1\/S = 20\.0 req\/s/,
     );
     expect(row?.reason).toContain(
-      "It is not right about the library itself: the same kind of synchronous driver in a plain def (fastapi-def, psycopg's pool) made 9.80 queries at a time, 196 req/s, up to min(threads, pool) = 10.0",
+      "It is not right about the library itself: the same kind of synchronous driver in a plain def (fastapi-def, psycopg's pool) made 9.80 queries at a time, 196 req/s, up to min(threads, pool) = 10",
     );
-    expect(row?.reason).toContain('An async driver (fastapi, asyncpg) made 9.90 at a time, its pool of 10.0');
+    expect(row?.reason).toContain('An async driver (fastapi, asyncpg) made 9.90 at a time, its pool of 10');
   });
 
   it('is reproduced only when the sync driver gives no boost in def either, and not measured without the originals', () => {

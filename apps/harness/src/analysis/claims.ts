@@ -146,6 +146,9 @@ function asyncDefClaim(id: string, scenario: string, claim: string, article: str
   };
 }
 
+/** A count theory gives (queries at once): a whole number as one, "10" not "10.0". */
+const count = (value: number | undefined) => (value !== undefined && Number.isInteger(value) ? String(value) : formatNumber(value));
+
 /** "fastapi-trap 19.9 req/s, 1.00 query at a time" for each server that ran, with its model's limit where theory gave one. */
 function queriesAtOnce(find: Find, servers: readonly string[], queryMs: number | undefined): string {
   const ran = servers.filter((s) => find(s));
@@ -153,7 +156,7 @@ function queriesAtOnce(find: Find, servers: readonly string[], queryMs: number |
   return ran
     .map((s) => {
       const limit = find(s)?.expected.databaseQueriesMax;
-      return `${s} ${formatNumber(medianOf(find(s), 'throughputRps'))} req/s, ${formatNumber(atOnce(find(s), queryMs))} at a time${limit === undefined ? '' : ` (limit ${formatNumber(limit)})`}`;
+      return `${s} ${formatNumber(medianOf(find(s), 'throughputRps'))} req/s, ${formatNumber(atOnce(find(s), queryMs))} at a time${limit === undefined ? '' : ` (limit ${count(limit)})`}`;
     })
     .join('; ');
 }
@@ -261,12 +264,13 @@ const CLAIMS: readonly ClaimSpec[] = [
       const queryMs = queryMsOf(scenario);
       const n = (server: string) => atOnce(find(server), queryMs);
       const [trap, def, async] = [n(ORIGINAL.trap), n(ORIGINAL.def), n(ORIGINAL.async)];
-      const limitOf = (server: string) => formatNumber(find(server)?.expected.databaseQueriesMax);
+      const limitOf = (server: string) => count(find(server)?.expected.databaseQueriesMax);
+      const oneAtATime = queryMs === undefined ? '1/S' : `1/S = ${formatNumber(1000 / queryMs)} req/s`;
       const right =
         trap === undefined
           ? 'fastapi-trap did not run, so a synchronous driver inside async def was not measured.'
           : trap < NO_BOOST
-            ? `The article is right about a synchronous call inside async def: fastapi-trap (psycopg2 in async def) made ${formatNumber(trap)} query at a time, ${formatNumber(medianOf(find(ORIGINAL.trap), 'throughputRps'))} req/s ≈ 1/S: the driver holds the event loop for the whole query, as time.sleep does, so async gave no boost at all.`
+            ? `The article is right about a synchronous call inside async def: fastapi-trap (psycopg2 in async def) made ${formatNumber(trap)} query at a time, ${formatNumber(medianOf(find(ORIGINAL.trap), 'throughputRps'))} req/s ≈ ${oneAtATime}: the driver holds the event loop for the whole query, as time.sleep does, so async gave no boost at all.`
             : `fastapi-trap (psycopg2 in async def) made ${formatNumber(trap)} queries at a time: more than one, so it did not hold its event loop as the article expects.`;
       const wrong =
         def === undefined
