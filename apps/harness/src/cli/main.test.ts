@@ -203,7 +203,14 @@ describe('list', () => {
       'article-hello',
       'article-cpu',
       'article-workers-cpu',
+      'article-database',
+      'db-bound',
+      'pool-limited',
     ]);
+    // Each server says how its /query waits in the database.
+    expect(listed.servers.find((s) => s.name === 'koa')).toMatchObject({
+      database: { driver: expect.stringContaining('pg Pool'), pool: 10 },
+    });
   });
 });
 

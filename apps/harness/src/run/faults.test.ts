@@ -37,11 +37,11 @@ function workspace(fixtures: Record<string, string[] | { file: string; source: s
 
 /** koa's app, made to exit after a number of requests: passes verify, then dies under load. */
 const crashAfter = (requests: number) => `
-import { serve } from ${JSON.stringify(path.join(root, 'packages/contract/dist/index.js'))};
+import { awaiting, pooledDatabase, serve } from ${JSON.stringify(path.join(root, 'packages/contract/dist/index.js'))};
 import { createApp } from ${JSON.stringify(path.join(koaDir, 'dist/app.js'))};
 let seen = 0;
-serve({ name: 'crashy', model: 'non-blocking', createListener: (stats) => {
-  const app = createApp(stats).callback();
+serve({ name: 'crashy', model: 'non-blocking', createListener: (stats, database) => {
+  const app = createApp(stats, awaiting(pooledDatabase(database))).callback();
   return (req, res) => {
     if (++seen > ${requests}) { console.error('crashy: giving up after ${requests} requests'); process.exit(7); }
     app(req, res);
