@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { POSTGRES_INSTALL, postgresBinaries, waitForExit } from '@loopbench/contract';
@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { SUITES } from '../catalogue/suites.js';
 import { readResults } from '../results/results.js';
 import { databaseUrlOption, withoutPassword } from './database.js';
+import { findWorkspaceRoot } from './discover.js';
 import { loopbench } from './loopbench.testing.js';
 import { withDatabase } from './select.js';
 
@@ -27,6 +28,18 @@ async function announced(said: (pattern: RegExp) => Promise<string>): Promise<{ 
 }
 
 const outDir = () => path.join(mkdtempSync(path.join(tmpdir(), 'loopbench-database-')), 'out');
+
+/** A workspace of the real koa and a "flask" that declares a driver and exits at start-up: a run with it fails (exit 1). */
+function failingWorkspace(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'loopbench-database-'));
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'fixture', private: true, workspaces: ['packages/*'] }));
+  mkdirSync(path.join(dir, 'packages', 'flask'), { recursive: true });
+  symlinkSync(path.join(findWorkspaceRoot(), 'packages', 'server-koa'), path.join(dir, 'packages', 'koa'));
+  const start = ['node', '-e', "console.error('cannot reach the database'); process.exit(3)"];
+  const loopbench = { name: 'flask', model: 'blocking', analogue: 'a fixture that fails', start, database: { driver: 'none, it exits' } };
+  writeFileSync(path.join(dir, 'packages', 'flask', 'package.json'), JSON.stringify({ name: '@fixture/flask', loopbench }));
+  return dir;
+}
 
 describe('--database-url and the database scenarios where PostgreSQL cannot be had', { timeout: 60_000 }, () => {
   it('takes a postgres:// URL and shows it without its password', () => {
@@ -134,6 +147,33 @@ describe.skipIf(!postgresBinaries() && process.env.LOOPBENCH_REQUIRE_SERVERS !==
       expect(second?.problems.join('; ')).toMatch(/stopped answering during this run: \/query answers 503 without it/);
       expect(third?.problems).toEqual([expect.stringMatching(/^not run: the database .* had stopped answering during an earlier run$/)]);
       expect(await Promise.all((koa?.pids ?? []).map((pid) => waitForExit(pid)))).not.toContain(false);
+    });
+
+    it('stops and deletes it when the run fails', async () => {
+      const out = outDir();
+      const run = loopbench([
+        'run',
+        '--workspace',
+        failingWorkspace(),
+        '--servers',
+        'koa,flask',
+        '--scenario',
+        'db-bound',
+        '--quick',
+        '--repeats',
+        '1',
+        '--no-build',
+        '--out',
+        out,
+      ]);
+      const cluster = await announced(run.said);
+      const { code, output } = await run.done;
+      expect(code, output).toBe(1);
+      expect(output).toMatch(/flask: exited before it was ready \(code 3, signal null\)/);
+      expect(await waitForExit(cluster.pid)).toBe(true);
+      expect(existsSync(cluster.folder)).toBe(false);
+      const koa = readResults(path.join(out, 'results.json')).scenarios[0]?.results.find((r) => r.server === 'koa');
+      expect(koa?.valid).toBe(true);
     });
 
     it('stops and deletes it on Ctrl-C', async () => {
