@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { request } from '@loopbench/contract';
 import type { MetricName } from '../catalogue/metrics.js';
 import { generateClosedLoop } from '../measure/generators.js';
+import { waitUntilIdle } from '../measure/serverStats.js';
 import type { Evidence, Predictions, ScenarioKind } from './kind.js';
 import { MIN_CYCLES, MIN_LATENCY_SAMPLES, REQUEST_TIMEOUT_S } from './limits.js';
 import { loadProblems, runProblem } from './problems.js';
@@ -26,6 +27,12 @@ export interface ClosedLoopSettings {
    * connections, on its first requests (worker-pool took seconds), and that is not its steady state.
    */
   primeRounds?: number;
+  /**
+   * After each run, wait until the server has answered every request it took: the load stops with
+   * requests still waiting in its pool's queue (C − P of them), and a server frozen with them would
+   * count them in flight in its next run (koa read 30 at 20 connections).
+   */
+  drain?: boolean;
 }
 
 /** `rounds` rounds of `connections` requests at once, each answered (or failed) before the next; nothing is kept. */
@@ -64,6 +71,8 @@ export const closedLoop: ScenarioKind<ClosedLoopSettings> = {
         server.generators,
       ),
     );
+    if (settings.drain && !server.exited)
+      await waitUntilIdle(server.name, server.url, server.workers, REQUEST_TIMEOUT_S * 1000).catch(() => false);
     const found = loadProblems(load);
     if (load.responses === 0) found.push(runProblem.noAnswer());
     // Every connection sends its share of the samples: fewer only when requests failed or connections went unanswered.

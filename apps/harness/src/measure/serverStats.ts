@@ -37,6 +37,21 @@ export async function collectStats(
   return byPid;
 }
 
+/**
+ * Waits until no worker has a request in flight (by /stats), reading every `everyMs`, for at most
+ * `timeoutMs`; whether it got there. A run's load stops with requests still queued inside a server
+ * (waiting for a pool's connection); left there, they would be in flight in its next run, frozen meanwhile.
+ */
+export async function waitUntilIdle(name: string, url: string, workers: number, timeoutMs: number, everyMs = 20): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const stats = await collectStats(name, url, workers);
+    if ([...stats.values()].every((s) => s.inFlight === 0)) return true;
+    if (performance.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
 /** Server-side signals over a window, from /stats before and after it. */
 export interface ServerSignals {
   /** Mean over workers of the share of time each event loop was occupied; undefined where not measured. */

@@ -57,7 +57,7 @@ const cpuTheory = (evidence: Evidence, { connections, workers }: Pick<ClosedLoop
 
 /** C closed-loop connections on one target, for the run's duration. */
 const closedLoopPlan =
-  (target: string, theory?: ClosedLoopSettings['theory'], timeline = false, primeRounds = 0): Load =>
+  (target: string, theory?: ClosedLoopSettings['theory'], timeline = false, pooled?: { primeRounds: number }): Load =>
   ({ connections, warmupS, durationS }, workers) =>
     bind(closedLoop, {
       target,
@@ -67,7 +67,8 @@ const closedLoopPlan =
       durationS,
       ...(theory ? { theory } : {}),
       ...(timeline ? { timeline } : {}),
-      ...(primeRounds > 0 ? { primeRounds } : {}),
+      // A server with a pool is primed before its first run and drained after each.
+      ...(pooled ? { primeRounds: pooled.primeRounds, drain: true } : {}),
     });
 
 /** C closed-loop connections waiting S ms each (--quick: shorter), checked by Little's law. */
@@ -105,7 +106,7 @@ const databasePlan: Plan = (options, workers, scenario) => {
     });
   };
   // The timeline shows where each request waited: in line (a thread's), or served (a pool's, inside the handler).
-  return closedLoopPlan(target, theory, true, QUERY.primeRounds)({ ...options, connections: QUERY.connections }, workers);
+  return closedLoopPlan(target, theory, true, { primeRounds: QUERY.primeRounds })({ ...options, connections: QUERY.connections }, workers);
 };
 
 /** The mixed scenario's stall: fast traffic for T, one slow request of S inside it. */
