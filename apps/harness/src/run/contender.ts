@@ -78,6 +78,13 @@ export class Contender implements ServerUnderTest {
     return this.#exit !== undefined;
   }
 
+  /** Aborted once its process has exited: a run's load stops then, instead of waiting out its requests' timeout. */
+  readonly #gone = new AbortController();
+
+  get gone(): AbortSignal {
+    return this.#gone.signal;
+  }
+
   /** It exited on its own: not by the harness's SIGTERM at the scenario's end or on Ctrl-C. */
   get crashed(): boolean {
     return this.exited && !this.#stopping();
@@ -153,6 +160,7 @@ export class Contender implements ServerUnderTest {
       this.#pids.add(running.pid);
       void running.exited.then((status) => {
         this.#exit = status;
+        this.#gone.abort(new Error(`${this.name} exited`));
       });
       reporter.step(`verifying ${this.name}`);
       const problems = await verifyServer(running.url);

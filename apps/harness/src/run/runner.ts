@@ -73,9 +73,11 @@ async function runOnce(
     contender.recordRun({ repeat, valid: false, problems: [runProblem.databaseGone(database.database.describe)], values: {} });
     return;
   }
+  // A server that dies mid-run ends the run's load at once: its unanswered requests would wait out their timeout (30 s).
+  const runSignal = signal ? AbortSignal.any([signal, contender.gone]) : contender.gone;
   try {
     if (repeat === 0 && bound.warmup) {
-      const warmup = await bound.warmup(contender, signal);
+      const warmup = await bound.warmup(contender, runSignal);
       if (!contender.exited) {
         contender.recordWarmup(warmup.values);
         // Its values feed theory (the open-loop baseline): a warm-up with errors is not to be trusted either.
@@ -86,7 +88,7 @@ async function runOnce(
       contender.recordRun({ repeat, valid: false, problems, values: warmup.values });
       return;
     }
-    const run = await bound.run(contender, repeat, signal);
+    const run = await bound.run(contender, repeat, runSignal);
     if (contender.crashed) run.problems.push(contender.crashProblem());
     if (await database?.lostDuring()) run.problems.push(runProblem.databaseLost(database?.database.describe ?? ''));
     contender.recordRun({
