@@ -30,6 +30,12 @@ export interface ProbeResult {
   blockingIndex: number;
   /** Requests served at once, by Little's law: N = X·S (X·(S − networkStallMs) when `stallOutside`). */
   concurrency: number;
+  /**
+   * The size of the limit, a pool's or a worker count's: N − X·F, F the fast path alone. A pool
+   * holds a request while it waits, and what every request costs besides (parsing, routing, about
+   * F) goes on outside it: N counts that too, and read 5.3 to 5.6 requests at once on a pool of 5.
+   */
+  limitEstimate: number;
   /** The fast path alone, median. */
   fastLatencyMs: number;
   /** The slow path alone, median, on the kind of connection the load sends on (kept alive when the server keeps it): S. */
@@ -299,6 +305,7 @@ export async function probeServer(settings: ProbeSettings, step: (text: string) 
     verdict: unansweredConnections > 0 && classified === 'concurrent' ? 'limited' : classified,
     blockingIndex: blockingIndex(trial, slowFreshMs),
     concurrency,
+    limitEstimate: concurrency - X * fastLatencyMs,
     fastLatencyMs,
     slowLatencyMs,
     fastBehindSlowMs: trial.fast.latencyMs,

@@ -101,7 +101,7 @@ export function describeProbe(result: ProbeResult): string {
   const n = formatNumber(result.concurrency);
   const headline: Record<Behaviour, string> = {
     blocking: `blocking: ${s.fast} waited ${formatNumber(result.fastBehindSlowMs - result.fastLatencyMs)} ms behind ${s.slow}; about ${n} request at a time`,
-    limited: `limited: about ${n} requests at a time of ${s.connections} connections; a pool or worker count of about ${Math.round(result.concurrency)}`,
+    limited: `limited: about ${n} requests at a time of ${s.connections} connections; a pool or worker count of about ${Math.round(result.limitEstimate)}`,
     concurrent: `concurrent: ${s.fast} answered in ${formatNumber(result.fastBehindSlowMs)} ms with ${s.slow} in flight; about ${n} requests at a time of ${s.connections} connections`,
   };
   const rows: [string, string][] = [
