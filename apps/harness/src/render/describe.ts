@@ -1,7 +1,7 @@
 import { findings, headlinePair } from '../analysis/findings.js';
 import { formatNumber, formatRatio } from '../analysis/format.js';
 import { medianOf } from '../analysis/stats.js';
-import { QUERY_TARGET } from '../catalogue/database.js';
+import { QUERY, QUERY_TARGET } from '../catalogue/database.js';
 import { IO_BOUND_TARGET } from '../catalogue/scenarios.js';
 import { scenarioById } from '../catalogue/suites.js';
 import type { ScenarioResult, TheoryCheck } from '../results/results.js';
@@ -100,4 +100,14 @@ export function parametersLine(scenario: ScenarioResult): string {
   return [...Object.entries(scenario.parameters), ...warmups]
     .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toFixed(3)) : v}`)
     .join(' ');
+}
+
+/**
+ * "10 connections" as a run's headers say it: the scenarios on /query keep their own 20 whatever
+ * --connections says, and a header that said 10 over their tables misled.
+ */
+export function connectionsWords(connections: number, scenarioIds: readonly string[]): string {
+  const own = scenarioIds.filter((id) => scenarioById(id)?.database !== undefined);
+  if (own.length === 0) return `${connections} connections`;
+  return `${connections} connections (${QUERY.connections} in ${own.join(', ')})`;
 }

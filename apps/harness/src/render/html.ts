@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { CLAIM_RULE, claimsTable } from '../analysis/claims.js';
 import type { Results, ScenarioResult } from '../results/results.js';
 import { type ChartSpec, reportCharts } from './charts/registry.js';
-import { findingFor, parametersLine, scenarioText, statusOf } from './describe.js';
+import { connectionsWords, findingFor, parametersLine, scenarioText, statusOf } from './describe.js';
 import { describeEnvironment } from './environment.js';
 import { scenarioTable } from './rows.js';
 
@@ -103,7 +103,12 @@ ${asset('report.css')}</style>
 <body>
 <h1>loopbench: ${escapeHtml(o.servers.join(' vs '))}</h1>
 <p class="env">${escapeHtml(describeEnvironment(results.environment))}<br>
-${escapeHtml(`${results.createdAt}; ${o.repeats} runs per server of ${o.durationS} s after a ${o.warmupS} s warm-up, ${o.connections} connections, ${o.workers} workers in worker scenarios, ${o.ratePerS} req/s open loop${o.quick ? ', --quick' : ''}; load: ${results.environment.loadGenerator}`)}</p>
+${escapeHtml(
+  `${results.createdAt}; ${o.repeats} runs per server of ${o.durationS} s after a ${o.warmupS} s warm-up, ${connectionsWords(
+    o.connections,
+    results.scenarios.map((s) => s.id),
+  )}, ${o.workers} workers in worker scenarios, ${o.ratePerS} req/s open loop${o.quick ? ', --quick' : ''}; load: ${results.environment.loadGenerator}`,
+)}</p>
 ${results.complete ? '' : '<p><span class="badge">INCOMPLETE</span> The run stopped before every scenario finished; these are the ones that did.</p>'}
 ${claimsSection(results)}
 <h2>Verdicts</h2>

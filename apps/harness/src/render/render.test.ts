@@ -4,7 +4,7 @@ import { summarize } from '../analysis/stats.js';
 import type { Basis, MetricName, ScenarioResult, ServerResult, TheoryCheck } from '../results/results.js';
 import { resultsOf } from '../results/results.testing.js';
 import { reportCharts } from './charts/registry.js';
-import { findingFor } from './describe.js';
+import { connectionsWords, findingFor } from './describe.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { theoryFigure } from './rows.js';
@@ -384,5 +384,12 @@ describe('the throughput chart', () => {
       { x: 'io-bound · koa', y: 200 },
       { x: 'hello · koa', y: 1 },
     ]);
+  });
+});
+
+describe("the headers' connections", () => {
+  it("name the database scenarios' own 20 beside --connections, and only where they ran", () => {
+    expect(connectionsWords(10, ['head-of-line', 'io-bound'])).toBe('10 connections');
+    expect(connectionsWords(10, ['db-bound', 'pool-limited'])).toBe('10 connections (20 in db-bound, pool-limited)');
   });
 });

@@ -54,7 +54,8 @@ export function lockOutDir(dir: string, pid = process.pid): () => void {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(file, 'wx');
-      writeFileSync(fd, `${pid} ${startOf(pid) ?? ''}`.trim() + '\n');
+      const started = startOf(pid);
+      writeFileSync(fd, started === undefined ? `${pid}\n` : `${pid} ${started}\n`);
       closeSync(fd);
       return () => rmSync(file, { force: true });
     } catch (error) {

@@ -170,7 +170,14 @@ async function measure(
       signal: controller.signal,
       ...(database ? { database } : {}),
     };
-    if (!flags.json) io.out.write(`${renderHeader(environment, resultsOptions(plan))}\n`);
+    if (!flags.json)
+      io.out.write(
+        `${renderHeader(
+          environment,
+          resultsOptions(plan),
+          plan.scenarios.map((s) => s.id),
+        )}\n`,
+      );
     const results = await runBenchmarks(plan, progress);
     progress.close();
     const claims = claimsTable(results);
