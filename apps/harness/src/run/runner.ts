@@ -154,7 +154,9 @@ async function runScenario(scenario: Scenario, plan: RunPlan, reporter: Reporter
         if (contender.failure || signal?.aborted) continue;
         for (const other of contenders) if (other !== contender) other.running?.pause();
         contender.running?.resume();
-        reporter.step(repeat === 0 ? `warming up ${contender.name}` : `${contender.name}: run ${repeat} of ${options.repeats}`);
+        // After the database was lost a run is recorded as not made, and not announced as one.
+        if (!watch?.lost)
+          reporter.step(repeat === 0 ? `warming up ${contender.name}` : `${contender.name}: run ${repeat} of ${options.repeats}`);
         const lostBefore = watch?.lost === true;
         await runOnce(bound, contender, repeat, signal, watch);
         if (watch?.lost && !lostBefore)
