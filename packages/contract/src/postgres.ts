@@ -107,7 +107,13 @@ export async function startPostgres(options: { readyTimeoutMs?: number; maxConne
     const stderr = String((error as { stderr?: Buffer }).stderr ?? '').trim();
     throw new PostgresUnavailable(`initdb failed: ${stderr || (error as Error).message}`);
   }
-  const port = await freePort();
+  let port: number;
+  try {
+    port = await freePort();
+  } catch (error) {
+    rmSync(folder, { recursive: true, force: true });
+    throw error;
+  }
   const settings = [`port=${port}`, `unix_socket_directories=${folder}`, 'listen_addresses=127.0.0.1', 'fsync=off'];
   settings.push(`max_connections=${maxConnections}`, 'synchronous_commit=off', 'full_page_writes=off');
   const child = spawn(path.join(bin, 'postgres'), ['-D', data, ...settings.flatMap((setting) => ['-c', setting])], {
@@ -116,19 +122,30 @@ export async function startPostgres(options: { readyTimeoutMs?: number; maxConne
     ...owner,
   });
   let log = '';
+  // A postgres that cannot be spawned is an error on the child, and then a cluster that did not start.
+  child.on('error', (error) => {
+    log += `\n${error.message}`;
+  });
   child.stderr?.on('data', (chunk: Buffer) => {
     log = (log + chunk.toString()).slice(-4_000);
   });
   if (child.pid !== undefined) tellReaper(child.pid, folder);
   const exited = exitOf(child);
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const running = () => child.pid !== undefined && child.exitCode === null && child.signalCode === null;
+  // The group may be gone before its 'exit' is seen: a signal to it then is no error.
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, name);
+    } catch {}
+  };
   let stopped: Promise<void> | undefined;
   const stop = () => {
     stopped ??= (async () => {
-      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+      if (running()) {
         // SIGINT is PostgreSQL's fast shutdown: it disconnects clients instead of waiting for them.
-        process.kill(-child.pid, 'SIGINT');
-        const force = setTimeout(() => child.pid !== undefined && process.kill(-child.pid, 'SIGKILL'), 5_000);
+        signal('SIGINT');
+        const force = setTimeout(() => signal('SIGKILL'), 5_000);
         await exited;
         clearTimeout(force);
       }
@@ -139,11 +156,11 @@ export async function startPostgres(options: { readyTimeoutMs?: number; maxConne
   };
   const deadline = Date.now() + readyTimeoutMs;
   while (!(await acceptsQueries(url))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
+    if (!running() || Date.now() > deadline) {
       await stop();
       throw new PostgresUnavailable(`PostgreSQL did not start on port ${port}: ${log.trim() || 'no output'}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { url, port, pid: child.pid as number, stop, running: () => child.exitCode === null && child.signalCode === null };
+  return { url, port, pid: child.pid as number, stop, running };
 }

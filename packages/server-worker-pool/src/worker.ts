@@ -1,4 +1,12 @@
-import { blockingDatabase, DatabaseUnavailable, type Params, type Reply, ROUTES, sleepBlocking } from '@loopbench/contract';
+import {
+  blockingDatabase,
+  DATABASE_WAIT_MS,
+  DatabaseUnavailable,
+  type Params,
+  type Reply,
+  ROUTES,
+  sleepBlocking,
+} from '@loopbench/contract';
 import { workerData } from 'piscina';
 
 export interface Task {
@@ -6,10 +14,10 @@ export interface Task {
   params: Params;
 }
 
-/** What the pool gives every thread: the database's URL, and the pool's free connections, shared by all threads. */
+/** What the pool gives every thread: the database's URL, and the pool's free turns, shared by all threads. */
 export interface PoolData {
   databaseUrl: string | undefined;
-  /** One Int32: connections free; a thread takes one for each query and waits while there is none. */
+  /** One Int32: DB_POOL turns free; a thread takes one for each query and waits while there is none. */
   freeConnections: SharedArrayBuffer;
 }
 
@@ -18,17 +26,24 @@ export type Outcome = { reply: Reply } | { unavailable: string };
 
 const { databaseUrl, freeConnections } = workerData as PoolData;
 const free = new Int32Array(freeConnections);
-// This thread's own connection, opened on first use: a query holds one of the pool's P turns while it runs.
+// This thread's own connection, opened on first use: a query holds one of the pool's DB_POOL turns while it runs,
+// so at most min(threads, DB_POOL) queries are in the database at once (the connections open number up to the threads).
 const database = blockingDatabase({ url: databaseUrl });
 
-/** Blocks this thread until one of the pool's connections is free, as psycopg's ConnectionPool.getconn does. */
-function takeConnection(): void {
+/**
+ * Blocks this thread until one of the pool's turns is free, as psycopg's ConnectionPool.getconn
+ * does, for at most DATABASE_WAIT_MS as the other drivers' pools; whether it got one.
+ */
+function takeConnection(): boolean {
+  const deadline = performance.now() + DATABASE_WAIT_MS;
   for (;;) {
     const left = Atomics.load(free, 0);
     if (left > 0) {
-      if (Atomics.compareExchange(free, 0, left, left - 1) === left) return;
+      if (Atomics.compareExchange(free, 0, left, left - 1) === left) return true;
     } else {
-      Atomics.wait(free, 0, left);
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) return false;
+      Atomics.wait(free, 0, left, remaining);
     }
   }
 }
@@ -43,7 +58,7 @@ export default function run({ route, params }: Task): Outcome {
   const spec = ROUTES.find((r) => r.name === route);
   if (!spec) throw new Error(`no route named ${route}`);
   if (spec.waitsIn === 'database') {
-    takeConnection();
+    if (!takeConnection()) return { unavailable: `no database connection was free within ${DATABASE_WAIT_MS / 1000} s` };
     try {
       database.query(spec.waitMs(params));
     } catch (error) {

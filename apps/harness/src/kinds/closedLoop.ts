@@ -71,9 +71,12 @@ export const closedLoop: ScenarioKind<ClosedLoopSettings> = {
         server.generators,
       ),
     );
-    if (settings.drain && !server.exited)
-      await waitUntilIdle(server.name, server.url, server.workers, REQUEST_TIMEOUT_S * 1000).catch(() => false);
+    const drained =
+      !settings.drain ||
+      server.exited ||
+      (await waitUntilIdle(server.name, server.url, server.workers, REQUEST_TIMEOUT_S * 1000).catch(() => false));
     const found = loadProblems(load);
+    if (!drained) found.push(runProblem.notDrained(REQUEST_TIMEOUT_S));
     if (load.responses === 0) found.push(runProblem.noAnswer());
     // Every connection sends its share of the samples: fewer only when requests failed or connections went unanswered.
     const enough = load.latencyMs.count >= MIN_LATENCY_SAMPLES;

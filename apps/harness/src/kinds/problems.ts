@@ -61,6 +61,8 @@ export const runProblem = {
   sendLag: (p99Ms: number) => `the generator fell behind its plan (send lag p99 ${p99Ms.toFixed(1)} ms > ${SEND_LAG_LIMIT_MS} ms)`,
   listenOverflows: (connections: number) => `${connections} connections overflowed a listen backlog (TcpExt ListenOverflows)`,
   statsMissing: () => 'server-side /stats did not answer from every worker',
+  /** Requests the server still held after the load: its next run would count them in flight as its own. */
+  notDrained: (seconds: number) => `the server still had requests in flight ${seconds} s after the load stopped`,
   /** The database stopped answering during the run: the server's /query answered 503 without it. */
   databaseLost: (database: string) =>
     `the database (${database}) stopped answering during this run: /query answers 503 without it, so the figures are not the server's`,

@@ -1,5 +1,5 @@
 import type { MetricValues } from '../catalogue/metrics.js';
-import { watchDatabase } from '../measure/databaseActivity.js';
+import { type DatabaseActivity, watchDatabase } from '../measure/databaseActivity.js';
 import { machineBusyCores, readMachineCpu } from '../measure/machineCpu.js';
 import { collectStats, type ServerSignals, signalsBetween } from '../measure/serverStats.js';
 import type { ServerUnderTest } from './kind.js';
@@ -24,9 +24,15 @@ export async function withServerSignals<T>(
   const machineBefore = readMachineCpu();
   const database = server.databaseUrl === undefined ? undefined : watchDatabase(server.databaseUrl);
   await database?.ready;
-  const result = await load();
+  let result: T;
+  let activity: DatabaseActivity | undefined;
+  try {
+    result = await load();
+  } finally {
+    // A load that failed must not leave the watch's connection polling the database.
+    activity = await database?.stop();
+  }
   const machine = machineBusyCores(machineBefore, readMachineCpu());
-  const activity = await database?.stop();
   const after = server.exited ? new Map() : await collectStats(server.name, server.url, server.workers);
   server.seen([...before.keys(), ...after.keys()]);
   const signals = signalsBetween(before, after);

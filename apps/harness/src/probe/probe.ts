@@ -259,17 +259,23 @@ export async function probeServer(settings: ProbeSettings, step: (text: string) 
   const overflowsBefore = readListenOverflows();
   const database = settings.databaseUrl === undefined ? undefined : watchDatabase(settings.databaseUrl);
   await database?.ready;
-  const load = await runLoad({
-    url: url + slow,
-    connections,
-    warmupS,
-    durationS,
-    timeoutMs: PROBE_LIMITS.slowMsMax * 3,
-    connectSpacingMs,
-    silentMs: PROBE_LIMITS.silentCycles * connections * slowLatencyMs + 1000,
-  });
+  let load: Awaited<ReturnType<typeof runLoad>>;
+  let activity: Awaited<ReturnType<NonNullable<typeof database>['stop']>>;
+  try {
+    load = await runLoad({
+      url: url + slow,
+      connections,
+      warmupS,
+      durationS,
+      timeoutMs: PROBE_LIMITS.slowMsMax * 3,
+      connectSpacingMs,
+      silentMs: PROBE_LIMITS.silentCycles * connections * slowLatencyMs + 1000,
+    });
+  } finally {
+    // A load that failed must not leave the watch's connection polling the database.
+    activity = await database?.stop();
+  }
   const overflowsAfter = readListenOverflows();
-  const activity = await database?.stop();
   const listenOverflows = overflowsBefore === undefined || overflowsAfter === undefined ? undefined : overflowsAfter - overflowsBefore;
   if (load.non2xx > 0) throw new ProbeError(`${load.non2xx} of ${load.responses} ${slow} requests under load answered non-2xx`, 2);
   if (load.errors + load.timeouts > 0) {

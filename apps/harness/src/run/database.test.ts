@@ -46,6 +46,11 @@ describe('--database-url and the database scenarios where PostgreSQL cannot be h
     expect(databaseUrlOption('postgres://bench:secret@127.0.0.1:5432/lab')).toBe('postgres://bench:secret@127.0.0.1:5432/lab');
     expect(withoutPassword('postgres://bench:secret@127.0.0.1:5432/lab')).toBe('postgres://bench:***@127.0.0.1:5432/lab');
     expect(() => databaseUrlOption('mysql://127.0.0.1/lab')).toThrow(/is not a PostgreSQL URL; give one like --database-url postgres:\/\//);
+    // pg reads a password from the query too; and what is not a postgres URL is named by its scheme only.
+    expect(withoutPassword('postgres://bench@127.0.0.1/lab?password=secret&sslpassword=key')).toBe(
+      'postgres://bench@127.0.0.1/lab?password=***&sslpassword=***',
+    );
+    expect(() => databaseUrlOption('bench:secret@127.0.0.1:5432/lab')).toThrow(/^(?!.*secret).*is not a PostgreSQL URL/);
   });
 
   it('leaves the scenarios on /query out of a suite, with the install command, and refuses them when named or alone', () => {

@@ -20,11 +20,15 @@ export interface RunDatabase {
   close(): Promise<void>;
 }
 
-/** A URL as messages and results.json show it: the password, if any, as ***. */
+/** Query parameters pg reads a secret from, besides the URL's own password. */
+const SECRET_PARAMS = ['password', 'sslpassword'];
+
+/** A URL as messages and results.json show it: the password, if any, as ***, in its place or in the query. */
 export function withoutPassword(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
+    for (const name of SECRET_PARAMS) if (parsed.searchParams.has(name)) parsed.searchParams.set(name, '***');
     return parsed.toString();
   } catch {
     return '(not a URL)';
@@ -41,7 +45,8 @@ export function databaseUrlOption(raw: string): string {
   }
   if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
     throw new UsageError(
-      `--database-url ${withoutPassword(raw) === '(not a URL)' ? JSON.stringify(raw) : withoutPassword(raw)} is not a PostgreSQL URL; give one like --database-url ${DATABASE_URL_EXAMPLE}`,
+      // Named by its scheme only: what is not a postgres URL may still hold a password (user:secret@host parses as scheme "user:").
+      `--database-url ${protocol === undefined ? 'is not a URL' : `(a ${protocol} URL) is not a PostgreSQL URL`}; give one like --database-url ${DATABASE_URL_EXAMPLE}`,
     );
   }
   return raw;

@@ -58,6 +58,17 @@ class DatabaseWatch {
   }
 }
 
+/** One watch per database for the whole run: once lost, the later scenarios' runs are not made either. */
+const watches = new WeakMap<RunDatabase, DatabaseWatch>();
+function watchOf(database: RunDatabase): DatabaseWatch {
+  let watch = watches.get(database);
+  if (!watch) {
+    watch = new DatabaseWatch(database);
+    watches.set(database, watch);
+  }
+  return watch;
+}
+
 /**
  * One warm-up (repeat 0) or measured run of one contender; a crash or an error becomes a problem of the
  * run, and so does a database that stopped answering during it (a run after that is not made).
@@ -145,7 +156,7 @@ async function runScenario(scenario: Scenario, plan: RunPlan, reporter: Reporter
       signal,
       ...(database ? { database: { url: database.url, ...(pool === undefined ? {} : { pool }) } } : {}),
     };
-    const watch = database ? new DatabaseWatch(database) : undefined;
+    const watch = database ? watchOf(database) : undefined;
     await Promise.all(contenders.map((contender) => contender.start(start, reporter)));
     for (let repeat = bound.warmup ? 0 : 1; repeat <= options.repeats; repeat++) {
       const round = shuffled(contenders, random);
@@ -161,7 +172,7 @@ async function runScenario(scenario: Scenario, plan: RunPlan, reporter: Reporter
         await runOnce(bound, contender, repeat, signal, watch);
         if (watch?.lost && !lostBefore)
           reporter.warn(
-            `the database (${watch.database.describe}) stopped answering during ${contender.name}'s run ${repeat} of ${scenario.id}: that run is invalid, and the scenario's later runs are not made`,
+            `the database (${watch.database.describe}) stopped answering during ${contender.name}'s run ${repeat} of ${scenario.id}: that run is invalid, and no later run on /query is made`,
           );
         // Stopped by Ctrl-C or SIGTERM: the harness's own stop, not the server's failure.
         if (signal?.aborted) {
