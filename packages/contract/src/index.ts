@@ -15,6 +15,14 @@ export {
   readDatabaseEnv,
 } from './database.js';
 export {
+  askDatabase,
+  DATABASE_SAMPLE_EVERY_MS,
+  type DatabaseActivity,
+  type DatabaseWatch,
+  databaseAnswers,
+  watchDatabase,
+} from './databaseActivity.js';
+export {
   DeclarationError,
   type DeclarationProblem,
   declarationJsonSchema,

@@ -3,7 +3,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadPg } from './database.js';
+import { databaseAnswers } from './databaseActivity.js';
 import { forgetWithReaper, tellReaper } from './launch.js';
 
 /** What a machine without PostgreSQL's server binaries should run. */
@@ -60,21 +60,6 @@ function freePort(): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
-}
-
-async function acceptsQueries(url: string): Promise<boolean> {
-  const { Client } = await loadPg();
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
 }
 
 function exitOf(child: ChildProcess): Promise<void> {
@@ -155,7 +140,7 @@ export async function startPostgres(options: { readyTimeoutMs?: number; maxConne
     return stopped;
   };
   const deadline = Date.now() + readyTimeoutMs;
-  while (!(await acceptsQueries(url))) {
+  while (!(await databaseAnswers(url, 1_000))) {
     if (!running() || Date.now() > deadline) {
       await stop();
       throw new PostgresUnavailable(`PostgreSQL did not start on port ${port}: ${log.trim() || 'no output'}`);

@@ -1,5 +1,5 @@
+import { type DatabaseActivity, watchDatabase } from '@loopbench/contract';
 import type { MetricValues } from '../catalogue/metrics.js';
-import { type DatabaseActivity, watchDatabase } from '../measure/databaseActivity.js';
 import { machineBusyCores, readMachineCpu } from '../measure/machineCpu.js';
 import { collectStats, type ServerSignals, signalsBetween } from '../measure/serverStats.js';
 import type { ServerUnderTest } from './kind.js';

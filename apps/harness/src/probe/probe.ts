@@ -1,7 +1,7 @@
 import http from 'node:http';
+import { watchDatabase } from '@loopbench/contract';
 import { median } from '../analysis/stats.js';
 import { generatorsProblems } from '../kinds/problems.js';
-import { watchDatabase } from '../measure/databaseActivity.js';
 import { blockingIndex, type HeadOfLineTrial, headOfLineTrial } from '../measure/headOfLine.js';
 import { readListenOverflows } from '../measure/listenOverflows.js';
 import { type Answer, excerpt, get, NoAnswer } from './client.js';

@@ -1,5 +1,12 @@
-import { POSTGRES_INSTALL, type Postgres, PostgresUnavailable, postgresBinaries, startPostgres } from '@loopbench/contract';
-import pg from 'pg';
+import {
+  askDatabase,
+  databaseAnswers,
+  POSTGRES_INSTALL,
+  type Postgres,
+  PostgresUnavailable,
+  postgresBinaries,
+  startPostgres,
+} from '@loopbench/contract';
 import type { DatabaseRecord } from '../results/results.js';
 import { UsageError } from './errors.js';
 
@@ -61,32 +68,12 @@ export function databaseAvailability(databaseUrl: string | undefined): { reason:
   };
 }
 
-/** SELECT 1, then the server's version; throws what the driver said when it does not answer within `timeoutMs`. */
-async function ask(url: string, timeoutMs: number): Promise<string> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    const version = await client.query<{ server_version: string }>('SHOW server_version');
-    return version.rows[0]?.server_version ?? 'unknown';
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-const answers = (url: string, timeoutMs: number) =>
-  ask(url, timeoutMs).then(
-    () => true,
-    () => false,
-  );
-
 /** A database given by --database-url, once it has answered SELECT 1: unreachable is a usage error naming it. */
 async function givenDatabase(url: string): Promise<RunDatabase> {
   const shown = withoutPassword(url);
   let serverVersion: string;
   try {
-    serverVersion = await ask(url, 5_000);
+    serverVersion = await askDatabase(url, 5_000);
   } catch (error) {
     const instead =
       postgresBinaries() !== undefined
@@ -100,7 +87,7 @@ async function givenDatabase(url: string): Promise<RunDatabase> {
     url,
     record: { source: 'given', serverVersion, url: withoutPassword(url).replace(':***@', '@') },
     describe: shown,
-    answering: () => answers(url, 2_000),
+    answering: () => databaseAnswers(url, 2_000),
     close: () => Promise.resolve(),
   };
 }
@@ -118,7 +105,7 @@ async function embeddedDatabase(): Promise<RunDatabase> {
   }
   let serverVersion: string;
   try {
-    serverVersion = await ask(postgres.url, 5_000);
+    serverVersion = await askDatabase(postgres.url, 5_000);
   } catch (error) {
     await postgres.stop();
     throw error;
@@ -127,7 +114,7 @@ async function embeddedDatabase(): Promise<RunDatabase> {
     url: postgres.url,
     record: { source: 'embedded', serverVersion },
     describe: `a throwaway cluster on 127.0.0.1:${postgres.port} (pid ${postgres.pid})`,
-    answering: async () => postgres.running() && (await answers(postgres.url, 2_000)),
+    answering: async () => postgres.running() && (await databaseAnswers(postgres.url, 2_000)),
     close: () => postgres.stop(),
   };
 }

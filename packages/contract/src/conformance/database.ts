@@ -1,7 +1,7 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from '../client.js';
 import { DATABASE_WAIT_MS } from '../database.js';
+import { watchDatabase } from '../databaseActivity.js';
 import { processAlive, type RunningServer, startServer } from '../launch.js';
 import { type Postgres, startPostgres } from '../postgres.js';
 import { concurrently, type SuiteContext } from './context.js';
@@ -11,36 +11,10 @@ const DB_POOL = 2;
 const QUERY_MS = 400;
 const QUERIES = 4;
 
-/** Queries in the database at once that run /query's pg_sleep, whoever's driver sent them. */
-const SLEEPING =
-  "SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query ILIKE '%pg_sleep%' AND pid <> pg_backend_pid()";
-
 /** How many of its queries the server's model lets into the database at once, started with DB_POOL=2 and one process. */
 function concurrencyOf({ server, blocking }: SuiteContext): number {
   if (blocking) return 1;
   return Math.min(server.poolSize ?? Number.POSITIVE_INFINITY, DB_POOL);
-}
-
-/** The most pg_sleep queries seen at once while `work` runs, sampled every 25 ms. */
-async function mostSleeping<T>(url: string, work: Promise<T>): Promise<{ most: number; result: T }> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  let done = false;
-  let most = 0;
-  const sampling = (async () => {
-    while (!done) {
-      most = Math.max(most, (await client.query<{ n: number }>(SLEEPING)).rows[0]?.n ?? 0);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  })();
-  try {
-    const result = await work;
-    return { most, result };
-  } finally {
-    done = true;
-    await sampling;
-    await client.end();
-  }
 }
 
 /** /query in a real database: the server's driver, its model's concurrency there, and 503 once the database is gone. */
@@ -77,12 +51,12 @@ export function describeDatabase(context: SuiteContext): void {
 
     it(`${QUERIES} concurrent /query?ms=${QUERY_MS} with DB_POOL=${DB_POOL}: ${expected} at once in pg_stat_activity, the rest wait their turn (200, no 5xx)`, async () => {
       const { url, database } = live();
-      const { most, result } = await mostSleeping(
-        database.url,
-        concurrently(QUERIES, () => request(`${url}/query?ms=${QUERY_MS}`, { timeoutMs: 20_000 })),
-      );
+      const watch = watchDatabase(database.url);
+      await watch.ready;
+      const result = await concurrently(QUERIES, () => request(`${url}/query?ms=${QUERY_MS}`, { timeoutMs: 20_000 }));
+      const activity = await watch.stop();
       expect(result.results.map((reply) => reply.status)).toEqual(Array(QUERIES).fill(200));
-      expect(most).toBe(expected);
+      expect(activity?.maxQueries).toBe(expected);
       // ceil(4 / k) turns of 400 ms: the waits really were in the database, k at a time.
       expect(result.wallMs).toBeGreaterThanOrEqual(Math.ceil(QUERIES / expected) * QUERY_MS * 0.95);
     });
