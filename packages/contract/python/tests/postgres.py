@@ -1,39 +1,32 @@
-"""A throwaway PostgreSQL cluster for the tests, as postgres.ts startPostgres makes one: a temporary folder, a free
-loopback port, trust, no fsync; stopped (SIGINT, PostgreSQL's fast shutdown) and deleted whatever happens."""
+"""A throwaway PostgreSQL cluster for the tests: the contract's own startPostgres (src/postgres.ts, built to
+dist/postgres.js before the tests run), held by a Node child for as long as the block runs, so a cluster is
+made one way, in one language, and the contract's reaper removes it even if pytest is killed."""
 
-import os
-import pwd
-import shutil
-import signal
 import socket
 import subprocess
-import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-INSTALL = "apt-get install postgresql"
+STARTER = Path(__file__).resolve().parents[2] / "dist" / "postgres.js"
+
+# Prints the cluster's URL, then stops it and deletes its folder when its stdin closes.
+HOLD = """
+const { startPostgres } = await import(process.argv[1]);
+try {
+  const postgres = await startPostgres();
+  console.log(postgres.url);
+  process.stdin.on('end', () => postgres.stop().then(() => process.exit(0)));
+  process.stdin.resume();
+} catch (error) {
+  console.error(error.message);
+  process.exit(3);
+}
+"""
 
 
 class PostgresUnavailable(Exception):
     """No cluster can be started here; the message says why."""
-
-
-def _has_server(folder: Path) -> bool:
-    return (folder / "initdb").exists() and (folder / "postgres").exists()
-
-
-def binaries() -> Path | None:
-    """$POSTGRES_BIN, else the newest /usr/lib/postgresql/<version>/bin with initdb and postgres."""
-    if os.environ.get("POSTGRES_BIN"):
-        given = Path(os.environ["POSTGRES_BIN"])
-        return given if _has_server(given) else None
-    root = Path("/usr/lib/postgresql")
-    versions = sorted(
-        (d for d in root.glob("*") if d.name.isdigit()), key=lambda d: -int(d.name)
-    )
-    return next((d / "bin" for d in versions if _has_server(d / "bin")), None)
 
 
 def _free_port() -> int:
@@ -43,77 +36,30 @@ def _free_port() -> int:
         return port
 
 
-def _owner() -> pwd.struct_passwd | None:
-    """initdb refuses root: as root the cluster is run by the postgres user."""
-    if os.getuid() != 0:
-        return None
-    try:
-        return pwd.getpwnam("postgres")
-    except KeyError:
-        raise PostgresUnavailable(
-            f'PostgreSQL cannot run as root and there is no "postgres" user: {INSTALL}'
-        ) from None
-
-
-def _accepts(url: str) -> bool:
-    import psycopg2
-
-    try:
-        psycopg2.connect(url, connect_timeout=1).close()
-        return True
-    except psycopg2.OperationalError:
-        return False
-
-
 @contextmanager
-def running_postgres(ready_timeout_s: float = 30) -> Iterator[str]:
+def running_postgres() -> Iterator[str]:
     """A cluster of its own while the block runs: its URL."""
-    bin_dir = binaries()
-    if bin_dir is None:
+    if not STARTER.exists():
         raise PostgresUnavailable(
-            f"PostgreSQL's server (initdb, postgres) is not on this machine: {INSTALL}"
+            f"{STARTER} is not built: npm run build -w @loopbench/contract"
         )
-    owner = _owner()
-    uid, gid = (owner.pw_uid, owner.pw_gid) if owner else (None, None)
-    folder = Path(tempfile.mkdtemp(prefix="loopbench-postgres-"))
-    server: subprocess.Popen[bytes] | None = None
+    holder = subprocess.Popen(
+        ["node", "--input-type=module", "-e", HOLD, STARTER.as_uri()],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdin and holder.stdout and holder.stderr
+    url = holder.stdout.readline().strip()
     try:
-        if owner:
-            os.chown(folder, owner.pw_uid, owner.pw_gid)
-        data = folder / "data"
-        initdb = [str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres"]
-        initdb += ["--auth=trust", "--no-sync", "--no-instructions", "-E", "UTF8"]
-        subprocess.run(initdb, check=True, capture_output=True, user=uid, group=gid)
-        port = _free_port()
-        settings = [f"port={port}", "listen_addresses=127.0.0.1", "fsync=off"]
-        settings += [f"unix_socket_directories={folder}"]
-        command = [str(bin_dir / "postgres"), "-D", str(data)]
-        command += [arg for setting in settings for arg in ("-c", setting)]
-        started = server = subprocess.Popen(
-            command,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            user=uid,
-            group=gid,
-        )
-        url = f"postgres://postgres@127.0.0.1:{port}/postgres"
-        deadline = time.monotonic() + ready_timeout_s
-        while not _accepts(url):
-            if started.poll() is not None or time.monotonic() > deadline:
-                raise PostgresUnavailable(f"PostgreSQL did not start on port {port}")
-            time.sleep(0.05)
+        if not url:
+            holder.wait(30)
+            raise PostgresUnavailable(holder.stderr.read().strip() or "no cluster")
         yield url
     finally:
-        if server is not None and server.poll() is None:
-            # SIGINT is PostgreSQL's fast shutdown: it disconnects clients instead of waiting for them.
-            os.killpg(server.pid, signal.SIGINT)
-            try:
-                server.wait(5)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
-        shutil.rmtree(folder, ignore_errors=True)
+        holder.stdin.close()
+        holder.wait(30)
 
 
 @contextmanager
