@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { LocustSession, type LocustSettings } from './locust.js';
 import type { GeneratorJob, GeneratorReply, HarnessMessage } from './protocol.js';
 
 /** Most generator processes a run may ask for: each takes CPU from the server it measures. */
@@ -139,18 +140,27 @@ class GeneratorPool {
 }
 
 const pool = new GeneratorPool();
+/** Set by --generator locust: the jobs go to Locust workers instead (measure/locust.ts). */
+let locust: LocustSession | undefined;
 
-/** Runs the jobs on `count` generator processes; see GeneratorPool.run. */
+/** From now on every run's load comes from Locust workers, `settings.workers` of them. */
+export function useLocust(settings: LocustSettings): void {
+  locust = new LocustSession(settings);
+}
+
+/** Runs the jobs on `count` generator processes (or the Locust workers); see GeneratorPool.run. */
 export function runInGenerators<R>(
   jobs: (startAt: number) => GeneratorJob[],
   count: number,
   signal?: AbortSignal,
   onStart?: () => void,
 ): Promise<R[]> {
-  return pool.run<R>(jobs, count, signal, onStart);
+  return locust ? locust.run<R>(jobs, signal, onStart) : pool.run<R>(jobs, count, signal, onStart);
 }
 
-/** Stops the generator processes (the harness calls it when a run ends, as it stops its servers). */
-export function stopGenerators(): Promise<void> {
-  return pool.close();
+/** Stops the generator processes, and Locust's (the harness calls it when a run ends, as it stops its servers). */
+export async function stopGenerators(): Promise<void> {
+  const session = locust;
+  locust = undefined;
+  await Promise.all([pool.close(), session?.close()]);
 }

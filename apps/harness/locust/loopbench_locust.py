@@ -1,0 +1,403 @@
+"""Loopbench's load on Locust: the workers' locustfile, and the master the harness runs.
+
+Locust starts, paces and stops the workers and carries their messages; loopbench measures. Each
+worker runs the job the harness gives it (the built-in generator's job, see measure/protocol.ts)
+and times every request itself on a monotonic clock, in µs. Its records travel to the master on
+Locust's report events (report_to_master, every REPORT_INTERVAL_S) and, at its end, in one
+`loopbench-done` message; the master hands them to the harness as JSON lines, where they become
+the same results as the built-in generator's. Locust's own statistics are never read: they round
+to whole ms and coarser (see docs/distributed.md).
+
+Worker, on any host:  python3 -m locust -f loopbench_locust.py --worker --master-host H --master-port P
+Master (the harness): /usr/bin/python3 loopbench_locust.py --bind-host H --port P --workers N
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import socket
+import sys
+import time
+from typing import Any, Callable, Optional, cast
+
+import gevent
+import gevent.event
+import gevent.pool
+import locust.runners
+from geventhttpclient import HTTPClient
+from locust import User, events, task
+from locust.env import Environment
+from locust.rpc.protocol import Message
+
+# Debian's build leaves Locust's version empty, and a master refuses an empty one as a pre-2.0
+# worker (the worker then retries for 10 minutes). Both sides load this file, so both agree.
+if not getattr(locust.runners, "__version__"):
+    setattr(locust.runners, "__version__", "2.12-debian")
+# Records reach the harness this often; Locust's 3 s would make a closed loop wait seconds to stop.
+REPORT_INTERVAL_S = 0.25
+locust.runners.WORKER_REPORT_INTERVAL = REPORT_INTERVAL_S
+
+# One clock for every record: monotonic, in ms since the epoch (several hosts need synchronised clocks).
+_EPOCH_MS = time.time() * 1000
+_PERF0 = time.perf_counter()
+
+
+def now_ms() -> float:
+    return _EPOCH_MS + (time.perf_counter() - _PERF0) * 1000
+
+
+def us(ms: float) -> float:
+    return round(ms * 1000) / 1000
+
+
+# A record: [key, planned, sent, ended, status, server-timing]; key is the connection (closed loop,
+# fixed count) or the route (open loop: 0 fast, 1 slow); status 0 an error, -1 a timeout, -2 a reset.
+Record = list[Any]
+ERROR, TIMEOUT, RESET = 0, -1, -2
+
+LOOP_RESOLUTION_S = 0.01
+
+
+class Health:
+    """How busy this worker was: its CPU, and how late its event loop woke (gevent has no ELU)."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        self.cpu = usage.ru_utime + usage.ru_stime
+        self.lateness: list[float] = []
+        self.sampler = gevent.spawn(self._sample)
+
+    def _sample(self) -> None:
+        while True:
+            before = time.perf_counter()
+            gevent.sleep(LOOP_RESOLUTION_S)
+            self.lateness.append(
+                max(0.0, time.perf_counter() - before - LOOP_RESOLUTION_S) * 1000
+            )
+
+    def read(self) -> dict[str, Any]:
+        self.sampler.kill()
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        wall = time.perf_counter() - self.started
+        cpu = (usage.ru_utime + usage.ru_stime - self.cpu) / wall if wall > 0 else 0.0
+        late = sorted(self.lateness)
+        p99 = late[min(len(late) - 1, int(len(late) * 0.99))] if late else 0.0
+        return {
+            "eventLoopUtilization": cpu,
+            "eventLoopDelayP99Ms": p99,
+            "cpuUtilization": cpu,
+            "pid": os.getpid(),
+        }
+
+
+class Job:
+    """One worker's share of a run, as the built-in generator would run it, recording every request."""
+
+    def __init__(self, job: dict[str, Any]) -> None:
+        self.kind: str = job["kind"]
+        self.options: dict[str, Any] = job.get(
+            "options", {"url": "http://127.0.0.1:1/"}
+        )
+        self.records: list[Record] = []
+        self.recorded = 0
+        self.greenlets = gevent.pool.Group()
+        self.health = Health()
+        self.started_at = now_ms()
+        url = self.options["url"]
+        rest = url.split("://", 1)[1]
+        hostport, _, path = rest.partition("/")
+        host, _, port = hostport.rpartition(":")
+        self.host = host.strip("[]")
+        self.port = int(port)
+        self.path = "/" + path
+
+    def client(self, concurrency: int = 1) -> HTTPClient:
+        timeout = self.options.get(
+            "timeoutS", self.options.get("timeoutMs", 30_000) / 1000
+        )
+        return HTTPClient(
+            self.host,
+            self.port,
+            concurrency=concurrency,
+            connection_timeout=timeout,
+            network_timeout=timeout,
+            headers={"Host": f"{self.host}:{self.port}"},
+        )
+
+    def send(
+        self, client: HTTPClient, target: str, key: int, planned: Optional[float] = None
+    ) -> None:
+        sent = now_ms()
+        status, timing = ERROR, None
+        try:
+            response = client.get(target)
+            response.read()
+            status = response.status_code
+            timing = response.get("server-timing")
+        except gevent.socket.timeout:
+            status = TIMEOUT
+        except ConnectionResetError:
+            status = RESET
+        except Exception:
+            status = ERROR
+        ended = now_ms()
+        self.records.append(
+            [
+                key,
+                us(planned if planned is not None else sent),
+                us(sent),
+                us(ended),
+                status,
+                timing,
+            ]
+        )
+        self.recorded += 1
+
+    def start(self, done: Callable[[], None]) -> None:
+        # A worker beyond the jobs (fewer connections than workers) idles: it records nothing.
+        runs = {
+            "closed-loop": self._closed_loop,
+            "fixed-count": self._fixed_count,
+            "open-loop": self._open_loop,
+            "idle": lambda: None,
+        }
+        self.greenlets.spawn(runs[self.kind]).link(lambda _: done())
+
+    def _closed_loop(self) -> None:
+        # Until the harness says its window has closed: it decides from the records (measure/locust.ts).
+        spacing = self.options.get("connectSpacingMs", 0) / 1000
+
+        def connection(index: int) -> None:
+            gevent.sleep(index * spacing)
+            client = self.client()
+            while True:
+                self.send(client, self.path, index)
+
+        for index in range(self.options["connections"]):
+            self.greenlets.spawn(connection, index)
+        gevent.sleep(float("inf"))
+
+    def _fixed_count(self) -> None:
+        left = [self.options["requests"]]
+
+        def connection(index: int) -> None:
+            client = self.client()
+            while left[0] > 0:
+                left[0] -= 1
+                self.send(client, self.path, index)
+
+        group = gevent.pool.Group()
+        for index in range(min(self.options["connections"], self.options["requests"])):
+            group.spawn(connection, index)
+        group.join()
+
+    def _open_loop(self) -> None:
+        client = self.client(concurrency=4096)
+        t0 = self.options["startAt"]
+        requests = gevent.pool.Group()
+        for planned in self.options["plan"]:
+            at = t0 + planned["atMs"]
+            gevent.sleep(max(0.0, (at - now_ms()) / 1000))
+            key = 0 if planned["route"] == "fast" else 1
+            requests.spawn(
+                self.send, client, self.path.rstrip("/") + planned["target"], key, at
+            )
+        requests.join()
+
+    def take(self) -> list[Record]:
+        records, self.records = self.records, []
+        return records
+
+    def stop(self) -> dict[str, Any]:
+        self.greenlets.kill(block=True)
+        return {
+            "records": self.take(),
+            "recorded": self.recorded,
+            "generator": self.health.read(),
+        }
+
+
+# --- worker -------------------------------------------------------------------------------------
+
+_job: Optional[Job] = None
+_queued: Optional[dict[str, Any]] = None
+_job_ready = gevent.event.Event()
+
+
+def _send_done(environment: Environment) -> None:
+    global _job
+    if _job is None:
+        return
+    job, _job = _job, None
+    cast(locust.runners.WorkerRunner, environment.runner).send_message(
+        "loopbench-done", {"startedAt": job.started_at, **job.stop()}
+    )
+
+
+@events.init.add_listener
+def _on_init(environment: Environment, **_: Any) -> None:
+    runner = environment.runner
+    if not isinstance(runner, locust.runners.WorkerRunner):
+        return
+
+    def on_job(environment: Environment, msg: Message, **__: Any) -> None:
+        global _queued
+        _queued = msg.data
+        _job_ready.set()
+
+    runner.register_message("loopbench-job", on_job)
+    runner.register_message(
+        "loopbench-stop", lambda environment, msg, **__: _send_done(environment)
+    )
+
+
+@events.test_stop.add_listener
+def _on_test_stop(environment: Environment, **_: Any) -> None:
+    # Stopped by the master (a run's end or an abort): whatever still runs is dropped.
+    global _job
+    if _job is not None and isinstance(environment.runner, locust.runners.WorkerRunner):
+        _job.greenlets.kill(block=False)
+        _job = None
+
+
+@events.report_to_master.add_listener
+def _on_report(client_id: str, data: dict[str, Any]) -> None:
+    if _job is not None:
+        data["loopbench"] = {
+            "records": _job.take(),
+            "now": now_ms(),
+            "startedAt": _job.started_at,
+        }
+
+
+class LoopbenchUser(User):
+    """One per worker: it runs the worker's job, then waits to be stopped."""
+
+    @task
+    def run_job(self) -> None:
+        global _job, _queued
+        _job_ready.wait()
+        _job_ready.clear()
+        job, _queued = _queued, None
+        if job is None:
+            return
+        _job = Job(job)
+        # A closed loop runs until the harness has its window (loopbench-stop); the others end themselves.
+        ends_itself = job["kind"] != "closed-loop"
+        _job.start(lambda: _send_done(self.environment) if ends_itself else None)
+        gevent.sleep(float("inf"))
+
+
+# --- master -------------------------------------------------------------------------------------
+
+
+def master() -> None:
+    parser = argparse.ArgumentParser(
+        description="loopbench's Locust master; the harness runs it (measure/locust.ts)."
+    )
+    parser.add_argument("--bind-host", required=True)
+    parser.add_argument("--port", type=int, default=5557)
+    parser.add_argument("--workers", type=int, required=True)
+    args = parser.parse_args()
+    # The harness's end of fd 3 is a socket (a Node 'pipe'): commands in, JSON lines out, cooperatively.
+    channel = socket.socket(fileno=3)
+    lines = channel.makefile("rb")
+
+    def say(message: dict[str, Any]) -> None:
+        channel.sendall((json.dumps(message, separators=(",", ":")) + "\n").encode())
+
+    environment = Environment(user_classes=[LoopbenchUser], events=events)
+    runner = environment.create_master_runner(
+        master_bind_host=args.bind_host, master_bind_port=args.port
+    )
+    environment.events.init.fire(environment=environment, runner=runner, web_ui=None)
+    running = gevent.event.Event()
+
+    # Which job each worker was given this run: its place in the harness's list.
+    positions: dict[str, int] = {}
+
+    def on_report(client_id: str, data: dict[str, Any]) -> None:
+        if "loopbench" in data:
+            say(
+                {
+                    "type": "records",
+                    "worker": client_id,
+                    "index": positions.get(client_id, -1),
+                    **data["loopbench"],
+                }
+            )
+
+    def on_done(environment: Environment, msg: Message, **_: Any) -> None:
+        say(
+            {
+                "type": "done",
+                "worker": msg.node_id,
+                "index": positions.get(msg.node_id, -1),
+                **msg.data,
+            }
+        )
+
+    environment.events.worker_report.add_listener(on_report)
+    runner.register_message("loopbench-done", on_done)
+
+    def watch() -> None:
+        seen: set[str] = set()
+        while True:
+            ids = {
+                c.id
+                for c in runner.clients.ready
+                + runner.clients.spawning
+                + runner.clients.running
+            }
+            for lost in (seen - ids) | {c.id for c in runner.clients.missing}:
+                if running.is_set():
+                    say({"type": "lost", "worker": lost})
+            if len(ids) != len(seen):
+                say({"type": "workers", "ids": sorted(ids)})
+            seen = ids
+            gevent.sleep(0.2)
+
+    gevent.spawn(watch)
+    say({"type": "listening", "host": args.bind_host, "port": args.port})
+    for line in lines:
+        command = json.loads(line)
+        if command["type"] == "run":
+            jobs = command["jobs"]
+            # Workers come back ready a moment after the last run's end.
+            waited = 0.0
+            while len(runner.clients.ready) < args.workers and waited < 10:
+                gevent.sleep(0.05)
+                waited += 0.05
+            ids = sorted(
+                (c.id for c in runner.clients.ready), key=runner.get_worker_index
+            )
+            positions.clear()
+            for index, client_id in enumerate(ids):
+                positions[client_id] = index
+                runner.send_message(
+                    "loopbench-job",
+                    jobs[index] if index < len(jobs) else {"kind": "idle"},
+                    client_id,
+                )
+            running.set()
+            # One user per worker: it runs the worker's job.
+            runner.start(len(ids), spawn_rate=1000)
+        elif command["type"] == "stop":
+            for client in runner.clients.all:
+                runner.send_message("loopbench-stop", None, client.id)
+        elif command["type"] == "end":
+            running.clear()
+            runner.stop()
+        elif command["type"] == "quit":
+            break
+    running.clear()
+    runner.quit()
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    master()
