@@ -90,7 +90,7 @@ export class ClosedLoopAccount {
     return this.now >= latest ? latest : undefined;
   }
 
-  /** From here on requests sent are not measured; undefined while the window is open. */
+  /** After this, requests sent are not measured; undefined while the window is open. */
   closedAt(): number | undefined {
     const steadyFrom = this.steadyFrom();
     if (steadyFrom === undefined) return undefined;
@@ -125,7 +125,8 @@ export class ClosedLoopAccount {
     let windowEnd = Number.NEGATIVE_INFINITY;
     for (const records of this.byConnection) {
       if (records.some((r) => ok(r[4]))) answeredConnections += 1;
-      const inWindow = records.filter((r) => r[2] >= steadyFrom && r[2] < closedAt);
+      // Up to the close itself: a close waiting on a connection's minCycles-th send is at that send, which is measured.
+      const inWindow = records.filter((r) => r[2] >= steadyFrom && r[2] <= closedAt);
       const answered = inWindow.filter((r) => ok(r[4]));
       for (const record of answered) {
         recordMs(histogram, latency(record));
