@@ -28,7 +28,7 @@ import gevent.event
 import gevent.pool
 import locust.runners
 from geventhttpclient import HTTPClient
-from locust import User, events, task
+from locust import User, constant, events, task
 from locust.env import Environment
 from locust.rpc.protocol import Message
 
@@ -226,6 +226,7 @@ class Job:
 _job: Optional[Job] = None
 _queued: Optional[dict[str, Any]] = None
 _job_ready = gevent.event.Event()
+_job_done = gevent.event.Event()
 
 
 def _send_done(environment: Environment) -> None:
@@ -233,6 +234,7 @@ def _send_done(environment: Environment) -> None:
     if _job is None:
         return
     job, _job = _job, None
+    _job_done.set()
     cast(locust.runners.WorkerRunner, environment.runner).send_message(
         "loopbench-done", {"startedAt": job.started_at, **job.stop()}
     )
@@ -257,7 +259,7 @@ def _on_init(environment: Environment, **_: Any) -> None:
 
 @events.test_stop.add_listener
 def _on_test_stop(environment: Environment, **_: Any) -> None:
-    # Stopped by the master (a run's end or an abort): whatever still runs is dropped.
+    # Stopped by the master (it quits): whatever still runs is dropped.
     global _job
     if _job is not None and isinstance(environment.runner, locust.runners.WorkerRunner):
         _job.greenlets.kill(block=False)
@@ -275,7 +277,9 @@ def _on_report(client_id: str, data: dict[str, Any]) -> None:
 
 
 class LoopbenchUser(User):
-    """One per worker: it runs the worker's job, then waits to be stopped."""
+    """One per worker, for the whole session: it runs each job it is given, one at a time."""
+
+    wait_time = constant(0)
 
     @task
     def run_job(self) -> None:
@@ -285,11 +289,12 @@ class LoopbenchUser(User):
         job, _queued = _queued, None
         if job is None:
             return
+        _job_done.clear()
         _job = Job(job)
         # A closed loop runs until the harness has its window (loopbench-stop); the others end themselves.
         ends_itself = job["kind"] != "closed-loop"
         _job.start(lambda: _send_done(self.environment) if ends_itself else None)
-        gevent.sleep(float("inf"))
+        _job_done.wait()
 
 
 # --- master -------------------------------------------------------------------------------------
@@ -315,7 +320,6 @@ def master() -> None:
         master_bind_host=args.bind_host, master_bind_port=args.port
     )
     environment.events.init.fire(environment=environment, runner=runner, web_ui=None)
-    running = gevent.event.Event()
 
     # Which job each worker was given this run: its place in the harness's list.
     positions: dict[str, int] = {}
@@ -354,8 +358,7 @@ def master() -> None:
                 + runner.clients.running
             }
             for lost in (seen - ids) | {c.id for c in runner.clients.missing}:
-                if running.is_set():
-                    say({"type": "lost", "worker": lost})
+                say({"type": "lost", "worker": lost})
             if len(ids) != len(seen):
                 say({"type": "workers", "ids": sorted(ids)})
             seen = ids
@@ -367,13 +370,8 @@ def master() -> None:
         command = json.loads(line)
         if command["type"] == "run":
             jobs = command["jobs"]
-            # Workers come back ready a moment after the last run's end.
-            waited = 0.0
-            while len(runner.clients.ready) < args.workers and waited < 10:
-                gevent.sleep(0.05)
-                waited += 0.05
             ids = sorted(
-                (c.id for c in runner.clients.ready), key=runner.get_worker_index
+                (c.id for c in runner.clients.all), key=runner.get_worker_index
             )
             positions.clear()
             for index, client_id in enumerate(ids):
@@ -383,18 +381,15 @@ def master() -> None:
                     jobs[index] if index < len(jobs) else {"kind": "idle"},
                     client_id,
                 )
-            running.set()
-            # One user per worker: it runs the worker's job.
-            runner.start(len(ids), spawn_rate=1000)
+            # One user per worker for the whole session, started with the first run: each
+            # later job reaches a user already running, and no run waits for Locust.
+            if runner.state not in ("spawning", "running"):
+                runner.start(len(ids), spawn_rate=1000)
         elif command["type"] == "stop":
             for client in runner.clients.all:
                 runner.send_message("loopbench-stop", None, client.id)
-        elif command["type"] == "end":
-            running.clear()
-            runner.stop()
         elif command["type"] == "quit":
             break
-    running.clear()
     runner.quit()
     sys.exit(0)
 

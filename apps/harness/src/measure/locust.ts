@@ -11,6 +11,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { debuglog } from 'node:util';
 import type { ClosedLoopOptions } from './closedLoop.js';
 import type { FixedCountOptions } from './fixedCount.js';
 import type { GeneratorHealth } from './generator.js';
@@ -18,17 +19,22 @@ import { ClosedLoopAccount, fixedCountResult, type LocustRecord, openLoopResult 
 import type { OpenLoopOptions } from './openLoop.js';
 import type { GeneratorJob } from './protocol.js';
 
-/** Debian's interpreter: the one that sees python3-locust (`python3` on PATH may be another build). */
-export const LOCUST_PYTHON = '/usr/bin/python3';
+/**
+ * Debian's interpreter, the one that sees python3-locust (`python3` on PATH may be another build);
+ * LOOPBENCH_LOCUST_PYTHON names another.
+ */
+export const LOCUST_PYTHON = process.env.LOOPBENCH_LOCUST_PYTHON || '/usr/bin/python3';
 export const LOCUST_INSTALL = 'sudo apt-get install python3-locust';
 
+const log = debuglog('loopbench:locust');
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The locustfile, beside the package's src/ and dist/. */
 export const LOCUSTFILE = path.resolve(here, '../../locust/loopbench_locust.py');
 
 /** Whether Locust can run here; why not, with the command that installs it. */
 export function locustAvailability(): { available: true; version: string } | { available: false; reason: string; install: string } {
-  if (!existsSync(LOCUST_PYTHON)) return { available: false, reason: `${LOCUST_PYTHON} not found`, install: LOCUST_INSTALL };
+  if (path.isAbsolute(LOCUST_PYTHON) && !existsSync(LOCUST_PYTHON))
+    return { available: false, reason: `${LOCUST_PYTHON} not found`, install: LOCUST_INSTALL };
   const probe = spawnSync(LOCUST_PYTHON, ['-c', 'import locust, geventhttpclient; print("ok")'], { encoding: 'utf8', timeout: 30_000 });
   if (probe.stdout.trim() !== 'ok') return { available: false, reason: 'python3-locust is not installed', install: LOCUST_INSTALL };
   // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own field syntax
@@ -71,7 +77,6 @@ interface WorkerRun {
   id?: string;
   startedAt?: number;
   records: LocustRecord[];
-  account?: ClosedLoopAccount;
   done?: { recorded: number; generator: GeneratorHealth };
 }
 
@@ -209,17 +214,26 @@ export class LocustSession {
    * generators' (pool.ts). A worker lost mid-run rejects, naming it, once the others have stopped.
    */
   async run<R>(jobs: (startAt: number) => GeneratorJob[], signal?: AbortSignal, onStart?: () => void): Promise<R[]> {
+    const entered = Date.now();
     await this.open();
     await this.waitForWorkers(workerCommand(this.settings.bindHost, this.port));
     // Locust hands each worker its job and spawns its user: an open-loop plan starts after that.
     const planned = jobs(performance.timeOrigin + performance.now() + 1_000);
     const runs: WorkerRun[] = planned.map(() => ({ records: [] }));
-    const kind = planned[0]?.kind;
+    // A closed loop's connections, every worker's in one account at its offset: they share one window.
+    const connections = planned.map((job) => (job.kind === 'closed-loop' ? job.options.connections : 0));
+    const offsets = connections.map((_, i) => connections.slice(0, i).reduce((a, b) => a + b, 0));
+    const first = planned[0];
+    const account =
+      first?.kind === 'closed-loop'
+        ? new ClosedLoopAccount({ ...first.options, connections: connections.reduce((a, b) => a + b, 0) })
+        : undefined;
     let lost: string | undefined;
     let stopping = false;
     const stop = () => {
       if (stopping) return;
       stopping = true;
+      log('stop at +%d ms', Date.now() - entered);
       this.send({ type: 'stop' });
     };
     const finished = new Promise<void>((resolve) => {
@@ -239,13 +253,15 @@ export class LocustSession {
         const run = runs[line.index];
         if (!run) return;
         run.id = line.worker;
+        if (run.startedAt === undefined) log('worker %d started its job at +%d ms', line.index, line.startedAt - entered);
         run.startedAt ??= line.startedAt;
         run.records.push(...line.records);
-        if (kind === 'closed-loop') {
-          const options = (planned[line.index] as Extract<GeneratorJob, { kind: 'closed-loop' }>).options;
-          run.account ??= new ClosedLoopAccount(options as ClosedLoopOptions, line.startedAt);
-          run.account.add(line.records, line.type === 'records' ? line.now : Number.NEGATIVE_INFINITY);
-          if (runs.every((r) => r.account?.settled())) stop();
+        if (account) {
+          account.add(line.records, line.type === 'records' ? line.now : Number.NEGATIVE_INFINITY, {
+            offset: offsets[line.index] as number,
+            startedAt: line.startedAt,
+          });
+          if (runs.every((r) => r.startedAt !== undefined) && account.settled()) stop();
         }
         if (line.type === 'done') run.done = { recorded: line.recorded, generator: line.generator };
         if (runs.every((r) => r.done)) {
@@ -255,6 +271,7 @@ export class LocustSession {
       };
       this.listeners.add(listener);
     });
+    log('jobs sent at +%d ms', Date.now() - entered);
     this.send({ type: 'run', jobs: planned });
     onStart?.();
     signal?.addEventListener('abort', stop, { once: true });
@@ -263,7 +280,7 @@ export class LocustSession {
       await finished;
     } finally {
       signal?.removeEventListener('abort', stop);
-      this.send({ type: 'end' });
+      log('ended at +%d ms', Date.now() - entered);
     }
     if (lost) throw new Error(lost);
     for (const [i, run] of runs.entries()) {
@@ -274,7 +291,7 @@ export class LocustSession {
     return runs.map((run, i) => {
       const job = planned[i] as GeneratorJob;
       const generator = (run.done as { generator: GeneratorHealth }).generator;
-      if (job.kind === 'closed-loop') return (run.account as ClosedLoopAccount).result(generator) as R;
+      if (account) return account.result(generator, offsets[i], (offsets[i] as number) + (connections[i] as number)) as R;
       if (job.kind === 'fixed-count') return fixedCountResult(run.records, run.startedAt as number, generator) as R;
       return openLoopResult(job.options as OpenLoopOptions, run.records, generator) as R;
     });

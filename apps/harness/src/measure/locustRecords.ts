@@ -51,32 +51,43 @@ function counts(records: readonly LocustRecord[]) {
 type ClosedLoopWindowOptions = Pick<ClosedLoopOptions, 'connections' | 'warmupS' | 'durationS' | 'minCycles' | 'timeoutS'>;
 
 /**
- * One worker's closed loop as records arrive: when its warm-up ended, when its window closed, and
- * whether every measured request has settled (then the harness stops the worker). As runClosedLoop:
+ * A closed loop as records arrive: when its warm-up ended, when its window closed, and whether every
+ * measured request has settled (then the harness stops the workers). One account holds every
+ * worker's connections (each worker's at its own offset), so all share one window: a worker whose
+ * own connections were all answered must not start measuring while another's still wait to enter a
+ * blocking server's round (their cycles would be short, and the summed throughput too high). As runClosedLoop:
  * measured are the requests SENT from the warm-up's end (its time, and every connection answered
  * once) to the window's close (its time, and every connection has sent `minCycles` measured ones);
  * a connection that holds either up is waited for at most `timeoutS` more.
  */
 export class ClosedLoopAccount {
   private readonly byConnection: LocustRecord[][];
-  /** The worker's clock at its latest report. */
+  /** The workers' clock (epoch-based: hosts' clocks must agree) at the latest report. */
   private now = Number.NEGATIVE_INFINITY;
+  /** When the last worker started its job. */
+  private startedAt: number;
 
   constructor(
+    /** `connections`: every worker's together. */
     private readonly options: ClosedLoopWindowOptions,
-    /** When the worker started its job, on its clock. */
-    private readonly startedAt: number,
+    startedAt = Number.NEGATIVE_INFINITY,
   ) {
+    this.startedAt = startedAt;
     this.byConnection = Array.from({ length: options.connections }, () => []);
   }
 
-  add(records: readonly LocustRecord[], now: number): void {
-    for (const record of records) this.byConnection[record[0]]?.push(record);
-    this.now = Math.max(this.now, now, ...records.map((r) => r[3]));
-  }
-
-  get all(): LocustRecord[] {
-    return this.byConnection.flat();
+  /** A worker's records; its connection k is connection `offset` + k here. */
+  add(
+    records: readonly LocustRecord[],
+    now: number,
+    worker: { offset: number; startedAt: number } = { offset: 0, startedAt: this.startedAt },
+  ): void {
+    this.startedAt = Math.max(this.startedAt, worker.startedAt);
+    this.now = Math.max(this.now, now);
+    for (const record of records) {
+      this.byConnection[worker.offset + record[0]]?.push(record);
+      this.now = Math.max(this.now, record[3]);
+    }
   }
 
   /** From here on requests sent are measured; undefined while the warm-up lasts. */
@@ -111,8 +122,8 @@ export class ClosedLoopAccount {
     return this.byConnection.every((records) => records.some((r) => r[3] >= closedAt));
   }
 
-  /** The run's figures, as runClosedLoop's (no timeline: the workers do not read /stats). */
-  result(generator: GeneratorHealth): ClosedLoopResult {
+  /** The figures of connections [from, to) (by default all), as runClosedLoop's; no timeline: the workers do not read /stats. */
+  result(generator: GeneratorHealth, from = 0, to = this.byConnection.length): ClosedLoopResult {
     const steadyFrom = this.steadyFrom() ?? Number.POSITIVE_INFINITY;
     const closedAt = this.closedAt() ?? this.now;
     const histogram = latencyHistogram();
@@ -123,7 +134,7 @@ export class ClosedLoopAccount {
     let answeredConnections = 0;
     let windowStart = Number.POSITIVE_INFINITY;
     let windowEnd = Number.NEGATIVE_INFINITY;
-    for (const records of this.byConnection) {
+    for (const records of this.byConnection.slice(from, to)) {
       if (records.some((r) => ok(r[4]))) answeredConnections += 1;
       // Up to the close itself: a close waiting on a connection's minCycles-th send is at that send, which is measured.
       const inWindow = records.filter((r) => r[2] >= steadyFrom && r[2] <= closedAt);
@@ -142,7 +153,7 @@ export class ClosedLoopAccount {
       windowEnd = Math.max(windowEnd, lastAnsweredAt);
     }
     return {
-      ...counts(this.all),
+      ...counts(this.byConnection.slice(from, to).flat()),
       windowMs: measured > 0 ? windowEnd - windowStart : Number.NaN,
       measured,
       answeredConnections,

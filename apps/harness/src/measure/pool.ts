@@ -143,9 +143,13 @@ const pool = new GeneratorPool();
 /** Set by --generator locust: the jobs go to Locust workers instead (measure/locust.ts). */
 let locust: LocustSession | undefined;
 
-/** From now on every run's load comes from Locust workers, `settings.workers` of them. */
-export function useLocust(settings: LocustSettings): void {
+/**
+ * From now on every run's load comes from Locust workers, `settings.workers` of them: started (or
+ * waited for) here, before any run, so no run's server-side figures include Locust's start.
+ */
+export async function useLocust(settings: LocustSettings): Promise<void> {
   locust = new LocustSession(settings);
+  await locust.open();
 }
 
 /** Runs the jobs on `count` generator processes (or the Locust workers); see GeneratorPool.run. */

@@ -67,6 +67,7 @@ export function sampleResults(): Results {
       pin: false,
       ratePerS: 200,
       generators: 1,
+      generator: 'built-in',
       seed: 7,
       host: '127.0.0.1',
       readyTimeoutS: 15,

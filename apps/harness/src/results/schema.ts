@@ -295,7 +295,10 @@ export const runOptionsSchema = z
       .meta({ description: 'Short runs: every effect visible, not numbers to quote. Scenarios shorten their own shapes for it.' }),
     pin: z.boolean(),
     ratePerS: z.number().meta({ description: 'Requests per second of the open-loop scenarios.' }),
-    generators: z.int().meta({ description: 'Load generator processes per run; their histograms add.' }),
+    generators: z.int().meta({ description: 'Load generator processes (or Locust workers) per run; their histograms add.' }),
+    generator: z
+      .enum(['built-in', 'locust'])
+      .meta({ description: 'What sent the load: the built-in generator processes, or Locust workers timing every request as they do.' }),
     seed: z.int().meta({ description: 'Seeds the order the servers run in, each repeat; recorded, so a run can be repeated as it was.' }),
     host: z.string().meta({ description: 'Where servers listen: loopback unless --allow-non-loopback.' }),
     readyTimeoutS: z.number(),
@@ -308,6 +311,7 @@ export type RunOptions = z.infer<typeof runOptionsSchema>;
 const resultsOptionsSchema = runOptionsSchema
   .extend({
     generators: runOptionsSchema.shape.generators.default(1),
+    generator: runOptionsSchema.shape.generator.default('built-in'),
     seed: runOptionsSchema.shape.seed.optional(),
     servers: z.array(z.string()),
     scenarios: z.array(z.string()),

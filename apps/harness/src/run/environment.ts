@@ -17,8 +17,10 @@ function git(root: string, args: string[]): string | null {
 /** What sent a run's load: the generators of the kinds its scenarios use, and how many processes each run had. */
 export interface Load {
   autocannonVersion: string;
-  /** --generators: processes per run. */
+  /** --generators: processes per run (Locust workers with --generator locust). */
   generators: number;
+  /** Set with --generator locust: Locust's version. */
+  locustVersion?: string;
   kinds: readonly KindName[];
 }
 
@@ -27,7 +29,14 @@ export interface Load {
  * loopbench's own generator open-loop ones, all in generator processes (measure/pool.ts); only the
  * head-of-line trial's few requests are sent from the harness process.
  */
-export function describeLoad({ autocannonVersion, generators, kinds }: Load): string {
+export function describeLoad({ autocannonVersion, generators, kinds, locustVersion }: Load): string {
+  if (locustVersion !== undefined) {
+    const parts = [
+      `Locust ${locustVersion}: ${generators} worker${generators === 1 ? '' : 's'} per run, each timing every request itself in µs (loopbench_locust.py)`,
+    ];
+    if (kinds.includes('head-of-line')) parts.push("head-of-line's requests from the harness process");
+    return parts.join('; ');
+  }
   const autocannonUses = [kinds.includes('closed-loop') && 'closed loop', kinds.includes('fixed-count') && 'fixed count, as ab -n N -c C'];
   const uses = autocannonUses.filter((use) => use !== false);
   const generatorNames = [

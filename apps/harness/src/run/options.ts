@@ -15,6 +15,7 @@ export const DEFAULT_OPTIONS: RunOptions = {
   workers: 2,
   ratePerS: 200,
   generators: 1,
+  generator: 'built-in',
   seed: 0,
   quick: false,
   pin: false,
@@ -36,6 +37,7 @@ export interface RunFlags {
   workers?: number;
   rate?: number;
   generators?: number;
+  generator?: RunOptions['generator'];
   seed?: number;
   quick?: boolean;
   pin?: boolean;
@@ -56,6 +58,7 @@ export function resolveOptions(flags: RunFlags): RunOptions {
     workers: flags.workers ?? base.workers,
     ratePerS: flags.rate ?? base.ratePerS,
     generators: flags.generators ?? base.generators,
+    generator: flags.generator ?? base.generator,
     // A fresh seed unless one is given: the order is random, and the record says which it was.
     seed: flags.seed ?? Math.floor(Math.random() * 2 ** 31),
     quick,

@@ -2,11 +2,37 @@ import type { ServerPackage } from '@loopbench/contract';
 import { Command } from 'commander';
 import { HEADLINE_SERVERS, SCENARIO_ALIASES } from '../../catalogue/scenarios.js';
 import { SUITE_NAMES, SUITES, usesDatabase } from '../../catalogue/suites.js';
+import { locustAvailability } from '../../measure/locust.js';
 import { wrap } from '../../render/terminal.js';
 import { databaseAvailability, openDatabase } from '../../run/database.js';
 import { discoverServers, workspaceRoot } from '../../run/discover.js';
 import { shared } from '../../run/options.js';
 import type { CommandContext, Io } from './context.js';
+
+/** The load generators --generator takes, and whether each can run here. */
+interface GeneratorListing {
+  name: string;
+  about: string;
+  available: boolean;
+  reason?: string;
+  install?: string;
+}
+
+function generators(): GeneratorListing[] {
+  const locust = locustAvailability();
+  return [
+    {
+      name: 'built-in',
+      available: true,
+      about: 'the default: autocannon and loopbench’s open-loop generator, in generator processes on this machine',
+    },
+    {
+      name: 'locust',
+      about: `Locust${locust.available ? ` ${locust.version}` : ''} workers, here or on other hosts, each timing every request itself (docs/distributed.md)`,
+      ...(locust.available ? { available: true } : { available: false, reason: locust.reason, install: locust.install }),
+    },
+  ];
+}
 
 interface ListFlags {
   json?: boolean;
@@ -58,7 +84,7 @@ async function list(flags: ListFlags, io: Io): Promise<number> {
         return { id, suite, kind, title, claim, ...(servers ? { servers } : {}), ...unavailable };
       }),
     );
-    io.out.write(`${JSON.stringify({ servers, scenarios, problems: discovery.problems }, null, 2)}\n`);
+    io.out.write(`${JSON.stringify({ servers, scenarios, generators: generators(), problems: discovery.problems }, null, 2)}\n`);
     return 0;
   }
   // One block per server and per scenario, folded to the terminal: a table of them was 244 columns wide.
@@ -91,6 +117,11 @@ async function list(flags: ListFlags, io: Io): Promise<number> {
       if (unavailable)
         io.out.write(`${wrap(noDatabase.reason, width, '    ')}\n${wrap(`install with: ${noDatabase.install}`, width, '    ')}\n`);
     }
+  }
+  io.out.write('\nLoad generators (run --generator NAME):\n\n');
+  for (const g of generators()) {
+    io.out.write(`${g.name}${g.available ? '' : ': UNAVAILABLE'}\n${wrap(g.about, width, '    ')}\n`);
+    if (g.reason && g.install) io.out.write(`${wrap(g.reason, width, '    ')}\n${wrap(`install with: ${g.install}`, width, '    ')}\n`);
   }
   const aliases = Object.entries(SCENARIO_ALIASES).map(([alias, ids]) => `"${alias}" selects ${ids.join(' and ')}`);
   io.out.write(`\n${wrap(`${aliases.join('; ')}. Default servers: ${HEADLINE_SERVERS.join(', ')}.`, width)}\n`);

@@ -5,12 +5,15 @@ import { Command, Option } from 'commander';
 import { claimsTable } from '../../analysis/claims.js';
 import { HEADLINE_SERVERS, SCENARIO_ALIASES, type Scenario } from '../../catalogue/scenarios.js';
 import { ALL_SCENARIOS, SUITE_NAMES, type SuiteName, suiteServers, usesDatabase } from '../../catalogue/suites.js';
-import { MAX_GENERATORS, stopGenerators } from '../../measure/pool.js';
+import { type LocustSettings, locustAvailability } from '../../measure/locust.js';
+import { MAX_GENERATORS, stopGenerators, useLocust } from '../../measure/pool.js';
 import { writeReports } from '../../render/report.js';
 import { detectStyle, renderClaims, renderHeader, renderScenario } from '../../render/terminal.js';
 import { databaseAvailability, openDatabase, type RunDatabase } from '../../run/database.js';
 import { buildServers, discoverServers, workspaceRoot } from '../../run/discover.js';
 import { collectEnvironment } from '../../run/environment.js';
+import { UsageError } from '../../run/errors.js';
+import { isLoopbackHost } from '../../run/loopback.js';
 import {
   DEFAULT_OPTIONS,
   integer,
@@ -38,6 +41,10 @@ interface Flags extends RunFlags {
   workspace?: string;
   strict?: boolean;
   databaseUrl?: string;
+  locustBind?: string;
+  locustPort?: number;
+  locustRemote?: boolean;
+  locustWait?: number;
 }
 
 function timestamp(): string {
@@ -65,6 +72,7 @@ async function run(flags: Flags, io: Io, argv: readonly string[]): Promise<numbe
   for (const line of selection.leftOut) io.err.write(`left out, unavailable here: ${line}\n`);
   const { scenarios } = selection;
   const options = resolveOptions(flags);
+  const locust = options.generator === 'locust' ? locustSettings(flags, options, io) : undefined;
   const needsDatabase = scenarios.some(usesDatabase);
   if (flags.databaseUrl !== undefined && !needsDatabase) {
     io.err.write('warning: --database-url is not used: none of the selected scenarios queries a database (--suite database does)\n');
@@ -89,6 +97,7 @@ async function run(flags: Flags, io: Io, argv: readonly string[]): Promise<numbe
       outDir,
       otherRuns: registration.overlapping,
       database: needsDatabase ? (given ?? 'embedded') : undefined,
+      locust,
     });
   } finally {
     // The first of two runs learns of the second only now: say so here too (results.json has it).
@@ -112,13 +121,47 @@ interface Selected {
   otherRuns: () => readonly number[];
   /** The database the scenarios on /query wait in: a given one, checked; 'embedded', started in measure(); absent when none runs. */
   database: RunDatabase | 'embedded' | undefined;
+  /** With --generator locust: its master and workers, and Locust's version. */
+  locust: { settings: LocustSettings; version: string } | undefined;
+}
+
+/** --generator locust's settings, checked: Locust installed, the master's address loopback unless allowed. */
+function locustSettings(flags: Flags, options: RunOptions, io: Io): { settings: LocustSettings; version: string } {
+  const availability = locustAvailability();
+  if (!availability.available) {
+    throw new UsageError(
+      `--generator locust: ${availability.reason}; install it with: ${availability.install}, or leave out --generator for the built-in one`,
+    );
+  }
+  const bindHost = flags.locustBind ?? '127.0.0.1';
+  if (!isLoopbackHost(bindHost) && flags.allowNonLoopback !== true) {
+    throw new UsageError(
+      `--locust-bind ${bindHost} is not a loopback address; the Locust master listens on 127.0.0.1 or ::1 unless you add --allow-non-loopback`,
+    );
+  }
+  const remote = flags.locustRemote === true;
+  return {
+    version: availability.version,
+    settings: {
+      workers: options.generators,
+      bindHost,
+      // Workers on other hosts need a port known before the run: Locust's own default.
+      ...(flags.locustPort !== undefined || remote ? { port: flags.locustPort ?? 5557 } : {}),
+      localWorkers: !remote,
+      connectTimeoutS: flags.locustWait ?? (remote ? 120 : 30),
+      onWaiting: (command) =>
+        io.err.write(
+          `locust: waiting for ${options.generators} worker(s); on each worker host run (with the locustfile copied there):\n  ${command}\n`,
+        ),
+    },
+  };
 }
 
 async function measure(
   flags: Flags,
   io: Io,
   argv: readonly string[],
-  { root, servers, scenarios, options, outDir, otherRuns, database: wanted }: Selected,
+  { root, servers, scenarios, options, outDir, otherRuns, database: wanted, locust }: Selected,
 ): Promise<number> {
   if (flags.build) buildServers(root, servers);
 
@@ -127,6 +170,7 @@ async function measure(
     autocannonVersion,
     generators: options.generators,
     kinds: scenarios.map((scenario) => scenario.kind),
+    ...(locust ? { locustVersion: locust.version } : {}),
   });
   // Known at the start by the later of two runs: its header says so too.
   if (otherRuns().length > 0) environment.otherRuns = [...otherRuns()];
@@ -159,6 +203,12 @@ async function measure(
       io.err.write(`database: PostgreSQL ${database.record.serverVersion}, ${database.describe}, stopped and deleted at the end\n`);
     } else database = wanted;
     if (database) environment.database = database.record;
+    if (locust) {
+      const { workers, localWorkers, bindHost } = locust.settings;
+      io.err.write(`locust: starting a master on ${bindHost}${localWorkers ? ` and ${workers} worker(s) here` : ''}\n`);
+      await useLocust(locust.settings);
+      io.err.write(`locust: ${workers} worker(s) connected\n`);
+    }
     const plan = {
       scenarios,
       servers,
@@ -255,6 +305,31 @@ export const runCommand = ({ io, setExit, argv }: CommandContext) =>
         '--generators <n>',
         `load generator processes per run, each sending a share of the connections or the plan; their histograms add (default ${DEFAULT_OPTIONS.generators})`,
       ).argParser(integer(1, MAX_GENERATORS)),
+    )
+    .addOption(
+      new Option('--generator <name>', 'what sends the load: the built-in generator processes, or Locust workers (docs/distributed.md)')
+        .choices(['built-in', 'locust'])
+        .default('built-in'),
+    )
+    .option(
+      '--locust-bind <addr>',
+      'with --generator locust: the address its master listens on for workers (default 127.0.0.1; loopback only)',
+    )
+    .addOption(
+      new Option(
+        '--locust-port <port>',
+        "with --generator locust: its master's port (default a free one; 5557 with --locust-remote)",
+      ).argParser(integer(1, 65_535)),
+    )
+    .option(
+      '--locust-remote',
+      'with --generator locust: start no workers here; print the command to run on each worker host, and wait for them',
+    )
+    .addOption(
+      new Option(
+        '--locust-wait <s>',
+        'with --generator locust: seconds to wait for every worker to connect (default 30; 120 with --locust-remote)',
+      ).argParser(seconds(1, 3600)),
     )
     .addOption(
       new Option('--seed <n>', 'seed of the order the servers run in each repeat (default: a new one, recorded in results.json)').argParser(
