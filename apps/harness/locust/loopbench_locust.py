@@ -217,7 +217,7 @@ class Job:
         return {
             "records": self.take(),
             "recorded": self.recorded,
-            "generator": self.health.read(),
+            "generator": {**self.health.read(), "requests": self.recorded},
         }
 
 

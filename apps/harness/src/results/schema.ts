@@ -130,6 +130,10 @@ export const generatorHealthSchema = z
     eventLoopDelayP99Ms: measured,
     cpuUtilization: measured.meta({ description: 'Its CPU time (user + system) over the run’s wall time: 1 is one core, all the time.' }),
     pid: z.int().meta({ description: 'Its process, so a caller can check it has gone.' }),
+    requests: z
+      .int()
+      .optional()
+      .meta({ description: 'Requests it sent and recorded (a Locust worker): the run’s counts are the sum of its workers’.' }),
   })
   .meta({ id: 'GeneratorHealth', description: "How busy one load generator's own process was during a run." });
 export type GeneratorHealth = z.infer<typeof generatorHealthSchema>;
