@@ -15,6 +15,9 @@ import { type Results, readResults } from '../results/results.js';
 import { buildServers, discoverServers, findWorkspaceRoot } from './discover.js';
 import { loopbench } from './loopbench.testing.js';
 
+/** Two repeats of a 1 s window: enough for the checks' intervals, and for CI's time. */
+const SHORT = ['--repeats', '2', '--duration', '1', '--warmup', '0.5'];
+
 const ip = (...args: string[]) => spawnSync('ip', args, { encoding: 'utf8' });
 
 /** Why namespaces cannot be made here, or undefined when they can. */
@@ -86,7 +89,7 @@ const value = (results: Results, scenario: string, server: string, metric: Metri
 };
 
 describe.skipIf(why !== undefined && !required)(
-  `--generator locust across hosts: network namespaces (skipped here: ${why ?? 'not skipped'}; required with LOOPBENCH_REQUIRE_SERVERS=1)`,
+  `--generator locust across hosts: network namespaces${why ? ` (skipped: ${why}; required with LOOPBENCH_REQUIRE_SERVERS=1)` : ''}`,
   { timeout: 240_000 },
   () => {
     const root = findWorkspaceRoot();
@@ -110,7 +113,7 @@ describe.skipIf(why !== undefined && !required)(
         'run',
         ...['--generator', 'locust', '--locust-remote', '--generators', '2', '--locust-wait', '60', '--locust-port', String(port)],
         ...['--locust-bind', serverAddress, '--host', serverAddress, '--allow-non-loopback'],
-        ...['--scenario', ...scenarios, '--servers', servers, '--repeats', '2', '--no-build', '--out', out],
+        ...['--scenario', ...scenarios, '--servers', servers, ...SHORT, '--no-build', '--out', out],
       ]);
       const said = await run.said(/on each worker host run[^\n]*\n\s+(\S[^\n]*)\n/);
       const command = /on each worker host run[^\n]*\n\s+(\S[^\n]*)\n/.exec(said)?.[1];
@@ -160,8 +163,7 @@ describe.skipIf(why !== undefined && !required)(
         'io-bound',
         '--servers',
         servers,
-        '--repeats',
-        '2',
+        ...SHORT,
         '--no-build',
         '--out',
         `${out}/built-in`,
