@@ -121,6 +121,11 @@ export class LocustSession {
 
   constructor(private readonly settings: LocustSettings) {}
 
+  /** The local workers' process ids, in the order they were started (none when the workers are remote). */
+  get workerPids(): readonly number[] {
+    return this.workers.flatMap((worker) => (worker.pid === undefined ? [] : [worker.pid]));
+  }
+
   /** Starts the master and the local workers, and waits until every worker has connected. */
   async open(): Promise<void> {
     if (this.master) return;
@@ -216,6 +221,9 @@ export class LocustSession {
   async run<R>(jobs: (startAt: number) => GeneratorJob[], signal?: AbortSignal, onStart?: () => void): Promise<R[]> {
     const entered = Date.now();
     await this.open();
+    // A worker or the master gone for good: no later run can be made either (and the survivors' last
+    // records, sent after the failed run stopped waiting, would be taken for this one's).
+    if (this.failure) throw this.failure;
     await this.waitForWorkers(workerCommand(this.settings.bindHost, this.port));
     // Locust hands each worker its job and spawns its user: an open-loop plan starts after that.
     const planned = jobs(performance.timeOrigin + performance.now() + 1_000);
