@@ -150,7 +150,9 @@ export class LocustSession {
     createInterface({ input: this.channel }).on('line', (text) => {
       const line = JSON.parse(text) as MasterLine;
       if (line.type === 'workers') this.workerIds = line.ids;
-      for (const listener of this.listeners) listener(line);
+      // A remote worker gone silent, as its master sees it: the session fails as when a local one exits.
+      if (line.type === 'lost') this.fail(new Error(`Locust worker ${line.worker} was lost: its master heard nothing from it for 3 s`));
+      else for (const listener of this.listeners) listener(line);
     });
     await this.until(
       (line) => line.type === 'listening',
@@ -247,10 +249,7 @@ export class LocustSession {
     const finished = new Promise<void>((resolve) => {
       const listener = (line: MasterLine) => {
         if (line.type === 'lost') {
-          lost ??=
-            line.worker.startsWith('Locust') || line.worker.startsWith('the Locust')
-              ? line.worker
-              : `Locust worker ${line.worker} was lost mid-run (no heartbeat)`;
+          lost ??= line.worker;
           stop();
           // The others' results are not waited for: the run is invalid, and what was measured is in the records.
           this.listeners.delete(listener);

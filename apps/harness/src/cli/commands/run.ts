@@ -206,7 +206,10 @@ async function measure(
     if (locust) {
       const { workers, localWorkers, bindHost } = locust.settings;
       io.err.write(`locust: starting a master on ${bindHost}${localWorkers ? ` and ${workers} worker(s) here` : ''}\n`);
-      await useLocust(locust.settings);
+      // Workers that never connected: what to run on each worker host is the message.
+      await useLocust(locust.settings).catch((error: Error) => {
+        throw new UsageError(error.message);
+      });
       io.err.write(`locust: ${workers} worker(s) connected\n`);
     }
     const plan = {
