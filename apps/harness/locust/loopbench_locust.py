@@ -62,7 +62,13 @@ LOOP_RESOLUTION_S = 0.01
 
 
 class Health:
-    """How busy this worker was: its CPU, and how late its event loop woke (gevent has no ELU)."""
+    """How busy this worker was: its CPU, its event loop's occupancy and how late it woke.
+
+    Occupancy is Node's event-loop utilisation, read the same way: the share of the wall time
+    the loop was not blocked waiting for events (libev's prepare watcher runs just before it
+    blocks, its check watcher just after). A worker starved of CPU by the server shows here as
+    busy even when its own CPU share is low: it never gets to wait.
+    """
 
     def __init__(self) -> None:
         self.started = time.perf_counter()
@@ -70,6 +76,21 @@ class Health:
         self.cpu = usage.ru_utime + usage.ru_stime
         self.lateness: list[float] = []
         self.sampler = gevent.spawn(self._sample)
+        self.idle = 0.0
+        self.blocked_at: Optional[float] = None
+        loop = gevent.get_hub().loop
+        self.before_poll = loop.prepare()
+        self.after_poll = loop.check()
+        self.before_poll.start(self._blocking)
+        self.after_poll.start(self._woken)
+
+    def _blocking(self) -> None:
+        self.blocked_at = time.perf_counter()
+
+    def _woken(self) -> None:
+        if self.blocked_at is not None:
+            self.idle += time.perf_counter() - self.blocked_at
+            self.blocked_at = None
 
     def _sample(self) -> None:
         while True:
@@ -81,13 +102,15 @@ class Health:
 
     def read(self) -> dict[str, Any]:
         self.sampler.kill()
+        self.before_poll.stop()
+        self.after_poll.stop()
         usage = resource.getrusage(resource.RUSAGE_SELF)
         wall = time.perf_counter() - self.started
         cpu = (usage.ru_utime + usage.ru_stime - self.cpu) / wall if wall > 0 else 0.0
         late = sorted(self.lateness)
         p99 = late[min(len(late) - 1, int(len(late) * 0.99))] if late else 0.0
         return {
-            "eventLoopUtilization": cpu,
+            "eventLoopUtilization": max(0.0, 1 - self.idle / wall) if wall > 0 else 0.0,
             "eventLoopDelayP99Ms": p99,
             "cpuUtilization": cpu,
             "pid": os.getpid(),

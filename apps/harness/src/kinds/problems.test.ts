@@ -1,7 +1,7 @@
 import type { HttpReply } from '@loopbench/contract';
 import { describe, expect, it } from 'vitest';
 import type { GeneratorHealth } from '../measure/generator.js';
-import { answerProblems, generatorsProblems, loadProblems, runProblem } from './problems.js';
+import { answerProblems, generatorsProblems, loadProblems, runProblem, sharedMachineProblem } from './problems.js';
 
 const health = (busy: number, delayMs = 1): GeneratorHealth => ({
   eventLoopUtilization: busy,
@@ -46,5 +46,37 @@ describe('run problems', () => {
     expect(runProblem.during('the closed-loop view', runProblem.wrongStatus('/sleep', 500))).toBe(
       'the closed-loop view: /sleep answered 500',
     );
+  });
+});
+
+describe('a server short of CPU beside its load generators', () => {
+  const worker = (cpu: number, remote?: boolean): GeneratorHealth => ({
+    eventLoopUtilization: cpu,
+    eventLoopDelayP99Ms: 1,
+    cpuUtilization: cpu,
+    pid: 2,
+    ...(remote ? { remote } : {}),
+  });
+  // The figures of a --generator locust hello on koa here: two Python workers took 1.2 of the 2 cores, koa 0.58.
+  const starved = { machineCpuUtilization: 1.87, cpuUtilization: 0.58, workersServing: 1 };
+
+  it('flags the run when the machine was saturated, the server used less than it could, and the generators took the rest', () => {
+    expect(sharedMachineProblem(starved, [worker(0.6), worker(0.6)], 2)).toBe(
+      "generator-bound: this machine's 2 cores were 1.87 busy, of which the load generators here took 1.20 and the server 0.58 (it could use 1), so the figures are the shared machine's limit, not the server's",
+    );
+  });
+
+  it('not when the server had the cores it could use (the built-in generator on koa: 0.98 of 1)', () => {
+    expect(
+      sharedMachineProblem({ machineCpuUtilization: 1.79, cpuUtilization: 0.98, workersServing: 1 }, [worker(0.78)], 2),
+    ).toBeUndefined();
+    expect(sharedMachineProblem({ machineCpuUtilization: 2, cpuUtilization: 1.93, workersServing: 2 }, [worker(0.05)], 2)).toBeUndefined();
+  });
+
+  it('not when the machine had cores to spare, nor when the generators ran on other hosts', () => {
+    expect(sharedMachineProblem({ ...starved, machineCpuUtilization: 1.2 }, [worker(0.6), worker(0.6)], 2)).toBeUndefined();
+    expect(sharedMachineProblem(starved, [worker(0.6, true), worker(0.6, true)], 2)).toBeUndefined();
+    expect(sharedMachineProblem(starved, [worker(0.1)], 2)).toBeUndefined();
+    expect(sharedMachineProblem(undefined, [worker(0.6)], 2)).toBeUndefined();
   });
 });

@@ -3,6 +3,7 @@
  * sentence and every renderer quotes it, so one thing is said one way whichever kind or step found it.
  * Here, not in measure/: the instruments report what they saw, the kinds and the runner judge it.
  */
+import os from 'node:os';
 import type { ExitStatus, HttpReply } from '@loopbench/contract';
 import { busyShare, GENERATOR_LIMITS, type GeneratorHealth } from '../measure/generator.js';
 import { REQUEST_TIMEOUT_S, SEND_LAG_LIMIT_MS } from './limits.js';
@@ -47,6 +48,34 @@ export function generatorsProblems(healths: readonly GeneratorHealth[]): string[
     return problem ? [problem] : [];
   });
 }
+
+/**
+ * A server the load generators on its own machine left short of CPU: the machine's cores were
+ * saturated, the server used less than its processes could, and the generators here took a share of
+ * a core or more. Its figures are the shared machine's limit, not the server's, however idle each
+ * generator looked (a starved Locust worker waits on its answers). Generators on other hosts
+ * (`remote`) take nothing from it. Undefined when the run was not so bound.
+ */
+export function sharedMachineProblem(
+  signals: { cpuUtilization: number; machineCpuUtilization?: number; workersServing: number } | undefined,
+  generators: readonly GeneratorHealth[],
+  cores = os.availableParallelism(),
+): string | undefined {
+  if (signals?.machineCpuUtilization === undefined) return undefined;
+  const generatorCores = generators.filter((g) => !g.remote).reduce((sum, g) => sum + g.cpuUtilization, 0);
+  const usable = Math.min(Math.max(1, signals.workersServing), cores);
+  const saturated = signals.machineCpuUtilization >= GENERATOR_LIMITS.busy * cores;
+  const starved = signals.cpuUtilization < GENERATOR_LIMITS.busy * usable;
+  if (!saturated || !starved || generatorCores < SHARED_MACHINE_GENERATOR_CORES) return undefined;
+  const share = (n: number) => n.toFixed(2);
+  return (
+    `generator-bound: this machine's ${cores} cores were ${share(signals.machineCpuUtilization)} busy, of which the load generators ` +
+    `here took ${share(generatorCores)} and the server ${share(signals.cpuUtilization)} (it could use ${usable}), so the figures are the shared machine's limit, not the server's`
+  );
+}
+
+/** Cores the generators on the server's machine must take before they count as its competition. */
+const SHARED_MACHINE_GENERATOR_CORES = 0.25;
 
 /** What makes a load run untrustworthy, whatever generator sent it. */
 export function loadProblems(load: AnswerCounts & { generators: readonly GeneratorHealth[] }): string[] {

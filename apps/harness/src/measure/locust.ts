@@ -297,7 +297,8 @@ export class LocustSession {
     }
     return runs.map((run, i) => {
       const job = planned[i] as GeneratorJob;
-      const generator = (run.done as { generator: GeneratorHealth }).generator;
+      const health = (run.done as { generator: GeneratorHealth }).generator;
+      const generator = this.settings.localWorkers ? health : { ...health, remote: true };
       if (account) return account.result(generator, offsets[i], (offsets[i] as number) + (connections[i] as number)) as R;
       if (job.kind === 'fixed-count') return fixedCountResult(run.records, run.startedAt as number, generator) as R;
       return openLoopResult(job.options as OpenLoopOptions, run.records, generator) as R;

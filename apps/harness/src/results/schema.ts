@@ -130,6 +130,10 @@ export const generatorHealthSchema = z
     eventLoopDelayP99Ms: measured,
     cpuUtilization: measured.meta({ description: 'Its CPU time (user + system) over the run’s wall time: 1 is one core, all the time.' }),
     pid: z.int().meta({ description: 'Its process, so a caller can check it has gone.' }),
+    remote: z
+      .boolean()
+      .optional()
+      .meta({ description: 'On another host (a Locust worker the user started there): its CPU was not the server machine’s.' }),
     requests: z
       .int()
       .optional()

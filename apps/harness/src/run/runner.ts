@@ -111,7 +111,7 @@ async function runOnce(
       ...(run.generators !== undefined && run.generators.length > 0
         ? {
             generators: run.generators,
-            ...(isGeneratorBound(run.generators) ? { generatorBound: true } : {}),
+            ...(isGeneratorBound(run.generators) || run.generatorBound ? { generatorBound: true } : {}),
           }
         : {}),
       ...(run.predicted ? { predicted: run.predicted } : {}),
