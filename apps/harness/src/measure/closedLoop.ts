@@ -133,6 +133,47 @@ export function watchClient(client: unknown, servedMs: Map<unknown, number | und
   };
 }
 
+/** What a closed loop's window says of one connection: its measured 2xx answers, from its first measured send to the last of them. */
+export interface ConnectionSpan {
+  /** It got a 2xx answer, warm-up included. */
+  answered: boolean;
+  cycles: number;
+  firstSentAt: number;
+  lastAnsweredAt: number;
+}
+
+/**
+ * The window's figures from its connections' spans. Throughput is pooled over the connections, not
+ * summed one by one: a connection's few cycles over their time over-estimate its rate when cycles
+ * vary (E[k/T] > k/E[T]), and a server that serves connections unevenly varies them; every
+ * connection still counts once in `timed`.
+ */
+export function windowFigures(
+  spans: Iterable<ConnectionSpan>,
+): Pick<ClosedLoopResult, 'windowMs' | 'measured' | 'answeredConnections' | 'throughputRps'> {
+  let cycleMs = 0;
+  let timed = 0;
+  let measured = 0;
+  let answeredConnections = 0;
+  let windowStart = Number.POSITIVE_INFINITY;
+  let windowEnd = Number.NEGATIVE_INFINITY;
+  for (const span of spans) {
+    if (span.answered) answeredConnections += 1;
+    if (span.cycles === 0) continue;
+    cycleMs += span.lastAnsweredAt - span.firstSentAt;
+    timed += 1;
+    measured += span.cycles;
+    windowStart = Math.min(windowStart, span.firstSentAt);
+    windowEnd = Math.max(windowEnd, span.lastAnsweredAt);
+  }
+  return {
+    windowMs: measured > 0 ? windowEnd - windowStart : Number.NaN,
+    measured,
+    answeredConnections,
+    throughputRps: measured > 0 ? ((timed * measured) / cycleMs) * 1000 : Number.NaN,
+  };
+}
+
 /** Defers a client's first connection by index·spacingMs (its later reconnections are at once). */
 function openLater(client: unknown, index: number, spacingMs: number): void {
   const deferred = client as AutocannonClient & { destroyed: boolean };
@@ -350,21 +391,6 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
         const shiftMs = (steadyFrom ?? warmupEnds) - warmupEnds;
         const timeline = recorder && shiftTimeline(await recorder.finish(shiftMs), shiftMs);
         if (error) return reject(error);
-        let cycleMs = 0;
-        let timed = 0;
-        let measured = 0;
-        let answeredConnections = 0;
-        let windowStart = Number.POSITIVE_INFINITY;
-        let windowEnd = Number.NEGATIVE_INFINITY;
-        for (const connection of connections.values()) {
-          if (connection.answered) answeredConnections += 1;
-          if (connection.cycles === 0) continue;
-          cycleMs += connection.lastAnsweredAt - connection.firstSentAt;
-          timed += 1;
-          measured += connection.cycles;
-          windowStart = Math.min(windowStart, connection.firstSentAt);
-          windowEnd = Math.max(windowEnd, connection.lastAnsweredAt);
-        }
         resolve({
           responses,
           non2xx,
@@ -372,13 +398,7 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
           errors: result.errors - result.timeouts,
           timeouts: result.timeouts,
           resets: result.resets,
-          windowMs: measured > 0 ? windowEnd - windowStart : Number.NaN,
-          measured,
-          answeredConnections,
-          // Pooled over the connections, not summed one by one: a connection's few cycles over their time
-          // over-estimate its rate when cycles vary (E[k/T] > k/E[T]), and a server that serves
-          // connections unevenly varies them; every connection still counts once in `timed`.
-          throughputRps: measured > 0 ? ((timed * measured) / cycleMs) * 1000 : Number.NaN,
+          ...windowFigures(connections.values()),
           ...latencyFields(histogram),
           ...split.fields(),
           ...(timeline ? { timeline } : {}),

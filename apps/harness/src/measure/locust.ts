@@ -17,6 +17,7 @@ import type { FixedCountOptions } from './fixedCount.js';
 import type { GeneratorHealth } from './generator.js';
 import { ClosedLoopAccount, fixedCountResult, type LocustRecord, openLoopResult } from './locustRecords.js';
 import type { OpenLoopOptions } from './openLoop.js';
+import { endChildren } from './processes.js';
 import type { GeneratorJob } from './protocol.js';
 
 /**
@@ -312,16 +313,7 @@ export class LocustSession {
     );
     for (const child of children) child.removeAllListeners('exit');
     this.send({ type: 'quit' });
-    await Promise.all(
-      children.map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            child.once('exit', () => resolve());
-            setTimeout(() => child.kill('SIGKILL'), 3_000).unref();
-          }),
-      ),
-    );
+    await endChildren(children, 3_000);
     this.master = undefined;
     this.workers.length = 0;
   }

@@ -6,7 +6,7 @@
 import { parseServerTiming } from '@loopbench/contract';
 import { latencyFields, recordMs, summarizeHistogram } from '../analysis/histogram.js';
 import { encodeHistogram, latencyHistogram } from '../results/histogram.js';
-import type { ClosedLoopOptions, ClosedLoopResult } from './closedLoop.js';
+import { type ClosedLoopOptions, type ClosedLoopResult, type ConnectionSpan, windowFigures } from './closedLoop.js';
 import type { FixedCountResult } from './fixedCount.js';
 import type { GeneratorHealth } from './generator.js';
 import { emptyRecords, type OpenLoopOptions, type OpenLoopResult, type RouteHistograms, routeResult } from './openLoop.js';
@@ -128,14 +128,7 @@ export class ClosedLoopAccount {
     const closedAt = this.closedAt() ?? this.now;
     const histogram = latencyHistogram();
     const split = new QueueSplit();
-    let cycleMs = 0;
-    let timed = 0;
-    let measured = 0;
-    let answeredConnections = 0;
-    let windowStart = Number.POSITIVE_INFINITY;
-    let windowEnd = Number.NEGATIVE_INFINITY;
-    for (const records of this.byConnection.slice(from, to)) {
-      if (records.some((r) => ok(r[4]))) answeredConnections += 1;
+    const spans: ConnectionSpan[] = this.byConnection.slice(from, to).map((records) => {
       // Up to the close itself: a close waiting on a connection's minCycles-th send is at that send, which is measured.
       const inWindow = records.filter((r) => r[2] >= steadyFrom && r[2] <= closedAt);
       const answered = inWindow.filter((r) => ok(r[4]));
@@ -143,21 +136,16 @@ export class ClosedLoopAccount {
         recordMs(histogram, latency(record));
         split.add(latency(record), served(record));
       }
-      if (answered.length === 0) continue;
-      const firstSentAt = (inWindow[0] as LocustRecord)[2];
-      const lastAnsweredAt = (answered[answered.length - 1] as LocustRecord)[3];
-      cycleMs += lastAnsweredAt - firstSentAt;
-      timed += 1;
-      measured += answered.length;
-      windowStart = Math.min(windowStart, firstSentAt);
-      windowEnd = Math.max(windowEnd, lastAnsweredAt);
-    }
+      return {
+        answered: records.some((r) => ok(r[4])),
+        cycles: answered.length,
+        firstSentAt: inWindow[0]?.[2] ?? Number.NaN,
+        lastAnsweredAt: answered[answered.length - 1]?.[3] ?? Number.NaN,
+      };
+    });
     return {
       ...counts(this.byConnection.slice(from, to).flat()),
-      windowMs: measured > 0 ? windowEnd - windowStart : Number.NaN,
-      measured,
-      answeredConnections,
-      throughputRps: measured > 0 ? ((timed * measured) / cycleMs) * 1000 : Number.NaN,
+      ...windowFigures(spans),
       ...latencyFields(histogram),
       ...split.fields(),
       generator,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { LocustSession, type LocustSettings } from './locust.js';
+import { endChildren } from './processes.js';
 import type { GeneratorJob, GeneratorReply, HarnessMessage } from './protocol.js';
 
 /** Most generator processes a run may ask for: each takes CPU from the server it measures. */
@@ -123,19 +124,11 @@ class GeneratorPool {
   async close(): Promise<void> {
     const children = this.children;
     this.children = [];
-    await Promise.all(
-      children.map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            child.once('exit', () => resolve());
-            // Held again while it goes, so the harness waits for the exit it asked for.
-            child.ref();
-            if (child.connected) child.disconnect();
-            setTimeout(() => child.kill('SIGKILL'), 2_000).unref();
-          }),
-      ),
-    );
+    await endChildren(children, 2_000, (child) => {
+      // Held again while it goes, so the harness waits for the exit it asked for.
+      child.ref();
+      if (child.connected) child.disconnect();
+    });
   }
 }
 
