@@ -4,7 +4,7 @@ import { medianOf } from '../analysis/stats.js';
 import { QUERY, QUERY_TARGET } from '../catalogue/database.js';
 import { IO_BOUND_TARGET } from '../catalogue/scenarios.js';
 import { scenarioById } from '../catalogue/suites.js';
-import type { ScenarioResult, TheoryCheck } from '../results/results.js';
+import type { Results, ScenarioResult, TheoryCheck } from '../results/results.js';
 
 /** The bare node:http server, the ceiling frameworks are measured against, when it ran. */
 export const CEILING_SERVER = 'node-http';
@@ -106,6 +106,14 @@ export function parametersLine(scenario: ScenarioResult): string {
  * "10 connections" as a run's headers say it: the scenarios on /query keep their own 20 whatever
  * --connections says, and a header that said 10 over their tables misled.
  */
+/** The load's source, said wherever figures are shown when it is not the built-in generator. */
+export function loadWords(
+  options: Pick<Results['options'], 'generator'>,
+  environment: Pick<Results['environment'], 'loadGenerator'>,
+): string {
+  return options.generator === 'locust' ? `; load from ${environment.loadGenerator}` : '';
+}
+
 export function connectionsWords(connections: number, scenarioIds: readonly string[]): string {
   const own = scenarioIds.filter((id) => scenarioById(id)?.database !== undefined);
   if (own.length === 0) return `${connections} connections`;

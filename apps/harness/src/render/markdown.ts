@@ -1,6 +1,6 @@
 import { CLAIM_RULE, claimsTable } from '../analysis/claims.js';
 import type { Results } from '../results/results.js';
-import { connectionsWords, findingFor, scenarioText, statusOf } from './describe.js';
+import { connectionsWords, findingFor, loadWords, scenarioText, statusOf } from './describe.js';
 import { describeEnvironment } from './environment.js';
 import { hasOwnPairs, headlineRows, pairedHeadlineRows, scenarioTable } from './rows.js';
 
@@ -16,7 +16,7 @@ export function renderMarkdown(results: Results): string {
     `Each figure is the median of ${o.repeats} runs (min–max in brackets) of ${o.durationS} s after a ${o.warmupS} s warm-up, ${connectionsWords(
       o.connections,
       results.scenarios.map((s) => s.id),
-    )}; ✓ inside the interval theory predicts, ✗ outside it.${results.complete ? '' : ' **The run did not finish: these are the scenarios done before it stopped.**'}`,
+    )}${loadWords(o, results.environment)}; ✓ inside the interval theory predicts, ✗ outside it.${results.complete ? '' : ' **The run did not finish: these are the scenarios done before it stopped.**'}`,
   ];
   // The default suite's scenarios compare its pair; an article's experiment, its own (and their analogues).
   const headline = headlineRows(results.scenarios.filter((scenario) => !hasOwnPairs(scenario)));

@@ -8,7 +8,7 @@ import { connectionsWords, findingFor } from './describe.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { theoryFigure } from './rows.js';
-import { renderClaims, renderScenario, wrap } from './terminal.js';
+import { renderClaims, renderHeader, renderScenario, wrap } from './terminal.js';
 
 /** Theory's figure, or its figure with the interval it judged by: [expected, low, high]. */
 type Theory = number | [number, number, number];
@@ -111,6 +111,22 @@ describe('a generator-bound server', () => {
     expect(md).not.toContain('61,000');
     expect(md).toContain('- node-http: run 1: generator-bound: the load generator was 97% busy');
     expect(renderHtml(resultsOf([hello]), '')).toContain('generator-bound');
+  });
+});
+
+describe('a run whose load came from Locust', () => {
+  const results = resultsOf([io]);
+  const fromLocust = {
+    ...results,
+    options: { ...results.options, generator: 'locust' as const, generators: 2 },
+    environment: { ...results.environment, loadGenerator: 'Locust 2.12.1-1: 2 workers per run, each timing every request itself in µs' },
+  };
+
+  it('names it in the header of the terminal tables and of summary.md, and says nothing of the built-in one', () => {
+    const said = '; load from Locust 2.12.1-1: 2 workers per run';
+    expect(renderHeader(fromLocust.environment, fromLocust.options, ['io-bound'])).toContain(said);
+    expect(renderMarkdown(fromLocust)).toContain(said);
+    expect(renderMarkdown(results)).not.toContain('load from');
   });
 });
 

@@ -1,7 +1,7 @@
 import { stripVTControlCharacters, styleText } from 'node:util';
 import { CLAIM_RULE, type ClaimRow } from '../analysis/claims.js';
 import type { Environment, Results, ScenarioResult } from '../results/results.js';
-import { connectionsWords, findingFor, parametersLine, scenarioText, statusOf } from './describe.js';
+import { connectionsWords, findingFor, loadWords, parametersLine, scenarioText, statusOf } from './describe.js';
 import { describeEnvironment } from './environment.js';
 import { type Mark, scenarioTable } from './rows.js';
 
@@ -75,7 +75,7 @@ export function renderHeader(environment: Environment, options: Results['options
   return [
     `loopbench: ${options.servers.join(' vs ')}`,
     describeEnvironment(environment),
-    `repeats ${options.repeats}, ${options.durationS} s per run after a ${options.warmupS} s warm-up, ${connectionsWords(options.connections, scenarioIds)}, ${options.workers} workers in worker scenarios${options.quick ? ' (--quick)' : ''}`,
+    `repeats ${options.repeats}, ${options.durationS} s per run after a ${options.warmupS} s warm-up, ${connectionsWords(options.connections, scenarioIds)}, ${options.workers} workers in worker scenarios${options.quick ? ' (--quick)' : ''}${loadWords(options, environment)}`,
   ].join('\n');
 }
 
