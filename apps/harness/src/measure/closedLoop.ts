@@ -37,6 +37,27 @@ export interface ClosedLoopOptions {
    * URL) meanwhile: the run's timeline.
    */
   timeline?: { statsUrl: string };
+  /**
+   * This loop is one of several generators' on the same server, which must share one window: its
+   * warm-up ends, and its window closes, when every one's could (see Together).
+   */
+  together?: Together;
+}
+
+/**
+ * Several generators' closed loops as one window. Each says when its own warm-up could end (every
+ * connection answered once) and when its own window could close (every connection sent its share),
+ * and ends or closes only when told that all could: one generator whose connections were all
+ * answered must not measure while another's still queue to enter a blocking server's round (their
+ * cycles would be short, and the summed throughput too high: 24.7 req/s against a limit of 20).
+ */
+export interface Together {
+  /** Its warm-up could end; `steady` follows once every generator's could. */
+  warm(): void;
+  /** Its window could close; `close` follows once every generator's could. */
+  closable(): void;
+  onSteady(listener: () => void): void;
+  onClose(listener: () => void): void;
 }
 
 export interface ClosedLoopResult {
@@ -326,15 +347,32 @@ export function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedLoopRes
     const leftWaiting = (connection: Connection, now: number) =>
       connection.inFlight?.measured !== true &&
       now - (connection.inFlight?.sentAt ?? started) > (longestMs > 0 ? STARVED_AFTER * longestMs : patienceMs);
-    /** Ends the warm-up, or closes the window, when it waits on no connection any more. */
+    const { together } = options;
+    let saidWarm = false;
+    let saidClosable = false;
+    together?.onSteady(() => {
+      if (steadyFrom === undefined) endWarmup(performance.now());
+    });
+    together?.onClose(() => {
+      if (!closed) close();
+    });
+    /** Ends the warm-up, or closes the window, when it waits on no connection any more (and, together, neither do the others). */
     const goOn = (now: number) => {
       if (steadyFrom === undefined) {
         if (now < warmupEnds) return;
         for (const connection of connections.values()) if (connection.heard < WARMUP_ANSWERS && !leftWaiting(connection, now)) return;
-        endWarmup(now);
+        if (!together) endWarmup(now);
+        else if (!saidWarm) {
+          saidWarm = true;
+          together.warm();
+        }
       } else if (timeIsUp && !closed) {
         for (const connection of connections.values()) if (connection.sent < minCycles && !leftWaiting(connection, now)) return;
-        close();
+        if (!together) close();
+        else if (!saidClosable) {
+          saidClosable = true;
+          together.closable();
+        }
       }
     };
     const instance = autocannon(

@@ -3,15 +3,35 @@
  * its result. Load never comes from the harness's own process, whose work (timers, /stats, progress)
  * would otherwise share an event loop with the requests it times.
  */
-import { runClosedLoop } from './closedLoop.js';
+import { runClosedLoop, type Together } from './closedLoop.js';
 import { runFixedCount } from './fixedCount.js';
 import { runOpenLoop } from './openLoop.js';
 import type { GeneratorJob, GeneratorReply, HarnessMessage } from './protocol.js';
 
+/** The harness's side of a closed loop run together with other generators' (closedLoop.ts's Together). */
+function together(): Together {
+  const on = (type: 'steady' | 'close', listener: () => void) => {
+    const heard = (message: HarnessMessage) => {
+      if (message.type !== type) return;
+      process.off('message', heard);
+      listener();
+    };
+    process.on('message', heard);
+  };
+  return {
+    warm: () => send({ type: 'warm' }),
+    closable: () => send({ type: 'closable' }),
+    onSteady: (listener) => on('steady', listener),
+    onClose: (listener) => on('close', listener),
+  };
+}
+
 function run(job: GeneratorJob, signal: AbortSignal): Promise<unknown> {
   switch (job.kind) {
-    case 'closed-loop':
-      return runClosedLoop({ ...job.options, signal });
+    case 'closed-loop': {
+      const { together: shared, ...options } = job.options;
+      return runClosedLoop({ ...options, signal, ...(shared ? { together: together() } : {}) });
+    }
     case 'open-loop':
       return runOpenLoop({ ...job.options, signal });
     case 'fixed-count':

@@ -2,6 +2,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProblems } from '../kinds/problems.js';
 import { decodeHistogram, latencyHistogram } from '../results/histogram.js';
+import { withWorkspaceServers } from '../run/loopbench.testing.js';
 import { stallPlan } from './arrivals.js';
 import type { ClosedLoopResult } from './closedLoop.js';
 import { isGeneratorBound } from './generator.js';
@@ -123,5 +124,26 @@ describe('load generators in their own processes', { timeout: 60_000 }, () => {
     const result = await generateClosedLoop({ ...load(2), durationS: 30, signal: controller.signal }, 2);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(result.generators).toHaveLength(2);
+  });
+});
+
+describe('several generators on one blocking server', () => {
+  const server = withWorkspaceServers(['express-blocking']);
+
+  it('measure one window: the merged throughput stays at its limit 1/S, each connection in the round before any is timed', {
+    timeout: 60_000,
+  }, async () => {
+    // express-blocking takes one more connection into its round per request it serves: with a window
+    // of its own, one generator measured while the other's connections still queued: 65 req/s against 50.
+    const load = await generateClosedLoop(
+      { url: `${server('express-blocking').url}/sleep?ms=20`, connections: 10, warmupS: 0.1, durationS: 1, minCycles: 2, timeoutS: 30 },
+      2,
+    );
+    expect(load.generators).toHaveLength(2);
+    expect(load.answeredConnections).toBe(10);
+    expect(load.throughputRps).toBeLessThan((1000 / 20) * 1.05);
+    expect(load.throughputRps).toBeGreaterThan((1000 / 20) * 0.8);
+    // Every connection waits its turn behind the other nine: a cycle of 10·S.
+    expect(load.latencyMs.mean).toBeGreaterThan(10 * 20 * 0.9);
   });
 });

@@ -18,13 +18,13 @@ export async function generateClosedLoop(
   /** Called as the generators are told to start. */
   onStart?: () => void,
 ): Promise<Merged<ClosedLoopResult>> {
-  const { signal, timeline, ...rest } = options;
+  const { signal, timeline, together: _, ...rest } = options;
   const parts = shares(options.connections, Math.max(1, Math.min(count, options.connections)));
   const results = await runInGenerators<ClosedLoopResult>(
     () =>
       parts.map((connections, i) => ({
         kind: 'closed-loop',
-        options: { ...rest, connections, ...(timeline && i === 0 ? { timeline } : {}) },
+        options: { ...rest, connections, ...(timeline && i === 0 ? { timeline } : {}), ...(parts.length > 1 ? { together: true } : {}) },
       })),
     parts.length,
     signal,
