@@ -72,6 +72,15 @@ async function run(flags: Flags, io: Io, argv: readonly string[]): Promise<numbe
   for (const line of selection.leftOut) io.err.write(`left out, unavailable here: ${line}\n`);
   const { scenarios } = selection;
   const options = resolveOptions(flags);
+  const strayLocustFlags = (['locustBind', 'locustPort', 'locustRemote', 'locustWait'] as const).filter(
+    (flag) => flags[flag] !== undefined,
+  );
+  if (options.generator !== 'locust' && strayLocustFlags.length > 0) {
+    const named = strayLocustFlags.map((flag) => `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+    throw new UsageError(
+      `${named.join(', ')} only ${named.length === 1 ? 'applies' : 'apply'} with --generator locust; add it, or leave ${named.length === 1 ? 'it' : 'them'} out`,
+    );
+  }
   const locust = options.generator === 'locust' ? locustSettings(flags, options, io) : undefined;
   const needsDatabase = scenarios.some(usesDatabase);
   if (flags.databaseUrl !== undefined && !needsDatabase) {
@@ -140,6 +149,11 @@ function locustSettings(flags: Flags, options: RunOptions, io: Io): { settings: 
     );
   }
   const remote = flags.locustRemote === true;
+  if (remote && isLoopbackHost(bindHost)) {
+    io.err.write(
+      `warning: --locust-remote with the master on ${bindHost}: only workers on this machine can reach it; give --locust-bind an address the worker hosts can reach (and --allow-non-loopback)\n`,
+    );
+  }
   return {
     version: availability.version,
     settings: {
