@@ -96,7 +96,8 @@ export class ClosedLoopAccount {
     if (warmupS === 0) return this.startedAt;
     const warmupEnds = this.startedAt + warmupS * 1000;
     const latest = warmupEnds + timeoutS * 1000;
-    const firstAnswers = this.byConnection.map((records) => records.find((r) => ok(r[4]))?.[3]);
+    // As runClosedLoop's warm-up: any answer counts (a 503 too), a failure does not.
+    const firstAnswers = this.byConnection.map((records) => records.find((r) => r[4] > 0)?.[3]);
     if (firstAnswers.every((at) => at !== undefined)) return Math.min(latest, Math.max(warmupEnds, ...(firstAnswers as number[])));
     return this.now >= latest ? latest : undefined;
   }
