@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import resource
+import signal
 import socket
 import sys
 import time
@@ -61,6 +62,19 @@ ERROR, TIMEOUT, RESET = 0, -1, -2
 LOOP_RESOLUTION_S = 0.01
 
 
+def _machine() -> str:
+    # The kernel's boot id: one per machine (network namespaces share it), so the harness knows
+    # whether a worker takes CPU from its servers.
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as boot:
+            return boot.read().strip()
+    except OSError:
+        return socket.gethostname()
+
+
+MACHINE = _machine()
+
+
 class Health:
     """How busy this worker was: its CPU, its event loop's occupancy and how late it woke.
 
@@ -79,7 +93,8 @@ class Health:
         self.idle = 0.0
         self.blocked_at: Optional[float] = None
         loop = gevent.get_hub().loop
-        self.before_poll = loop.prepare()
+        # After gevent's own prepare watcher, which runs the callbacks (spawns, wake-ups): they are work.
+        self.before_poll = loop.prepare(priority=-2)
         self.after_poll = loop.check()
         self.before_poll.start(self._blocking)
         self.after_poll.start(self._woken)
@@ -114,6 +129,7 @@ class Health:
             "eventLoopDelayP99Ms": p99,
             "cpuUtilization": cpu,
             "pid": os.getpid(),
+            "machine": MACHINE,
         }
 
 
@@ -122,6 +138,8 @@ class Job:
 
     def __init__(self, job: dict[str, Any]) -> None:
         self.kind: str = job["kind"]
+        # Which run of the harness this is: its every message says so, and a late one is known.
+        self.run: int = job["run"]
         self.options: dict[str, Any] = job.get(
             "options", {"url": "http://127.0.0.1:1/"}
         )
@@ -213,23 +231,21 @@ class Job:
                 left[0] -= 1
                 self.send(client, self.path, index)
 
-        group = gevent.pool.Group()
-        for index in range(min(self.options["connections"], self.options["requests"])):
-            group.spawn(connection, index)
-        group.join()
+        # In the job's group, so a stop ends them too.
+        count = min(self.options["connections"], self.options["requests"])
+        gevent.joinall([self.greenlets.spawn(connection, i) for i in range(count)])
 
     def _open_loop(self) -> None:
         client = self.client(concurrency=4096)
         t0 = self.options["startAt"]
-        requests = gevent.pool.Group()
+        sent = []
         for planned in self.options["plan"]:
             at = t0 + planned["atMs"]
             gevent.sleep(max(0.0, (at - now_ms()) / 1000))
             key = 0 if planned["route"] == "fast" else 1
-            requests.spawn(
-                self.send, client, self.path.rstrip("/") + planned["target"], key, at
-            )
-        requests.join()
+            target = self.path.rstrip("/") + planned["target"]
+            sent.append(self.greenlets.spawn(self.send, client, target, key, at))
+        gevent.joinall(sent)
 
     def take(self) -> list[Record]:
         records, self.records = self.records, []
@@ -252,14 +268,25 @@ _job_ready = gevent.event.Event()
 _job_done = gevent.event.Event()
 
 
-def _send_done(environment: Environment) -> None:
-    global _job
-    if _job is None:
+def _send_done(environment: Environment, run: Optional[int] = None) -> None:
+    """Ends the job (of `run`, when given) and sends what it recorded that was not yet sent."""
+    global _job, _queued
+    runner = cast(locust.runners.WorkerRunner, environment.runner)
+    if _job is None or (run is not None and _job.run != run):
+        # A stop that came before its job started: the job is dropped, having recorded nothing.
+        if _queued is not None and _queued["run"] == run:
+            _queued = None
+            _job_ready.clear()
+            empty = Job({"kind": "idle", "run": run})
+            runner.send_message(
+                "loopbench-done",
+                {"run": run, "startedAt": empty.started_at, **empty.stop()},
+            )
         return
     job, _job = _job, None
     _job_done.set()
-    cast(locust.runners.WorkerRunner, environment.runner).send_message(
-        "loopbench-done", {"startedAt": job.started_at, **job.stop()}
+    runner.send_message(
+        "loopbench-done", {"run": job.run, "startedAt": job.started_at, **job.stop()}
     )
 
 
@@ -276,7 +303,8 @@ def _on_init(environment: Environment, **_: Any) -> None:
 
     runner.register_message("loopbench-job", on_job)
     runner.register_message(
-        "loopbench-stop", lambda environment, msg, **__: _send_done(environment)
+        "loopbench-stop",
+        lambda environment, msg, **__: _send_done(environment, msg.data["run"]),
     )
 
 
@@ -296,6 +324,7 @@ def _on_report(client_id: str, data: dict[str, Any]) -> None:
             "records": _job.take(),
             "now": now_ms(),
             "startedAt": _job.started_at,
+            "run": _job.run,
         }
 
 
@@ -331,6 +360,9 @@ def master() -> None:
     parser.add_argument("--port", type=int, default=5557)
     parser.add_argument("--workers", type=int, required=True)
     args = parser.parse_args()
+    # Ctrl-C reaches the whole process group: the harness decides, and ends this master (and with
+    # it every worker, also those on other hosts) through its quit.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The harness's end of fd 3 is a socket (a Node 'pipe'): commands in, JSON lines out, cooperatively.
     channel = socket.socket(fileno=3)
     lines = channel.makefile("rb")
@@ -393,6 +425,7 @@ def master() -> None:
         command = json.loads(line)
         if command["type"] == "run":
             jobs = command["jobs"]
+            run = command["run"]
             ids = sorted(
                 (c.id for c in runner.clients.all), key=runner.get_worker_index
             )
@@ -401,7 +434,9 @@ def master() -> None:
                 positions[client_id] = index
                 runner.send_message(
                     "loopbench-job",
-                    jobs[index] if index < len(jobs) else {"kind": "idle"},
+                    {**jobs[index], "run": run}
+                    if index < len(jobs)
+                    else {"kind": "idle", "run": run},
                     client_id,
                 )
             # One user per worker for the whole session, started with the first run: each
@@ -410,7 +445,9 @@ def master() -> None:
                 runner.start(len(ids), spawn_rate=1000)
         elif command["type"] == "stop":
             for client in runner.clients.all:
-                runner.send_message("loopbench-stop", None, client.id)
+                runner.send_message(
+                    "loopbench-stop", {"run": command["run"]}, client.id
+                )
         elif command["type"] == "quit":
             break
     runner.quit()

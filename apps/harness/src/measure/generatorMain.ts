@@ -8,14 +8,21 @@ import { runFixedCount } from './fixedCount.js';
 import { runOpenLoop } from './openLoop.js';
 import type { GeneratorJob, GeneratorReply, HarnessMessage } from './protocol.js';
 
-/** The harness's side of a closed loop run together with other generators' (closedLoop.ts's Together). */
-function together(): Together {
+/**
+ * The harness's side of a closed loop run together with other generators' (closedLoop.ts's
+ * Together); `dispose` removes what it still listens for, once its run has ended, so an aborted
+ * run's listener cannot take the next run's `steady` or `close`.
+ */
+function together(): Together & { dispose(): void } {
+  const listening = new Set<(message: HarnessMessage) => void>();
   const on = (type: 'steady' | 'close', listener: () => void) => {
     const heard = (message: HarnessMessage) => {
       if (message.type !== type) return;
       process.off('message', heard);
+      listening.delete(heard);
       listener();
     };
+    listening.add(heard);
     process.on('message', heard);
   };
   return {
@@ -23,6 +30,10 @@ function together(): Together {
     closable: () => send({ type: 'closable' }),
     onSteady: (listener) => on('steady', listener),
     onClose: (listener) => on('close', listener),
+    dispose: () => {
+      for (const heard of listening) process.off('message', heard);
+      listening.clear();
+    },
   };
 }
 
@@ -30,7 +41,9 @@ function run(job: GeneratorJob, signal: AbortSignal): Promise<unknown> {
   switch (job.kind) {
     case 'closed-loop': {
       const { together: shared, ...options } = job.options;
-      return runClosedLoop({ ...options, signal, ...(shared ? { together: together() } : {}) });
+      if (!shared) return runClosedLoop({ ...options, signal });
+      const coordination = together();
+      return runClosedLoop({ ...options, signal, together: coordination }).finally(coordination.dispose);
     }
     case 'open-loop':
       return runOpenLoop({ ...job.options, signal });

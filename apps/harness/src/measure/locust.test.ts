@@ -92,6 +92,29 @@ describe.skipIf(skipped)(
       });
     });
 
+    describe('a run stopped before its workers start it', () => {
+      const session = new LocustSession(SETTINGS);
+      beforeAll(() => session.open());
+      afterAll(() => session.close());
+
+      it('ends at once with nothing recorded, and the next run is not confused by it', async () => {
+        const job = (connections: number) => ({
+          kind: 'closed-loop' as const,
+          options: { url: `${server('koa').url}/sleep?ms=20`, connections, warmupS: 0.2, durationS: 0.5, minCycles: 1, timeoutS: 10 },
+        });
+        const aborted = new AbortController();
+        aborted.abort();
+        // The stop reaches each worker right behind its job, before its user has taken it up.
+        const started = performance.now();
+        const [first] = await session.run<ClosedLoopResult>(() => [job(2), job(2)], aborted.signal);
+        expect(performance.now() - started).toBeLessThan(5_000);
+        expect(first?.measured).toBe(0);
+        const next = await session.run<ClosedLoopResult>(() => [job(2), job(2)]);
+        expect(next.map((r) => r.answeredConnections)).toEqual([2, 2]);
+        expect(next.every((r) => r.measured > 0)).toBe(true);
+      });
+    });
+
     describe('a worker that dies mid-run', () => {
       const session = new LocustSession(SETTINGS);
       let pids: number[] = [];

@@ -5,8 +5,9 @@
  * master and become the same results (locustRecords.ts), merged as the built-in generator's are.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -61,24 +62,38 @@ export interface LocustSettings {
 type MasterLine =
   | { type: 'listening'; host: string; port: number }
   | { type: 'workers'; ids: string[] }
-  | { type: 'records'; worker: string; index: number; startedAt: number; now: number; records: LocustRecord[] }
+  | { type: 'records'; run: number; worker: string; index: number; startedAt: number; now: number; records: LocustRecord[] }
   | {
       type: 'done';
+      run: number;
       worker: string;
       index: number;
       startedAt: number;
       records: LocustRecord[];
       recorded: number;
-      generator: GeneratorHealth;
+      /** Its health, and the boot id of its machine. */
+      generator: GeneratorHealth & { machine: string };
     }
   | { type: 'lost'; worker: string };
+
+/** This machine's kernel boot id, as a worker reports its own: the same one is a worker on this machine. */
+function thisMachine(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return os.hostname();
+  }
+}
+
+/** How long a run waits for every worker's last records once it has told them to stop. */
+const STOP_WAIT_MS = 30_000;
 
 /** What one worker sent during a run. */
 interface WorkerRun {
   id?: string;
   startedAt?: number;
   records: LocustRecord[];
-  done?: { recorded: number; generator: GeneratorHealth };
+  done?: { recorded: number; generator: GeneratorHealth & { machine: string } };
 }
 
 function freePort(host: string): Promise<number> {
@@ -119,6 +134,8 @@ export class LocustSession {
   private listeners = new Set<(line: MasterLine) => void>();
   private port = 0;
   private failure?: Error;
+  /** Numbers each run: a worker's late message from an earlier run is known by it, and left out. */
+  private runs = 0;
 
   constructor(private readonly settings: LocustSettings) {}
 
@@ -152,7 +169,7 @@ export class LocustSession {
       const line = JSON.parse(text) as MasterLine;
       if (line.type === 'workers') this.workerIds = line.ids;
       // A remote worker gone silent, as its master sees it: the session fails as when a local one exits.
-      if (line.type === 'lost') this.fail(new Error(`Locust worker ${line.worker} was lost: its master heard nothing from it for 3 s`));
+      if (line.type === 'lost') this.fail(new Error(`Locust worker ${line.worker} was lost: its master heard no heartbeat from it for about 4 s`));
       else for (const listener of this.listeners) listener(line);
     });
     await this.until(
@@ -230,6 +247,8 @@ export class LocustSession {
     await this.waitForWorkers(workerCommand(this.settings.bindHost, this.port));
     // Locust hands each worker its job and spawns its user: an open-loop plan starts after that.
     const planned = jobs(performance.timeOrigin + performance.now() + 1_000);
+    this.runs += 1;
+    const id = this.runs;
     const runs: WorkerRun[] = planned.map(() => ({ records: [] }));
     // A closed loop's connections, every worker's in one account at its offset: they share one window.
     const connections = planned.map((job) => (job.kind === 'closed-loop' ? job.options.connections : 0));
@@ -245,8 +264,14 @@ export class LocustSession {
       if (stopping) return;
       stopping = true;
       log('stop at +%d ms', Date.now() - entered);
-      this.send({ type: 'stop' });
+      this.send({ type: 'stop', run: id });
+      // Workers that never answer the stop fail the session, rather than hold the run for ever.
+      stopTimer = setTimeout(
+        () => this.fail(new Error(`Locust workers did not send their last records within ${STOP_WAIT_MS / 1000} s of the stop`)),
+        STOP_WAIT_MS,
+      );
     };
+    let stopTimer: NodeJS.Timeout | undefined;
     const finished = new Promise<void>((resolve) => {
       const listener = (line: MasterLine) => {
         if (line.type === 'lost') {
@@ -257,7 +282,7 @@ export class LocustSession {
           resolve();
           return;
         }
-        if (line.type !== 'records' && line.type !== 'done') return;
+        if ((line.type !== 'records' && line.type !== 'done') || line.run !== id) return;
         const run = runs[line.index];
         if (!run) return;
         run.id = line.worker;
@@ -280,13 +305,14 @@ export class LocustSession {
       this.listeners.add(listener);
     });
     log('jobs sent at +%d ms', Date.now() - entered);
-    this.send({ type: 'run', jobs: planned });
+    this.send({ type: 'run', run: id, jobs: planned });
     onStart?.();
     signal?.addEventListener('abort', stop, { once: true });
     if (signal?.aborted) stop();
     try {
       await finished;
     } finally {
+      clearTimeout(stopTimer);
       signal?.removeEventListener('abort', stop);
       log('ended at +%d ms', Date.now() - entered);
     }
@@ -298,8 +324,9 @@ export class LocustSession {
     }
     return runs.map((run, i) => {
       const job = planned[i] as GeneratorJob;
-      const health = (run.done as { generator: GeneratorHealth }).generator;
-      const generator = this.settings.localWorkers ? health : { ...health, remote: true };
+      const { machine, ...health } = (run.done as { generator: GeneratorHealth & { machine: string } }).generator;
+      // A worker on another machine takes no CPU from the servers (network namespaces are one machine).
+      const generator = machine === thisMachine() ? health : { ...health, remote: true };
       if (account) return account.result(generator, offsets[i], (offsets[i] as number) + (connections[i] as number)) as R;
       if (job.kind === 'fixed-count') return fixedCountResult(run.records, run.startedAt as number, generator) as R;
       return openLoopResult(job.options as OpenLoopOptions, run.records, generator) as R;

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installedVersion, type ServerPackage, stopAllServers } from '@loopbench/contract';
@@ -143,9 +144,18 @@ function locustSettings(flags: Flags, options: RunOptions, io: Io): { settings: 
     );
   }
   const bindHost = flags.locustBind ?? '127.0.0.1';
+  // Locust's ZeroMQ sockets here take an IPv4 address only (no ::1, no names).
+  if (!net.isIPv4(bindHost)) {
+    throw new UsageError(
+      `--locust-bind ${bindHost}: give an IPv4 address, e.g. 127.0.0.1 or 10.0.0.5 (Locust's master cannot listen on IPv6 or a name)`,
+    );
+  }
+  if (bindHost === '0.0.0.0') {
+    throw new UsageError('--locust-bind 0.0.0.0: give the one address the worker hosts reach this host by, which their command line names');
+  }
   if (!isLoopbackHost(bindHost) && flags.allowNonLoopback !== true) {
     throw new UsageError(
-      `--locust-bind ${bindHost} is not a loopback address; the Locust master listens on 127.0.0.1 or ::1 unless you add --allow-non-loopback`,
+      `--locust-bind ${bindHost} is not a loopback address; the Locust master listens on 127.0.0.1 unless you add --allow-non-loopback`,
     );
   }
   const remote = flags.locustRemote === true;
