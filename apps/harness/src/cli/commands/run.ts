@@ -330,7 +330,7 @@ export const runCommand = ({ io, setExit, argv }: CommandContext) =>
     .addOption(
       new Option(
         '--generators <n>',
-        `load generator processes per run, each sending a share of the connections or the plan; their histograms add (default ${DEFAULT_OPTIONS.generators})`,
+        `load generator processes per run (Locust workers with --generator locust), each sending a share of the connections or the plan; their histograms add (default ${DEFAULT_OPTIONS.generators})`,
       ).argParser(integer(1, MAX_GENERATORS)),
     )
     .addOption(
