@@ -169,7 +169,8 @@ export class LocustSession {
       const line = JSON.parse(text) as MasterLine;
       if (line.type === 'workers') this.workerIds = line.ids;
       // A remote worker gone silent, as its master sees it: the session fails as when a local one exits.
-      if (line.type === 'lost') this.fail(new Error(`Locust worker ${line.worker} was lost: its master heard no heartbeat from it for about 4 s`));
+      if (line.type === 'lost')
+        this.fail(new Error(`Locust worker ${line.worker} was lost: its master heard no heartbeat from it for about 4 s`));
       else for (const listener of this.listeners) listener(line);
     });
     await this.until(
