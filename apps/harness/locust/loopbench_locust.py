@@ -23,6 +23,7 @@ import socket
 import sys
 import time
 from typing import Any, Callable, Optional, cast
+from urllib.parse import urlsplit
 
 import gevent
 import gevent.event
@@ -148,13 +149,11 @@ class Job:
         self.greenlets = gevent.pool.Group()
         self.health = Health()
         self.started_at = now_ms()
-        url = self.options["url"]
-        rest = url.split("://", 1)[1]
-        hostport, _, path = rest.partition("/")
-        host, _, port = hostport.rpartition(":")
-        self.host = host.strip("[]")
-        self.port = int(port)
-        self.path = "/" + path
+        url = urlsplit(self.options["url"])
+        self.host = url.hostname or "127.0.0.1"
+        self.port = url.port or 80
+        # The target as sent: its path and query (/sleep?ms=50).
+        self.path = (url.path or "/") + (f"?{url.query}" if url.query else "")
 
     def client(self, concurrency: int = 1) -> HTTPClient:
         timeout = self.options.get(
@@ -255,7 +254,6 @@ class Job:
         self.greenlets.kill(block=True)
         return {
             "records": self.take(),
-            "recorded": self.recorded,
             "generator": {**self.health.read(), "requests": self.recorded},
         }
 

@@ -50,6 +50,7 @@ export {
   waitForExit,
 } from './launch.js';
 export { MODELS, type Model } from './model.js';
+export { freePort } from './ports.js';
 export { POSTGRES_INSTALL, type Postgres, PostgresUnavailable, postgresBinaries, startPostgres } from './postgres.js';
 export {
   ALLOWED_METHODS,

@@ -1,10 +1,10 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { databaseAnswers } from './databaseActivity.js';
 import { forgetWithReaper, tellReaper } from './launch.js';
+import { freePort } from './ports.js';
 
 /** What a machine without PostgreSQL's server binaries should run. */
 export const POSTGRES_INSTALL = 'apt-get install postgresql';
@@ -48,18 +48,6 @@ function clusterOwner(): { uid: number; gid: number } | undefined {
   if (!line) throw new PostgresUnavailable(`PostgreSQL cannot run as root and there is no "postgres" user: ${POSTGRES_INSTALL} creates it`);
   const [, , uid, gid] = line.split(':');
   return { uid: Number(uid), gid: Number(gid) };
-}
-
-/** A port free on loopback now (PostgreSQL cannot be given port 0). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen({ host: '127.0.0.1', port: 0 }, () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 function exitOf(child: ChildProcess): Promise<void> {

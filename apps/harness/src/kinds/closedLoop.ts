@@ -5,7 +5,7 @@ import { generateClosedLoop } from '../measure/generators.js';
 import { waitUntilIdle } from '../measure/serverStats.js';
 import type { Evidence, Predictions, ScenarioKind } from './kind.js';
 import { MIN_CYCLES, MIN_LATENCY_SAMPLES, REQUEST_TIMEOUT_S } from './limits.js';
-import { loadProblems, runProblem, sharedMachineProblem } from './problems.js';
+import { loadProblems, runProblem } from './problems.js';
 import { signalValues, withServerSignals } from './serverSide.js';
 
 export interface ClosedLoopSettings {
@@ -76,8 +76,6 @@ export const closedLoop: ScenarioKind<ClosedLoopSettings> = {
       server.exited ||
       (await waitUntilIdle(server.name, server.url, server.workers, REQUEST_TIMEOUT_S * 1000).catch(() => false));
     const found = loadProblems(load);
-    const sharedMachine = sharedMachineProblem(signals, load.generators);
-    if (sharedMachine) found.push(sharedMachine);
     if (!drained) found.push(runProblem.notDrained(REQUEST_TIMEOUT_S));
     if (load.responses === 0) found.push(runProblem.noAnswer());
     // Every connection sends its share of the samples: fewer only when requests failed or connections went unanswered.
@@ -97,7 +95,6 @@ export const closedLoop: ScenarioKind<ClosedLoopSettings> = {
       problems: [...found, ...problems],
       latencyHistogram: load.latencyHistogram,
       generators: load.generators,
-      ...(sharedMachine ? { generatorBound: true } : {}),
       ...(load.timeline ? { timeline: load.timeline } : {}),
     };
   },

@@ -1,7 +1,7 @@
 import { generateFixedCount } from '../measure/generators.js';
 import type { Evidence, Predictions, ScenarioKind } from './kind.js';
 import { REQUEST_TIMEOUT_S } from './limits.js';
-import { loadProblems, runProblem, sharedMachineProblem } from './problems.js';
+import { loadProblems, runProblem } from './problems.js';
 import { signalValues, withServerSignals } from './serverSide.js';
 
 export interface FixedCountSettings {
@@ -50,8 +50,6 @@ export const fixedCount: ScenarioKind<FixedCountSettings> = {
       ),
     );
     const found = loadProblems(load);
-    const sharedMachine = sharedMachineProblem(signals, load.generators);
-    if (sharedMachine) found.push(sharedMachine);
     if (load.responses < settings.requests && !signal?.aborted) found.push(runProblem.someAnswered(load.responses, settings.requests));
     return {
       values: {
@@ -65,7 +63,6 @@ export const fixedCount: ScenarioKind<FixedCountSettings> = {
       problems: [...found, ...problems],
       latencyHistogram: load.latencyHistogram,
       generators: load.generators,
-      ...(sharedMachine ? { generatorBound: true } : {}),
     };
   },
   expect: (settings, evidence) => settings.theory?.(evidence, settings) ?? {},

@@ -36,8 +36,6 @@ export interface RunOutcome {
   tooFewSamples?: MetricName[];
   /** Every load generator's own health, one per process. */
   generators?: GeneratorHealth[];
-  /** The generators bound the run in a way their own health does not show (problems.ts's sharedMachineProblem). */
-  generatorBound?: boolean;
   /** Request by request and /stats reading by reading, where the scenario asks for it (first repeat only). */
   timeline?: Timeline;
 }

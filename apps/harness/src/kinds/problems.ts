@@ -57,11 +57,12 @@ export function generatorsProblems(healths: readonly GeneratorHealth[]): string[
  * (`remote`) take nothing from it. Undefined when the run was not so bound.
  */
 export function sharedMachineProblem(
-  signals: { cpuUtilization: number; machineCpuUtilization?: number; workersServing: number } | undefined,
+  signals: { cpuUtilization?: number; machineCpuUtilization?: number; workersServing?: number } | undefined,
   generators: readonly GeneratorHealth[],
   cores = os.availableParallelism(),
 ): string | undefined {
-  if (signals?.machineCpuUtilization === undefined) return undefined;
+  if (signals?.machineCpuUtilization === undefined || signals.cpuUtilization === undefined || signals.workersServing === undefined)
+    return undefined;
   const generatorCores = generators.filter((g) => !g.remote).reduce((sum, g) => sum + g.cpuUtilization, 0);
   const usable = Math.min(Math.max(1, signals.workersServing), cores);
   const saturated = signals.machineCpuUtilization >= GENERATOR_LIMITS.busy * cores;

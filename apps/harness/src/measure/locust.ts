@@ -6,15 +6,14 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import net from 'node:net';
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { debuglog } from 'node:util';
-import type { ClosedLoopOptions } from './closedLoop.js';
-import type { FixedCountOptions } from './fixedCount.js';
+import { freePort } from '@loopbench/contract';
 import type { GeneratorHealth } from './generator.js';
 import { ClosedLoopAccount, fixedCountResult, type LocustRecord, openLoopResult } from './locustRecords.js';
 import type { OpenLoopOptions } from './openLoop.js';
@@ -70,41 +69,29 @@ type MasterLine =
       index: number;
       startedAt: number;
       records: LocustRecord[];
-      recorded: number;
-      /** Its health, and the boot id of its machine. */
+      /** Its health (with `requests`, every one it recorded), and the boot id of its machine. */
       generator: GeneratorHealth & { machine: string };
     }
   | { type: 'lost'; worker: string };
 
 /** This machine's kernel boot id, as a worker reports its own: the same one is a worker on this machine. */
-function thisMachine(): string {
+const THIS_MACHINE = (() => {
   try {
     return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
   } catch {
     return os.hostname();
   }
-}
+})();
 
 /** How long a run waits for every worker's last records once it has told them to stop. */
 const STOP_WAIT_MS = 30_000;
 
 /** What one worker sent during a run. */
 interface WorkerRun {
-  id?: string;
   startedAt?: number;
   records: LocustRecord[];
-  done?: { recorded: number; generator: GeneratorHealth & { machine: string } };
-}
-
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+  /** Its health, once it has sent its last records. */
+  done?: GeneratorHealth & { machine: string };
 }
 
 /** The command that starts one worker, here or on another host (with the locustfile copied there). */
@@ -286,7 +273,6 @@ export class LocustSession {
         if ((line.type !== 'records' && line.type !== 'done') || line.run !== id) return;
         const run = runs[line.index];
         if (!run) return;
-        run.id = line.worker;
         if (run.startedAt === undefined) log('worker %d started its job at +%d ms', line.index, line.startedAt - entered);
         run.startedAt ??= line.startedAt;
         run.records.push(...line.records);
@@ -297,7 +283,7 @@ export class LocustSession {
           });
           if (runs.every((r) => r.startedAt !== undefined) && account.settled()) stop();
         }
-        if (line.type === 'done') run.done = { recorded: line.recorded, generator: line.generator };
+        if (line.type === 'done') run.done = line.generator;
         if (runs.every((r) => r.done)) {
           this.listeners.delete(listener);
           resolve();
@@ -319,15 +305,15 @@ export class LocustSession {
     }
     if (lost) throw new Error(lost);
     for (const [i, run] of runs.entries()) {
-      if (run.records.length !== run.done?.recorded) {
-        throw new Error(`Locust worker ${i + 1} recorded ${run.done?.recorded} requests but ${run.records.length} reached the harness`);
+      if (run.records.length !== run.done?.requests) {
+        throw new Error(`Locust worker ${i + 1} recorded ${run.done?.requests} requests but ${run.records.length} reached the harness`);
       }
     }
     return runs.map((run, i) => {
       const job = planned[i] as GeneratorJob;
-      const { machine, ...health } = (run.done as { generator: GeneratorHealth & { machine: string } }).generator;
+      const { machine, ...health } = run.done as GeneratorHealth & { machine: string };
       // A worker on another machine takes no CPU from the servers (network namespaces are one machine).
-      const generator = machine === thisMachine() ? health : { ...health, remote: true };
+      const generator = machine === THIS_MACHINE ? health : { ...health, remote: true };
       if (account) return account.result(generator, offsets[i], (offsets[i] as number) + (connections[i] as number)) as R;
       if (job.kind === 'fixed-count') return fixedCountResult(run.records, run.startedAt as number, generator) as R;
       return openLoopResult(job.options as OpenLoopOptions, run.records, generator) as R;
@@ -346,5 +332,3 @@ export class LocustSession {
     this.workers.length = 0;
   }
 }
-
-export type { ClosedLoopOptions, FixedCountOptions, OpenLoopOptions };

@@ -9,7 +9,7 @@ import { encodeHistogram, latencyHistogram } from '../results/histogram.js';
 import { type ClosedLoopOptions, type ClosedLoopResult, type ConnectionSpan, windowFigures } from './closedLoop.js';
 import type { FixedCountResult } from './fixedCount.js';
 import type { GeneratorHealth } from './generator.js';
-import { emptyRecords, type OpenLoopOptions, type OpenLoopResult, type RouteHistograms, routeResult } from './openLoop.js';
+import { emptyRecords, type OpenLoopOptions, type OpenLoopResult, routeHistograms, routeResult, us } from './openLoop.js';
 import { QueueSplit } from './queueSplit.js';
 
 /**
@@ -182,8 +182,6 @@ export function fixedCountResult(records: readonly LocustRecord[], startedAt: nu
   };
 }
 
-const us = (ms: number) => Math.round(ms * 1000) / 1000;
-
 /** One worker's share of an open-loop plan: latency from each request's planned time, as runOpenLoop's. */
 export function openLoopResult(
   options: Pick<OpenLoopOptions, 'plan' | 'startAt'>,
@@ -191,14 +189,7 @@ export function openLoopResult(
   generator: GeneratorHealth,
 ): OpenLoopResult {
   const t0 = options.startAt ?? 0;
-  const route = (): RouteHistograms => ({
-    planned: 0,
-    answered: 0,
-    latency: latencyHistogram(),
-    service: latencyHistogram(),
-    split: new QueueSplit(),
-  });
-  const routes = { fast: route(), slow: route() };
+  const routes = { fast: routeHistograms(), slow: routeHistograms() };
   for (const planned of options.plan) routes[planned.route].planned += 1;
   const sendLag = latencyHistogram();
   const requests = emptyRecords();

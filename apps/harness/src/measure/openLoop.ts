@@ -62,7 +62,7 @@ export interface RequestRecords {
 export const emptyRecords = (): RequestRecords => ({ route: [], plannedMs: [], sentMs: [], answeredMs: [], servedMs: [] });
 
 /** To the µs, as Server-Timing gives it: shorter on the wire, nothing lost. */
-const us = (ms: number) => Math.round(ms * 1000) / 1000;
+export const us = (ms: number) => Math.round(ms * 1000) / 1000;
 
 export interface OpenLoopResult {
   planned: number;
@@ -93,7 +93,7 @@ export interface RouteHistograms {
   split: QueueSplit;
 }
 
-const routeHistograms = (): RouteHistograms => ({
+export const routeHistograms = (): RouteHistograms => ({
   planned: 0,
   answered: 0,
   latency: latencyHistogram(),

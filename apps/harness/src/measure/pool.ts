@@ -94,24 +94,18 @@ class GeneratorPool {
       for (const child of children) if (child.connected) child.send({ type: 'abort' } satisfies HarnessMessage);
     };
     for (const child of children) child.channel?.ref();
-    const cleanups: (() => void)[] = [];
+    // Closed loops run together: each steps on (steady, close) once every one has said it could.
+    const said = { warm: new Set<ChildProcess>(), closable: new Set<ChildProcess>() };
+    const relays = children.map((child) => (reply: GeneratorReply) => {
+      if (reply.type !== 'warm' && reply.type !== 'closable') return;
+      said[reply.type].add(child);
+      if (said[reply.type].size < children.length) return;
+      for (const each of children)
+        if (each.connected) each.send({ type: reply.type === 'warm' ? 'steady' : 'close' } satisfies HarnessMessage);
+    });
+    for (const [i, child] of children.entries()) child.on('message', relays[i] as (reply: GeneratorReply) => void);
     try {
       const results = children.map((child, i) => result<R>(child, i));
-      // Closed loops run together: each steps on (steady, close) once every one has said it could.
-      const said = { warm: new Set<ChildProcess>(), closable: new Set<ChildProcess>() };
-      const relay = (child: ChildProcess) => (reply: GeneratorReply) => {
-        if (reply.type !== 'warm' && reply.type !== 'closable') return;
-        said[reply.type].add(child);
-        if (said[reply.type].size < children.length) return;
-        for (const each of children)
-          if (each.connected) each.send({ type: reply.type === 'warm' ? 'steady' : 'close' } satisfies HarnessMessage);
-      };
-      const relays = children.map((child) => {
-        const listener = relay(child);
-        child.on('message', listener);
-        return () => child.off('message', listener);
-      });
-      cleanups.push(...relays);
       // Sent together; an open-loop plan starts a little later, on every generator's clock at once.
       const planned = jobs(performance.timeOrigin + performance.now() + 50);
       for (const [i, child] of children.entries()) child.send({ type: 'run', job: planned[i] as GeneratorJob } satisfies HarnessMessage);
@@ -128,7 +122,7 @@ class GeneratorPool {
       }
       return settled.map((s) => (s as PromiseFulfilledResult<Awaited<R>>).value as R);
     } finally {
-      for (const cleanup of cleanups) cleanup();
+      for (const [i, child] of children.entries()) child.off('message', relays[i] as (reply: GeneratorReply) => void);
       signal?.removeEventListener('abort', abort);
       for (const child of children) {
         child.channel?.unref();

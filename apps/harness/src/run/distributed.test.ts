@@ -5,9 +5,9 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from '@loopbench/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricName } from '../catalogue/metrics.js';
 import { locustAvailability } from '../measure/locust.js';
@@ -49,16 +49,6 @@ const hosts: Host[] = [1, 2].map((i) => ({
   harnessAddress: `10.${76 + i}.${tag % 250}.1`,
 }));
 const serverAddress = (hosts[0] as Host).harnessAddress;
-
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().once('error', reject);
-    server.listen(0, host, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function check(result: ReturnType<typeof ip>, what: string): void {
   if (result.status !== 0) throw new Error(`${what}: ${result.stderr.trim()}`);

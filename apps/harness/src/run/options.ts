@@ -63,17 +63,15 @@ export function resolveOptions(flags: RunFlags): RunOptions {
     seed: flags.seed ?? Math.floor(Math.random() * 2 ** 31),
     quick,
     pin: flags.pin === true,
-    host: checkedHost(flags.host ?? base.host, flags.allowNonLoopback === true),
+    host: loopbackOnly('--host', flags.host ?? base.host, flags.allowNonLoopback === true, 'loopbench sends load only to 127.0.0.1 or ::1'),
     readyTimeoutS: flags.readyTimeout ?? base.readyTimeoutS,
   };
 }
 
-/** Load goes to this machine only, unless the user says otherwise in so many words. */
-function checkedHost(host: string, allowNonLoopback: boolean): string {
+/** Load and listening stay on this machine, unless the user says otherwise in so many words (`rule` says what is allowed). */
+export function loopbackOnly(flag: string, host: string, allowNonLoopback: boolean, rule: string): string {
   if (!isLoopbackHost(host) && !allowNonLoopback) {
-    throw new UsageError(
-      `--host ${host} is not a loopback address; loopbench sends load only to 127.0.0.1 or ::1 unless you add --allow-non-loopback`,
-    );
+    throw new UsageError(`${flag} ${host} is not a loopback address; ${rule} unless you add --allow-non-loopback`);
   }
   return host;
 }

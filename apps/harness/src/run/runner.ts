@@ -6,7 +6,7 @@ import type { Scenario } from '../catalogue/scenarios.js';
 import { usesDatabase } from '../catalogue/suites.js';
 import type { BoundScenario } from '../kinds/kind.js';
 import { REQUEST_TIMEOUT_S } from '../kinds/limits.js';
-import { runProblem } from '../kinds/problems.js';
+import { runProblem, sharedMachineProblem } from '../kinds/problems.js';
 import { isGeneratorBound } from '../measure/generator.js';
 import { RESULTS_SCHEMA, RESULTS_SCHEMA_VERSION, type Results, type ScenarioResult, writeFileAtomic } from '../results/results.js';
 import { Contender } from './contender.js';
@@ -100,6 +100,9 @@ async function runOnce(
       return;
     }
     const run = await bound.run(contender, repeat, runSignal);
+    // Of any kind whose load came from generators: were they on the server's machine, taking its CPU?
+    const sharedMachine = sharedMachineProblem(run.values, run.generators ?? []);
+    if (sharedMachine) run.problems.push(sharedMachine);
     if (contender.crashed) run.problems.push(contender.crashProblem());
     if (await database?.lostDuring()) run.problems.push(runProblem.databaseLost(database?.database.describe ?? ''));
     contender.recordRun({
@@ -111,7 +114,7 @@ async function runOnce(
       ...(run.generators !== undefined && run.generators.length > 0
         ? {
             generators: run.generators,
-            ...(isGeneratorBound(run.generators) || run.generatorBound ? { generatorBound: true } : {}),
+            ...(isGeneratorBound(run.generators) || sharedMachine ? { generatorBound: true } : {}),
           }
         : {}),
       ...(run.predicted ? { predicted: run.predicted } : {}),

@@ -19,6 +19,7 @@ import {
   DEFAULT_OPTIONS,
   integer,
   list,
+  loopbackOnly,
   QUICK_OPTIONS,
   type RunFlags,
   type RunOptions,
@@ -153,11 +154,7 @@ function locustSettings(flags: Flags, options: RunOptions, io: Io): { settings: 
   if (bindHost === '0.0.0.0') {
     throw new UsageError('--locust-bind 0.0.0.0: give the one address the worker hosts reach this host by, which their command line names');
   }
-  if (!isLoopbackHost(bindHost) && flags.allowNonLoopback !== true) {
-    throw new UsageError(
-      `--locust-bind ${bindHost} is not a loopback address; the Locust master listens on 127.0.0.1 unless you add --allow-non-loopback`,
-    );
-  }
+  loopbackOnly('--locust-bind', bindHost, flags.allowNonLoopback === true, 'the Locust master listens on 127.0.0.1');
   const remote = flags.locustRemote === true;
   if (remote && isLoopbackHost(bindHost)) {
     io.err.write(
